@@ -1,0 +1,91 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()-]{6,20}$",
+    _("Enter a phone number of 6 to 20 digits; spaces, brackets, dashes and a leading + are allowed."),
+)
+
+
+class UserRole(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    TECHNICIAN = "technician", _("Technician")
+    ADMIN = "admin", _("Administrator")
+
+
+class UserManager(BaseUserManager):
+    """Users log in with their e-mail address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        extra_fields.setdefault("role", UserRole.PATIENT)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True, role=UserRole.ADMIN)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person with exactly one role: patient, technician or administrator."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    role = models.CharField(_("role"), max_length=20, choices=UserRole.choices, default=UserRole.PATIENT)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    address = models.TextField(_("default address"), max_length=500, blank=True)
+    area = models.ForeignKey(
+        "technicians.ServiceArea",
+        verbose_name=_("default area"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="residents",
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("accounts:profile")
+
+    @property
+    def is_patient(self):
+        return self.role == UserRole.PATIENT
+
+    @property
+    def is_technician(self):
+        return self.role == UserRole.TECHNICIAN
+
+    @property
+    def is_platform_admin(self):
+        return self.role == UserRole.ADMIN and self.is_staff

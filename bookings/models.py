@@ -1,0 +1,220 @@
+"""Services, bookings and their status history.
+
+A booking's time is stored twice on purpose: `scheduled_start`/`scheduled_end` are the aware
+instants (UTC in the database) that scheduling and the no-overlap rule work on, and
+`scheduled_date`/`scheduled_time` are the seed's fields, the same start in the platform's time
+zone, which lists filter and group on. `Booking.set_schedule()` keeps them together.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from technicians.models import Specialization
+
+
+class ServiceCategory(models.TextChoices):
+    NURSING = "nursing", _("Nursing")
+    PHYSIOTHERAPY = "physiotherapy", _("Physiotherapy")
+    LAB_TESTS = "lab_tests", _("Home lab tests")
+
+    @property
+    def specialization(self):
+        """The technician specialization that performs services of this category."""
+        return CATEGORY_SPECIALIZATION[self]
+
+
+CATEGORY_SPECIALIZATION = {
+    ServiceCategory.NURSING: Specialization.NURSE,
+    ServiceCategory.PHYSIOTHERAPY: Specialization.PHYSIOTHERAPIST,
+    ServiceCategory.LAB_TESTS: Specialization.LAB_TECHNICIAN,
+}
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PAID = "paid", _("Paid")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash at the visit")
+    CARD = "card", _("Card at the visit")
+    ONLINE = "online", _("Online")
+
+
+class Service(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=30, choices=ServiceCategory.choices)
+    price = models.DecimalField(
+        _("price"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), default=60, validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["category", "name"]
+        indexes = [models.Index(fields=["is_active", "category"], name="service_active_cat_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="service_price_not_negative"),
+            models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="service_duration_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:service", kwargs={"slug": self.slug})
+
+    @property
+    def specialization(self):
+        return ServiceCategory(self.category).specialization
+
+
+class Booking(models.Model):
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("patient")
+    )
+    technician = models.ForeignKey(
+        "technicians.Technician",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("technician"),
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("service"))
+    status = models.CharField(_("status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.PENDING)
+    scheduled_date = models.DateField(_("date"))
+    scheduled_time = models.TimeField(_("time"))
+    scheduled_start = models.DateTimeField(_("starts"))
+    scheduled_end = models.DateTimeField(_("ends"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    service_address = models.TextField(_("address"), max_length=500)
+    service_area = models.ForeignKey(
+        "technicians.ServiceArea", on_delete=models.PROTECT, related_name="bookings", verbose_name=_("area")
+    )
+    service_location = models.CharField(
+        _("location"), max_length=50, blank=True, help_text=_("Latitude and longitude, e.g. 51.5072,-0.1276.")
+    )
+    qr_code = models.TextField(_("QR code (PNG, base64)"), blank=True, editable=False)
+    qr_code_data = models.CharField(
+        _("check-in token"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    total_amount = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    payment_status = models.CharField(
+        _("payment status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.CASH
+    )
+    user_notes = models.TextField(_("patient notes"), max_length=2000, blank=True)
+    technician_notes = models.TextField(_("technician notes"), max_length=4000, blank=True)
+    admin_notes = models.TextField(_("admin notes"), max_length=4000, blank=True)
+    user_rating = models.PositiveSmallIntegerField(
+        _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    user_review = models.TextField(_("review"), max_length=2000, blank=True)
+    cancellation_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-scheduled_start"]
+        indexes = [
+            models.Index(fields=["user", "-scheduled_start"], name="booking_user_start_idx"),
+            models.Index(fields=["technician", "scheduled_start"], name="booking_tech_start_idx"),
+            models.Index(fields=["scheduled_date", "status"], name="booking_date_status_idx"),
+            models.Index(fields=["status", "scheduled_start"], name="booking_status_start_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scheduled_start__lt=F("scheduled_end")), name="booking_start_before_end"
+            ),
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="booking_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(user_rating__isnull=True) | (Q(user_rating__gte=1) & Q(user_rating__lte=5)),
+                name="booking_rating_1_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} · {self.service} · {self.local_start:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("bookings:detail", kwargs={"reference": self.reference})
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.scheduled_start)
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+    def set_schedule(self, start: datetime, duration_minutes: int):
+        """Set every schedule field from one aware start instant."""
+        local = timezone.localtime(start)
+        self.scheduled_start = start
+        self.scheduled_end = start + timedelta(minutes=duration_minutes)
+        self.duration_minutes = duration_minutes
+        self.scheduled_date = local.date()
+        self.scheduled_time = local.time().replace(tzinfo=None)
+
+
+class BookingStatusHistory(models.Model):
+    """One row per status change: the booking's timeline and part of its audit trail."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="history", verbose_name=_("booking"))
+    from_status = models.CharField(_("from"), max_length=20, choices=BookingStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=BookingStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["booking", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"

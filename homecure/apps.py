@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HomecureConfig(AppConfig):
+    name = "homecure"
+    verbose_name = _("Platform")
+
+    def ready(self):
+        from homecure import receivers  # noqa: F401  (connects the receivers)

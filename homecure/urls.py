@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from homecure import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("contact/", views.contact, name="contact"),
+    path("services/", include("bookings.catalog_urls")),
+    path("accounts/", include("accounts.urls")),
+    path("bookings/", include("bookings.urls")),
+    path("records/", include("records.urls")),
+    path("portal/", include("technicians.urls")),
+    path("earnings/", include("earnings.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "homecure.views.permission_denied"
+handler404 = "homecure.views.page_not_found"
+handler500 = "homecure.views.server_error"

@@ -1,0 +1,148 @@
+"""Technicians, the areas they serve and when they work.
+
+The seed kept `availability_schedule` and `service_areas` as JSON. Here they are relations
+(`ScheduleWindow` rows named `availability_schedule`, a many-to-many named `service_areas`)
+because the scheduling engine filters on them in SQL on both SQLite and PostgreSQL, and a
+relation cannot hold a malformed window or a misspelt area. `certifications` stays JSON: it is
+only displayed, never queried.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Specialization(models.TextChoices):
+    NURSE = "nurse", _("Nurse")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    LAB_TECHNICIAN = "lab_technician", _("Lab technician")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class ServiceArea(models.Model):
+    """A district the platform serves; patients pick one, technicians list theirs."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Technician(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="technician", verbose_name=_("user")
+    )
+    specialization = models.CharField(_("specialization"), max_length=30, choices=Specialization.choices)
+    certifications = models.JSONField(
+        _("certifications"), default=list, blank=True, help_text=_("List of {name, issuer, expiry}.")
+    )
+    experience_years = models.PositiveSmallIntegerField(
+        _("years of experience"), default=0, validators=[MaxValueValidator(70)]
+    )
+    license_number = models.CharField(_("license number"), max_length=50, unique=True)
+    rating = models.DecimalField(
+        _("rating"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("5"))],
+    )
+    total_reviews = models.PositiveIntegerField(_("reviews"), default=0)
+    completed_bookings = models.PositiveIntegerField(_("completed visits"), default=0)
+    is_available = models.BooleanField(_("available for new jobs"), default=True)
+    service_areas = models.ManyToManyField(
+        ServiceArea, related_name="technicians", blank=True, verbose_name=_("service areas")
+    )
+    bio = models.TextField(_("biography"), max_length=2000, blank=True)
+    profile_picture = models.ImageField(_("photo"), upload_to="technicians/photos/", blank=True)
+    is_verified = models.BooleanField(_("verified"), default=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("technician")
+        verbose_name_plural = _("technicians")
+        ordering = ["user__last_name", "user__first_name"]
+        indexes = [
+            models.Index(
+                fields=["specialization", "is_verified", "is_active", "is_available"], name="tech_eligible_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=0) & Q(rating__lte=5), name="technician_rating_0_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_specialization_display()})"
+
+    @property
+    def can_receive_jobs(self):
+        return self.is_verified and self.is_active and self.is_available and self.user.is_active
+
+
+class ScheduleWindow(models.Model):
+    """One working window on a weekday, in the platform's time zone; several per day are allowed."""
+
+    technician = models.ForeignKey(
+        Technician, on_delete=models.CASCADE, related_name="availability_schedule", verbose_name=_("technician")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("schedule window")
+        verbose_name_plural = _("weekly schedule")
+        ordering = ["technician", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="window_start_before_end"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """Whole days a technician does not work (holiday, training, sick leave), both ends included."""
+
+    technician = models.ForeignKey(
+        Technician, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("technician")
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        ordering = ["technician", "start_date"]
+        indexes = [models.Index(fields=["technician", "start_date", "end_date"], name="timeoff_range_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")), name="timeoff_start_before_end"),
+        ]
+
+    def __str__(self):
+        return f"{self.technician}: {self.start_date} - {self.end_date}"
