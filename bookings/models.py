@@ -99,6 +99,9 @@ class Service(models.Model):
 
 class Booking(models.Model):
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    # The booking form's one-time token: a resubmitted or double-clicked form finds the booking
+    # it already made instead of making a second one.
+    request_token = models.UUIDField(null=True, blank=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("patient")
     )
@@ -163,6 +166,7 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=Q(scheduled_start__lt=F("scheduled_end")), name="booking_start_before_end"
             ),
+            models.UniqueConstraint(fields=["user", "request_token"], name="booking_one_per_request"),
             models.CheckConstraint(condition=Q(total_amount__gte=0), name="booking_total_not_negative"),
             models.CheckConstraint(
                 condition=Q(user_rating__isnull=True) | (Q(user_rating__gte=1) & Q(user_rating__lte=5)),
@@ -218,3 +222,22 @@ class BookingStatusHistory(models.Model):
 
     def __str__(self):
         return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class BookingDecline(models.Model):
+    """A technician said no to a booking; it is not offered to them again."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="declines", verbose_name=_("booking"))
+    technician = models.ForeignKey(
+        "technicians.Technician", on_delete=models.CASCADE, related_name="+", verbose_name=_("technician")
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("declined offer")
+        verbose_name_plural = _("declined offers")
+        ordering = ["booking", "created_at"]
+
+    def __str__(self):
+        return f"{self.booking_id}: declined by {self.technician_id}"

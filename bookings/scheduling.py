@@ -1,0 +1,192 @@
+"""Free start times and technician eligibility (DESIGN 4.2).
+
+A `DayPlan` loads everything one (service, area, day) question needs in a fixed number of
+queries, whatever the number of technicians and bookings: the eligible technicians, their
+windows for that weekday, and their active bookings near that day. Everything after that is
+arithmetic in Python on aware datetimes, so a daylight-saving change is handled by the time
+zone database rather than by hand: the grid walks wall-clock times of the platform's zone,
+skips wall times that do not exist (spring forward), and measures a visit's length in real
+elapsed minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from bookings.models import ACTIVE_STATUSES, Booking, Service
+from homecure.config import get_setting
+from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
+
+
+@dataclass(frozen=True)
+class Rules:
+    slot_minutes: int
+    buffer_minutes: int
+    min_notice_hours: int
+    horizon_days: int
+
+    @classmethod
+    def current(cls) -> Rules:
+        return cls(
+            slot_minutes=get_setting("booking_slot_minutes"),
+            buffer_minutes=get_setting("booking_buffer_minutes"),
+            min_notice_hours=get_setting("booking_min_notice_hours"),
+            horizon_days=get_setting("booking_horizon_days"),
+        )
+
+
+def local_datetime(day: date, wall: time) -> datetime | None:
+    """The aware instant of a wall-clock time in the platform zone, or None if that wall time does not exist."""
+    zone = timezone.get_current_timezone()
+    candidate = datetime.combine(day, wall, tzinfo=zone)
+    round_trip = candidate.astimezone(UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != candidate.replace(tzinfo=None):
+        return None
+    return candidate
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def bookable_days(*, now: datetime | None = None, rules: Rules | None = None) -> tuple[date, date]:
+    """First and last day a patient may pick."""
+    now = now or timezone.now()
+    rules = rules or Rules.current()
+    today = timezone.localdate(now)
+    first = timezone.localdate(now + timedelta(hours=rules.min_notice_hours))
+    return first, today + timedelta(days=rules.horizon_days)
+
+
+@dataclass
+class _Candidate:
+    technician: Technician
+    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
+    visits_that_day: int = 0
+
+    def is_free(self, start: datetime, end: datetime, buffer: timedelta) -> bool:
+        if not any(w_start <= start and end <= w_end for w_start, w_end in self.windows):
+            return False
+        return not any(b_start < end + buffer and b_end > start - buffer for b_start, b_end in self.busy)
+
+
+class DayPlan:
+    """Who can do `service` in `area` on `day`, and at which start times.
+
+    `exclude_technicians` leaves out people who already declined the booking being placed.
+    `ignore_booking` leaves a booking's own slot out of the busy times (re-assigning it).
+    """
+
+    def __init__(
+        self,
+        *,
+        service: Service,
+        area: ServiceArea,
+        day: date,
+        now: datetime | None = None,
+        rules: Rules | None = None,
+        exclude_technicians: set[int] | frozenset[int] = frozenset(),
+        ignore_booking: int | None = None,
+    ):
+        self.service = service
+        self.area = area
+        self.day = day
+        self.now = now or timezone.now()
+        self.rules = rules or Rules.current()
+        self.duration = timedelta(minutes=service.duration_minutes)
+        self.buffer = timedelta(minutes=self.rules.buffer_minutes)
+        self.candidates = self._load(exclude_technicians, ignore_booking)
+
+    def _load(self, exclude: set[int] | frozenset[int], ignore_booking: int | None) -> list[_Candidate]:
+        first_day, last_day = bookable_days(now=self.now, rules=self.rules)
+        if not (first_day <= self.day <= last_day) or not self.service.is_active or not self.area.is_active:
+            return []
+        day_start, day_end = _day_bounds(self.day)
+        time_off = TimeOff.objects.filter(technician=OuterRef("pk"), start_date__lte=self.day, end_date__gte=self.day)
+        visits = Count(
+            "bookings",
+            filter=Q(
+                bookings__scheduled_start__gte=day_start,
+                bookings__scheduled_start__lt=day_end,
+                bookings__status__in=ACTIVE_STATUSES,
+            ),
+        )
+        technicians = list(
+            Technician.objects.filter(
+                is_verified=True,
+                is_active=True,
+                is_available=True,
+                user__is_active=True,
+                specialization=self.service.specialization,
+                service_areas=self.area,
+            )
+            .exclude(pk__in=exclude)
+            .exclude(Exists(time_off))
+            .annotate(visits_that_day=visits)
+            .select_related("user")
+        )
+        if not technicians:
+            return []
+        by_id = {t.pk: _Candidate(technician=t, visits_that_day=t.visits_that_day) for t in technicians}
+
+        zone = timezone.get_current_timezone()
+        windows = ScheduleWindow.objects.filter(technician_id__in=by_id, weekday=self.day.weekday())
+        for technician_id, start, end in windows.values_list("technician_id", "start_time", "end_time"):
+            # A window edge inside a spring-forward gap resolves to the instant PEP 495 gives it.
+            by_id[technician_id].windows.append(
+                (datetime.combine(self.day, start, tzinfo=zone), datetime.combine(self.day, end, tzinfo=zone))
+            )
+
+        margin = self.buffer + self.duration
+        busy = Booking.objects.filter(
+            technician_id__in=by_id,
+            status__in=ACTIVE_STATUSES,
+            scheduled_start__lt=day_end + margin,
+            scheduled_end__gt=day_start - margin,
+        )
+        if ignore_booking is not None:
+            busy = busy.exclude(pk=ignore_booking)
+        for technician_id, start, end in busy.values_list("technician_id", "scheduled_start", "scheduled_end"):
+            by_id[technician_id].busy.append((start, end))
+        return [c for c in by_id.values() if c.windows]
+
+    def _grid(self) -> list[datetime]:
+        """Every wall-clock start on the slot grid of the day that exists in the platform zone."""
+        step = self.rules.slot_minutes
+        starts = []
+        for minute in range(0, 24 * 60, step):
+            start = local_datetime(self.day, time(minute // 60, minute % 60))
+            if start is not None:
+                starts.append(start)
+        return starts
+
+    def _earliest(self) -> datetime:
+        return self.now + timedelta(hours=self.rules.min_notice_hours)
+
+    def free_technicians(self, start: datetime) -> list[Technician]:
+        """Technicians free for a visit starting at `start`, best first: fewest visits that day, then best rating."""
+        if start < self._earliest() or timezone.localdate(start) != self.day:
+            return []
+        end = start + self.duration
+        free = [c for c in self.candidates if c.is_free(start, end, self.buffer)]
+        free.sort(key=lambda c: (c.visits_that_day, -c.technician.rating, c.technician.pk))
+        return [c.technician for c in free]
+
+    def free_starts(self) -> list[datetime]:
+        """The union over eligible technicians of the start times they could take."""
+        if not self.candidates:
+            return []
+        earliest = self._earliest()
+        return [
+            start
+            for start in self._grid()
+            if start >= earliest and any(c.is_free(start, start + self.duration, self.buffer) for c in self.candidates)
+        ]
