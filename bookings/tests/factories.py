@@ -1,0 +1,108 @@
+import secrets
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from django.utils.text import slugify
+from factory.django import DjangoModelFactory
+
+from accounts.tests.factories import PatientFactory
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    BookingStatusHistory,
+    PaymentStatus,
+    Service,
+    ServiceCategory,
+)
+from technicians.tests.factories import ServiceAreaFactory
+
+
+class ServiceFactory(DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    name = factory.Sequence(lambda n: f"Home nursing visit {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    description = "A registered nurse visits you at home."
+    category = ServiceCategory.NURSING
+    price = Decimal("80.00")
+    duration_minutes = 60
+    is_active = True
+
+
+def slot_start(n):
+    """The n-th default visit start: 3 to 22 days ahead at 08:00, 10:00, ... 16:00 local time.
+
+    Consecutive bookings get different, non-overlapping two-hour slots inside an 08:00-18:00
+    working day and the booking horizon, so several visits of one technician never clash.
+    """
+    day = timezone.localdate() + timedelta(days=3 + n % 20)
+    hour = 8 + 2 * ((n // 20) % 5)
+    return datetime.combine(day, time(hour, 0), tzinfo=timezone.get_current_timezone())
+
+
+class BookingFactory(DjangoModelFactory):
+    """A pending, unassigned visit; pass `start=` (aware) to choose its time, traits for later states."""
+
+    class Meta:
+        model = Booking
+
+    reference = factory.Sequence(lambda n: f"HC{n:06d}")
+    user = factory.SubFactory(PatientFactory)
+    technician = None
+    service = factory.SubFactory(ServiceFactory)
+    service_area = factory.SubFactory(ServiceAreaFactory)
+    service_address = factory.Faker("street_address")
+    start = factory.Sequence(slot_start)
+    duration_minutes = factory.SelfAttribute("service.duration_minutes")
+    total_amount = factory.SelfAttribute("service.price")
+    status = BookingStatus.PENDING
+
+    class Params:
+        confirmed = factory.Trait(
+            status=BookingStatus.CONFIRMED,
+            qr_code_data=factory.LazyFunction(lambda: secrets.token_urlsafe(32)),
+        )
+        in_progress = factory.Trait(
+            confirmed=True,
+            status=BookingStatus.IN_PROGRESS,
+            checked_in_at=factory.SelfAttribute("start"),
+        )
+        completed = factory.Trait(
+            in_progress=True,
+            status=BookingStatus.COMPLETED,
+            payment_status=PaymentStatus.PAID,
+            completed_at=factory.LazyAttribute(lambda o: o.start + timedelta(minutes=o.duration_minutes)),
+        )
+        cancelled = factory.Trait(
+            status=BookingStatus.CANCELLED,
+            cancellation_reason="Plans changed",
+            cancelled_at=factory.LazyFunction(timezone.now),
+        )
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        start = kwargs.pop("start")
+        duration = kwargs.pop("duration_minutes")
+        booking = model_class(*args, **kwargs)
+        booking.set_schedule(start, duration)
+        return booking
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        booking = cls._build(model_class, *args, **kwargs)
+        booking.save(force_insert=True)
+        return booking
+
+
+class BookingStatusHistoryFactory(DjangoModelFactory):
+    class Meta:
+        model = BookingStatusHistory
+
+    booking = factory.SubFactory(BookingFactory)
+    from_status = ""
+    to_status = BookingStatus.PENDING
+    changed_by = factory.SelfAttribute("booking.user")
+    note = "Booked online"

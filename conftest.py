@@ -1,0 +1,137 @@
+"""Test-wide settings and the named people every test can use.
+
+Each persona fixture says what that person may reach, so a permission test reads as a sentence:
+`patient` can see their own bookings, `other_patient` must get a 404 on them, and so on.
+"""
+
+from datetime import time
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.tests.factories import AdminUserFactory, PatientFactory
+from bookings.models import ServiceCategory
+from bookings.tests.factories import ServiceFactory
+from technicians.models import Specialization
+from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory, give_weekly_schedule
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2 is slow on purpose; tests only need passwords that check.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def test_storages(settings, tmp_path):
+    # Uploaded test files go to a throwaway directory, never into the project's private media.
+    # Static URLs come unhashed: the manifest storage would need `collectstatic` before every run.
+    settings.STORAGES = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private_media", "base_url": None},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Cached system settings and counters must not carry over from one test to the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def area(db):
+    # The district where `patient` lives and `technician` works.
+    return ServiceAreaFactory(name="Camden", slug="camden")
+
+
+@pytest.fixture
+def other_area(db):
+    # A district no persona technician serves.
+    return ServiceAreaFactory(name="Hackney", slug="hackney")
+
+
+@pytest.fixture
+def service(db):
+    # A nursing visit (60 minutes, 80.00): `technician` is qualified for it.
+    return ServiceFactory(
+        name="Nurse home visit", slug="nurse-home-visit", category=ServiceCategory.NURSING, price=Decimal("80.00")
+    )
+
+
+@pytest.fixture
+def patient(db, area):
+    # May reach the public pages and their own bookings, records, notifications and profile.
+    return PatientFactory(
+        email="patient@example.com", first_name="Paula", last_name="Patient", area=area, address="1 Camden Road"
+    )
+
+
+@pytest.fixture
+def other_patient(db, area):
+    # A second patient: must get 404 on everything that belongs to `patient`.
+    return PatientFactory(
+        email="other.patient@example.com", first_name="Oscar", last_name="Other", area=area, address="9 Camden Road"
+    )
+
+
+def _nurse(email, first_name, last_name, license_number, area, *, is_verified=True):
+    technician = TechnicianFactory(
+        user__email=email,
+        user__first_name=first_name,
+        user__last_name=last_name,
+        specialization=Specialization.NURSE,
+        license_number=license_number,
+        is_verified=is_verified,
+        areas=[area],
+    )
+    give_weekly_schedule(technician, start=time(8, 0), end=time(18, 0))
+    return technician
+
+
+@pytest.fixture
+def technician(db, area):
+    # Verified nurse serving `area`, Monday to Sunday 08:00-18:00: may reach the portal, the jobs
+    # assigned to them, the records they wrote and their own earnings.
+    return _nurse("nurse@example.com", "Nadia", "Nurse", "NMC-000001", area)
+
+
+@pytest.fixture
+def other_technician(db, area):
+    # A second verified nurse serving `area` with the same schedule: must get 404 on `technician`'s jobs.
+    return _nurse("other.nurse@example.com", "Otto", "Nurse", "NMC-000002", area)
+
+
+@pytest.fixture
+def unverified_technician(db, area):
+    # A nurse serving `area` whom no admin has verified yet: is never offered or assigned work.
+    return _nurse("new.nurse@example.com", "Nora", "Newcomer", "NMC-000003", area, is_verified=False)
+
+
+@pytest.fixture
+def admin_user(db):
+    # A platform administrator (role admin, staff, superuser): reaches everything through /admin/.
+    # Replaces pytest-django's own `admin_user`, so `admin_client` logs in as this person.
+    return AdminUserFactory(email="admin@example.com", first_name="Ada", last_name="Admin")
+
+
+@pytest.fixture
+def patient_client(patient):
+    # A browser session logged in as `patient`.
+    client = Client()
+    client.force_login(patient)
+    return client
+
+
+@pytest.fixture
+def technician_client(technician):
+    # A browser session logged in as `technician`'s user.
+    client = Client()
+    client.force_login(technician.user)
+    return client
