@@ -138,6 +138,7 @@ class Booking(models.Model):
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.CASH
     )
+    payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True, editable=False)
     user_notes = models.TextField(_("patient notes"), max_length=2000, blank=True)
     technician_notes = models.TextField(_("technician notes"), max_length=4000, blank=True)
     admin_notes = models.TextField(_("admin notes"), max_length=4000, blank=True)

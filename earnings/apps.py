@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class EarningsConfig(AppConfig):
     name = "earnings"
     verbose_name = _("Earnings")
+
+    def ready(self):
+        from bookings.signals import booking_completed
+        from earnings import receivers
+
+        booking_completed.connect(receivers.create_earning, dispatch_uid="earnings.create_earning")

@@ -1,0 +1,490 @@
+"""Everything that can happen to a booking, one function per action (DESIGN 4).
+
+Each transition follows the same recipe: lock the row, re-read its state, check who may do it and
+from which state (returning quietly when it is already done, so a double click or a re-scanned QR
+changes nothing twice), change the fields, write the status-history row, send the domain signal.
+Views and admin actions both call these functions, so the portal and the back office behave alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from bookings import qr, signals
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingDecline,
+    BookingStatus,
+    BookingStatusHistory,
+    PaymentMethod,
+    PaymentStatus,
+    Service,
+)
+from bookings.payments import get_provider
+from bookings.scheduling import DayPlan, Rules
+from homecure.config import get_setting
+from homecure.money import money
+from technicians.models import ServiceArea, Technician
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class BookingError(Exception):
+    """An action that cannot be done now; `message` is meant for the person who tried."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class SlotTaken(BookingError):
+    code = "slot_taken"
+
+
+class NotAllowed(BookingError):
+    code = "not_allowed"
+
+
+class PaymentFailed(BookingError):
+    code = "payment_failed"
+
+
+def _is_admin(user: User | None) -> bool:
+    return bool(user and user.is_active and user.is_platform_admin)
+
+
+def _is_assigned_technician(user: User | None, booking: Booking) -> bool:
+    technician = booking.technician
+    return bool(
+        user
+        and technician is not None
+        and technician.user_id == user.pk
+        and technician.is_verified
+        and technician.is_active
+        and user.is_active
+    )
+
+
+def _lock(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().select_related("technician__user", "service", "user").get(pk=booking.pk)
+
+
+def _log(booking: Booking, *, from_status: str, actor: User | None, note: str = "", now: datetime | None = None):
+    BookingStatusHistory.objects.create(
+        booking=booking,
+        from_status=from_status,
+        to_status=booking.status,
+        changed_by=actor,
+        note=note[:500],
+        created_at=now or timezone.now(),
+    )
+
+
+def _new_reference() -> str:
+    return "HC-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def cancellation_deadline(booking: Booking) -> datetime:
+    return booking.scheduled_start - timedelta(hours=get_setting("booking_cancellation_hours"))
+
+
+def can_cancel(booking: Booking, user: User, *, now: datetime | None = None) -> bool:
+    """Whether `user` may cancel `booking` now (the same rule `booking_cancel` enforces)."""
+    now = now or timezone.now()
+    if booking.status not in ACTIVE_STATUSES:
+        return False
+    if _is_admin(user):
+        return True
+    return (
+        booking.user_id == user.pk
+        and booking.status != BookingStatus.IN_PROGRESS
+        and now <= cancellation_deadline(booking)
+    )
+
+
+def _technician_is_free(technician: Technician, start: datetime, end: datetime, *, ignore: int | None = None) -> bool:
+    """Re-check one technician against the committed bookings, travel buffer included."""
+    buffer = timedelta(minutes=get_setting("booking_buffer_minutes"))
+    clashes = Booking.objects.filter(
+        technician=technician,
+        status__in=ACTIVE_STATUSES,
+        scheduled_start__lt=end + buffer,
+        scheduled_end__gt=start - buffer,
+    )
+    if ignore is not None:
+        clashes = clashes.exclude(pk=ignore)
+    return not clashes.exists()
+
+
+def _claim(technician: Technician, start: datetime, end: datetime, *, ignore: int | None = None) -> bool:
+    """Lock the technician's row, then re-check them.
+
+    Two requests for the same technician queue on the lock, so the second re-check sees the first
+    booking. (SQLite has no row locks; its IMMEDIATE transactions serialize all writers instead.)
+    The exclusion constraint on PostgreSQL stays the last word.
+    """
+    Technician.objects.select_for_update().filter(pk=technician.pk).first()
+    return _technician_is_free(technician, start, end, ignore=ignore)
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    patient: User,
+    service: Service,
+    area: ServiceArea,
+    address: str,
+    start: datetime,
+    payment_method: str = PaymentMethod.CASH,
+    user_notes: str = "",
+    service_location: str = "",
+    request_token: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book `service` at `start` for `patient`, assigned to the best free technician, as pending.
+
+    Raises SlotTaken when nobody is free at that time any more.
+    """
+    if not (patient.is_active and patient.is_patient):
+        raise NotAllowed(_("Only patients can book visits."))
+    if request_token is not None:
+        existing = Booking.objects.filter(user=patient, request_token=request_token).first()
+        if existing is not None:
+            return existing
+    now = now or timezone.now()
+    plan = DayPlan(service=service, area=area, day=timezone.localdate(start), now=now)
+    end = start + timedelta(minutes=service.duration_minutes)
+    for technician in plan.free_technicians(start):
+        if not _claim(technician, start, end):
+            continue
+        booking = Booking(
+            reference=_new_reference(),
+            request_token=request_token,
+            user=patient,
+            technician=technician,
+            service=service,
+            status=BookingStatus.PENDING,
+            service_address=address,
+            service_area=area,
+            service_location=service_location,
+            total_amount=service.price,
+            payment_method=payment_method,
+            user_notes=user_notes,
+        )
+        booking.set_schedule(start, service.duration_minutes)
+        try:
+            with transaction.atomic():
+                booking.save()
+        except IntegrityError:
+            if request_token is not None:
+                existing = Booking.objects.filter(user=patient, request_token=request_token).first()
+                if existing is not None:
+                    return existing
+            continue
+        _log(booking, from_status="", actor=patient, now=now)
+        signals.booking_requested.send(sender=Booking, booking=booking, actor=patient)
+        return booking
+    raise SlotTaken(_("This time was just taken. Please choose another time."))
+
+
+@transaction.atomic
+def booking_accept(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
+    """The assigned technician accepts, or an admin confirms: pending -> confirmed, with a QR code."""
+    booking = _lock(booking)
+    if not (_is_assigned_technician(actor, booking) or _is_admin(actor)):
+        raise NotAllowed(_("Only the assigned technician or an administrator can confirm this booking."))
+    if booking.status == BookingStatus.CONFIRMED:
+        return booking
+    if booking.status != BookingStatus.PENDING:
+        raise NotAllowed(_("Only a pending booking can be confirmed."), code="wrong_state")
+    if booking.technician is None:
+        raise NotAllowed(_("Assign a technician before confirming."), code="unassigned")
+    token = qr.new_token()
+    booking.status = BookingStatus.CONFIRMED
+    booking.qr_code_data = token
+    booking.qr_code = qr.qr_png_base64(token)
+    booking.save(update_fields=["status", "qr_code_data", "qr_code", "updated_at"])
+    _log(booking, from_status=BookingStatus.PENDING, actor=actor, now=now)
+    signals.booking_accepted.send(sender=Booking, booking=booking, actor=actor)
+    return booking
+
+
+def _offer_to_next(booking: Booking, *, now: datetime) -> Technician | None:
+    declined = set(booking.declines.values_list("technician_id", flat=True))
+    plan = DayPlan(
+        service=booking.service,
+        area=booking.service_area,
+        day=booking.scheduled_date,
+        now=now,
+        rules=dataclasses.replace(Rules.current(), min_notice_hours=0),
+        exclude_technicians=declined,
+        ignore_booking=booking.pk,
+    )
+    for technician in plan.free_technicians(booking.scheduled_start):
+        if _claim(technician, booking.scheduled_start, booking.scheduled_end, ignore=booking.pk):
+            return technician
+    return None
+
+
+@transaction.atomic
+def booking_decline(*, booking: Booking, actor: User, reason: str, now: datetime | None = None) -> Booking:
+    """The assigned technician declines: the booking goes back to pending for the next eligible technician,
+    or waits unassigned for an admin when nobody is left."""
+    booking = _lock(booking)
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    technician = getattr(actor, "technician", None) if actor else None
+    already_declined = (
+        technician is not None
+        and booking.technician_id != technician.pk
+        and BookingDecline.objects.filter(booking=booking, technician=technician).exists()
+    )
+    if already_declined:
+        return booking
+    if not _is_assigned_technician(actor, booking):
+        raise NotAllowed(_("Only the assigned technician can decline this booking."))
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        raise NotAllowed(_("This booking can no longer be declined."), code="wrong_state")
+    if not reason:
+        raise BookingError(_("Please give a reason."), code="reason_required")
+    previous_status = booking.status
+    BookingDecline.objects.create(booking=booking, technician=technician, reason=reason[:500], created_at=now)
+    booking.technician = _offer_to_next(booking, now=now)
+    booking.status = BookingStatus.PENDING
+    booking.qr_code_data = None
+    booking.qr_code = ""
+    booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "updated_at"])
+    unassigned = booking.technician is None
+    note = _("Declined by %(name)s: %(reason)s") % {"name": actor, "reason": reason}
+    _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
+    signals.booking_declined.send(
+        sender=Booking, booking=booking, actor=actor, technician=technician, reason=reason, unassigned=unassigned
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_assign(*, booking: Booking, technician: Technician, actor: User, now: datetime | None = None) -> Booking:
+    """An admin assigns or reassigns a technician; the same eligibility and no-overlap rules apply.
+
+    The booking is pending afterwards: the newly assigned technician accepts it (or an admin confirms).
+    """
+    booking = _lock(booking)
+    now = now or timezone.now()
+    if not _is_admin(actor):
+        raise NotAllowed(_("Only an administrator can assign technicians."))
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        raise NotAllowed(_("Only a pending or confirmed booking can be assigned."), code="wrong_state")
+    if booking.technician_id == technician.pk:
+        return booking
+    eligible = eligible_technicians_for(booking, now=now)
+    if technician.pk not in {t.pk for t in eligible} or not _claim(
+        technician, booking.scheduled_start, booking.scheduled_end, ignore=booking.pk
+    ):
+        raise SlotTaken(_("%(name)s is not free or not eligible for this visit.") % {"name": technician})
+    previous_status = booking.status
+    previous_technician = booking.technician
+    booking.technician = technician
+    booking.status = BookingStatus.PENDING
+    booking.qr_code_data = None
+    booking.qr_code = ""
+    booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "updated_at"])
+    note = _("Assigned to %(name)s") % {"name": technician}
+    _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
+    signals.booking_assigned.send(sender=Booking, booking=booking, actor=actor, previous_technician=previous_technician)
+    return booking
+
+
+def eligible_technicians_for(booking: Booking, *, now: datetime | None = None) -> list[Technician]:
+    """Technicians an admin may assign to `booking` (free at its time; declines are not held against them)."""
+    plan = DayPlan(
+        service=booking.service,
+        area=booking.service_area,
+        day=booking.scheduled_date,
+        now=now,
+        rules=dataclasses.replace(Rules.current(), min_notice_hours=0),
+        ignore_booking=booking.pk,
+    )
+    return plan.free_technicians(booking.scheduled_start)
+
+
+def checkin_window(booking: Booking) -> tuple[datetime, datetime]:
+    window = timedelta(minutes=get_setting("checkin_window_minutes"))
+    return booking.scheduled_start - window, booking.scheduled_start + window
+
+
+@transaction.atomic
+def booking_check_in(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
+    """The assigned technician checks in at the door: confirmed -> in_progress, within the check-in window."""
+    booking = _lock(booking)
+    now = now or timezone.now()
+    if not _is_assigned_technician(actor, booking):
+        raise NotAllowed(_("This visit is not assigned to you."), code="not_yours")
+    if booking.status == BookingStatus.IN_PROGRESS:
+        return booking
+    if booking.status == BookingStatus.CANCELLED:
+        raise NotAllowed(_("This booking was cancelled."), code="cancelled")
+    if booking.status == BookingStatus.COMPLETED:
+        raise NotAllowed(_("This visit is already completed."), code="completed")
+    if booking.status != BookingStatus.CONFIRMED:
+        raise NotAllowed(_("This booking is not confirmed yet."), code="not_confirmed")
+    opens, closes = checkin_window(booking)
+    if now < opens:
+        raise NotAllowed(_("It is too early to check in."), code="too_early")
+    if now > closes:
+        raise NotAllowed(_("It is too late to check in."), code="too_late")
+    booking.status = BookingStatus.IN_PROGRESS
+    booking.checked_in_at = now
+    booking.save(update_fields=["status", "checked_in_at", "updated_at"])
+    _log(booking, from_status=BookingStatus.CONFIRMED, actor=actor, now=now)
+    signals.booking_checked_in.send(sender=Booking, booking=booking, actor=actor)
+    return booking
+
+
+@transaction.atomic
+def booking_complete(
+    *,
+    booking: Booking,
+    actor: User,
+    technician_notes: str = "",
+    payment_collected: bool = False,
+    now: datetime | None = None,
+) -> Booking:
+    """The visit is done: in_progress -> completed. The earnings app creates the technician's earning
+    in this transaction (see `booking_completed`); completing twice pays once."""
+    booking = _lock(booking)
+    now = now or timezone.now()
+    if not (_is_assigned_technician(actor, booking) or _is_admin(actor)):
+        raise NotAllowed(_("This visit is not assigned to you."), code="not_yours")
+    if booking.status == BookingStatus.COMPLETED:
+        return booking
+    if booking.status != BookingStatus.IN_PROGRESS:
+        raise NotAllowed(_("Only a visit in progress can be completed."), code="wrong_state")
+    fields = ["status", "completed_at", "updated_at"]
+    booking.status = BookingStatus.COMPLETED
+    booking.completed_at = now
+    if technician_notes:
+        booking.technician_notes = technician_notes
+        fields.append("technician_notes")
+    if payment_collected and booking.payment_method in (PaymentMethod.CASH, PaymentMethod.CARD):
+        booking.payment_status = PaymentStatus.PAID
+        fields.append("payment_status")
+    booking.save(update_fields=fields)
+    Technician.objects.filter(pk=booking.technician_id).update(completed_bookings=F("completed_bookings") + 1)
+    _log(booking, from_status=BookingStatus.IN_PROGRESS, actor=actor, now=now)
+    signals.booking_completed.send(sender=Booking, booking=booking, actor=actor)
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime | None = None) -> Booking:
+    """Cancel with a reason: the patient until the cancellation deadline, an admin at any time.
+
+    A paid online booking is refunded through the payment provider.
+    """
+    booking = _lock(booking)
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    is_owner = booking.user_id == getattr(actor, "pk", None)
+    if not (is_owner or _is_admin(actor)):
+        raise NotAllowed(_("You cannot cancel this booking."))
+    if booking.status == BookingStatus.CANCELLED:
+        return booking
+    if not can_cancel(booking, actor, now=now):
+        if booking.status not in ACTIVE_STATUSES or booking.status == BookingStatus.IN_PROGRESS:
+            raise NotAllowed(_("This visit can no longer be cancelled."), code="wrong_state")
+        hours = get_setting("booking_cancellation_hours")
+        raise NotAllowed(
+            _("Visits can be cancelled online until %(hours)s hours before the start. Please contact us.")
+            % {"hours": hours},
+            code="too_late",
+        )
+    if not reason:
+        raise BookingError(_("Please give a reason."), code="reason_required")
+    previous_status = booking.status
+    refunded = False
+    fields = ["status", "cancelled_at", "cancellation_reason", "updated_at"]
+    if booking.payment_method == PaymentMethod.ONLINE and booking.payment_status == PaymentStatus.PAID:
+        result = get_provider().refund(
+            amount=booking.total_amount, currency=get_setting("currency"), reference=booking.reference
+        )
+        if not result.ok:
+            raise PaymentFailed(result.message or _("The refund failed; the booking was not cancelled."))
+        booking.payment_status = PaymentStatus.REFUNDED
+        fields.append("payment_status")
+        refunded = True
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancellation_reason = reason[:500]
+    booking.save(update_fields=fields)
+    _log(booking, from_status=previous_status, actor=actor, note=reason, now=now)
+    signals.booking_cancelled.send(sender=Booking, booking=booking, actor=actor, reason=reason, refunded=refunded)
+    return booking
+
+
+@transaction.atomic
+def booking_pay_online(*, booking: Booking, actor: User, card_number: str) -> Booking:
+    """Charge an online booking through the payment provider. Payment status is separate from booking status."""
+    booking = _lock(booking)
+    if booking.user_id != getattr(actor, "pk", None):
+        raise NotAllowed(_("You cannot pay for this booking."))
+    if booking.payment_status == PaymentStatus.PAID:
+        return booking
+    if booking.payment_method != PaymentMethod.ONLINE or booking.status not in ACTIVE_STATUSES:
+        raise NotAllowed(_("This booking cannot be paid online."), code="wrong_state")
+    if booking.payment_status != PaymentStatus.PENDING:
+        raise NotAllowed(_("This booking cannot be paid online."), code="wrong_state")
+    result = get_provider().charge(
+        amount=booking.total_amount,
+        currency=get_setting("currency"),
+        reference=booking.reference,
+        card_number=card_number,
+    )
+    if not result.ok:
+        raise PaymentFailed(result.message or _("The payment failed."))
+    booking.payment_status = PaymentStatus.PAID
+    booking.payment_reference = result.transaction_id
+    booking.save(update_fields=["payment_status", "payment_reference", "updated_at"])
+    signals.booking_paid.send(sender=Booking, booking=booking, actor=actor)
+    return booking
+
+
+@transaction.atomic
+def booking_review(*, booking: Booking, actor: User, rating: int, review: str = "") -> Booking:
+    """The patient rates a completed visit once; the technician's rating and review count follow."""
+    booking = _lock(booking)
+    if booking.user_id != getattr(actor, "pk", None):
+        raise NotAllowed(_("You cannot review this booking."))
+    if booking.status != BookingStatus.COMPLETED:
+        raise NotAllowed(_("You can rate a visit once it is completed."), code="wrong_state")
+    if booking.user_rating is not None:
+        raise NotAllowed(_("You have already rated this visit."), code="already_reviewed")
+    if rating not in range(1, 6):
+        raise BookingError(_("Choose a rating from 1 to 5."), code="invalid_rating")
+    booking.user_rating = rating
+    booking.user_review = (review or "").strip()[:2000]
+    booking.save(update_fields=["user_rating", "user_review", "updated_at"])
+    if booking.technician_id:
+        stats = Booking.objects.filter(technician_id=booking.technician_id, user_rating__isnull=False).aggregate(
+            average=Avg("user_rating"), count=Count("pk")
+        )
+        Technician.objects.filter(pk=booking.technician_id).update(
+            rating=money(Decimal(str(stats["average"]))), total_reviews=stats["count"]
+        )
+    signals.booking_reviewed.send(sender=Booking, booking=booking, actor=actor)
+    return booking

@@ -1,0 +1,41 @@
+"""Domain signals of the bookings app.
+
+Each is sent by `bookings.services` after the state change and its status-history row are
+written, inside the same transaction: a receiver that writes rows (earnings, notifications)
+commits or rolls back with the change. Receivers that leave the database (e-mail) must use
+`transaction.on_commit`.
+
+Every signal is sent with `sender=Booking` and these keyword arguments:
+    booking   the Booking after the change
+    actor     the User who caused it (None for the system)
+"""
+
+from django.dispatch import Signal
+
+#: A patient booked a visit; it waits as pending for the assigned technician (or an admin).
+booking_requested = Signal()
+
+#: The assigned technician accepted, or an admin confirmed; the booking has its QR code.
+booking_accepted = Signal()
+
+#: A technician declined. Extra argument: `technician` (who declined), `reason`, and
+#: `unassigned` (True when no eligible technician was left and the booking waits for an admin).
+booking_declined = Signal()
+
+#: An admin assigned or reassigned a technician. Extra argument: `previous_technician`.
+booking_assigned = Signal()
+
+#: The technician checked in at the door (QR scan or typed code).
+booking_checked_in = Signal()
+
+#: The visit was completed. The earnings app creates the technician's earning in the same transaction.
+booking_completed = Signal()
+
+#: The booking was cancelled. Extra argument: `reason`, `refunded` (an online payment was returned).
+booking_cancelled = Signal()
+
+#: An online payment succeeded.
+booking_paid = Signal()
+
+#: The patient rated the visit.
+booking_reviewed = Signal()
