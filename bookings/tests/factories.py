@@ -10,13 +10,14 @@ from factory.django import DjangoModelFactory
 from accounts.tests.factories import PatientFactory
 from bookings.models import (
     Booking,
+    BookingDecline,
     BookingStatus,
     BookingStatusHistory,
     PaymentStatus,
     Service,
     ServiceCategory,
 )
-from technicians.tests.factories import ServiceAreaFactory
+from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory
 
 
 class ServiceFactory(DjangoModelFactory):
@@ -106,3 +107,12 @@ class BookingStatusHistoryFactory(DjangoModelFactory):
     to_status = BookingStatus.PENDING
     changed_by = factory.SelfAttribute("booking.user")
     note = "Booked online"
+
+
+class BookingDeclineFactory(DjangoModelFactory):
+    class Meta:
+        model = BookingDecline
+
+    booking = factory.SubFactory(BookingFactory)
+    technician = factory.SubFactory(TechnicianFactory)
+    reason = "Not available at that time"
