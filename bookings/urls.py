@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from bookings import views
 
 app_name = "bookings"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.booking_list, name="list"),
+    path("new/<slug:slug>/", views.booking_new, name="new"),
+    path("<str:reference>/", views.booking_detail, name="detail"),
+    path("<str:reference>/qr.png", views.booking_qr, name="qr"),
+    path("<str:reference>/cancel/", views.booking_cancel, name="cancel"),
+    path("<str:reference>/pay/", views.booking_pay, name="pay"),
+    path("<str:reference>/review/", views.booking_review, name="review"),
+]

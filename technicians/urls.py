@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from technicians import views
 
 app_name = "portal"
 
-urlpatterns = []
+urlpatterns = [
+    path("checkin/<str:token>/", views.check_in, name="check-in"),
+]

@@ -1,0 +1,189 @@
+import base64
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import patient_required
+from bookings import selectors, services
+from bookings.forms import BookingForm, CancelForm, PaymentForm, ReviewForm
+from bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus, Service
+
+PAGE_SIZE = 10
+
+
+@patient_required
+def booking_list(request):
+    show = "past" if request.GET.get("show") == "past" else "upcoming"
+    if show == "past":
+        bookings = selectors.past_bookings_for_patient(request.user)
+    else:
+        bookings = selectors.upcoming_bookings_for_patient(request.user)
+    page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "bookings/list.html", {"page_obj": page, "show": show})
+
+
+@never_cache
+@patient_required
+def booking_new(request, slug):
+    """Choose area, address and date, then a free time, then review and confirm (all without JavaScript)."""
+    service = get_object_or_404(Service, slug=slug, is_active=True)
+    action = request.POST.get("action", "times") if request.method == "POST" else None
+    if action is None:
+        initial = {
+            "area": request.user.area_id,
+            "address": request.user.address,
+            "request_token": uuid.uuid4(),
+            "payment_method": PaymentMethod.CASH,
+        }
+        form = BookingForm(service=service, initial=initial)
+        initial["date"] = form.first_day
+        form = BookingForm(service=service, initial=initial)
+        return render(request, "bookings/new.html", {"service": service, "form": form, "step": "place"})
+
+    existing = _booking_of_request(request)
+    if existing is not None:
+        return redirect(existing)
+
+    step = BookingForm.STEP_PLACE if action in ("times", "change") else BookingForm.STEP_FULL
+    form = BookingForm(request.POST, service=service, step=step)
+    if not form.is_valid():
+        shown_step = "times" if form.free_starts else "place"
+        return render(request, "bookings/new.html", {"service": service, "form": form, "step": shown_step})
+    if action in ("times", "change"):
+        return render(request, "bookings/new.html", {"service": service, "form": form, "step": "times"})
+    if action == "review":
+        return render(request, "bookings/review.html", {"service": service, "form": form})
+
+    data = form.cleaned_data
+    try:
+        booking = services.booking_create(
+            patient=request.user,
+            service=service,
+            area=data["area"],
+            address=data["address"],
+            start=data["start"],
+            payment_method=data["payment_method"],
+            user_notes=data["user_notes"],
+            request_token=data["request_token"],
+        )
+    except services.SlotTaken as error:
+        form.add_error("start", error.message)
+        form.free_starts = [s for s in form.free_starts if s != data["start"]]
+        return render(request, "bookings/new.html", {"service": service, "form": form, "step": "times"})
+    messages.success(request, _("Your visit is booked. We will let you know as soon as the technician confirms."))
+    return redirect(booking)
+
+
+def _booking_of_request(request):
+    """The booking a resubmitted form already made, if any."""
+    try:
+        token = uuid.UUID(request.POST.get("request_token", ""))
+    except ValueError:
+        return None
+    return Booking.objects.filter(user=request.user, request_token=token).first()
+
+
+@never_cache
+@patient_required
+def booking_detail(request, reference):
+    booking = selectors.get_booking_for_patient(request.user, reference)
+    now = timezone.now()
+    can_cancel = services.can_cancel(booking, request.user, now=now)
+    context = {
+        "booking": booking,
+        "history": booking.history.select_related("changed_by"),
+        "can_cancel": can_cancel,
+        "cancel_deadline": services.cancellation_deadline(booking),
+        "cancel_form": CancelForm() if can_cancel else None,
+        "payment_form": PaymentForm() if _can_pay(booking) else None,
+        "review_form": ReviewForm() if _can_review(booking) else None,
+    }
+    return render(request, "bookings/detail.html", context)
+
+
+def _can_pay(booking):
+    return (
+        booking.payment_method == PaymentMethod.ONLINE
+        and booking.payment_status == PaymentStatus.PENDING
+        and booking.is_active
+    )
+
+
+def _can_review(booking):
+    return booking.status == BookingStatus.COMPLETED and booking.user_rating is None
+
+
+@never_cache
+@patient_required
+def booking_qr(request, reference):
+    """The check-in QR code as a PNG, shown inline or downloaded with ?download=1."""
+    booking = selectors.get_booking_for_patient(request.user, reference)
+    if booking.status != BookingStatus.CONFIRMED or not booking.qr_code:
+        return HttpResponse(status=404)
+    response = HttpResponse(base64.b64decode(booking.qr_code), content_type="image/png")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="homecure-{booking.reference}-qr.png"'
+    return response
+
+
+@require_POST
+@patient_required
+def booking_cancel(request, reference):
+    booking = selectors.get_booking_for_patient(request.user, reference)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please tell us why you are cancelling."))
+        return redirect(booking)
+    try:
+        services.booking_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your booking is cancelled."))
+    return redirect(booking)
+
+
+@require_POST
+@patient_required
+def booking_pay(request, reference):
+    booking = selectors.get_booking_for_patient(request.user, reference)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["card_number"]))
+        return redirect(booking)
+    try:
+        services.booking_pay_online(booking=booking, actor=request.user, card_number=form.cleaned_data["card_number"])
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Thank you, your payment went through."))
+    return redirect(booking)
+
+
+@require_POST
+@patient_required
+def booking_review(request, reference):
+    booking = selectors.get_booking_for_patient(request.user, reference)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a rating from 1 to 5."))
+        return redirect(booking)
+    try:
+        services.booking_review(
+            booking=booking,
+            actor=request.user,
+            rating=form.cleaned_data["rating"],
+            review=form.cleaned_data["review"],
+        )
+    except services.BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Thank you for your review."))
+    return redirect(booking)
