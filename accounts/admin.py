@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User, UserRole
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name", "role")
+
+    def clean_email(self):
+        # Stored lower-case, so the uniqueness check must compare lower-case too.
+        return self.cleaned_data["email"].strip().lower()
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name", "role", "phone", "address", "area")
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "phone", "address", "area")}),
+        (
+            _("Role and permissions"),
+            {"fields": ("role", "is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "first_name", "last_name", "role", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = ("email", "first_name", "last_name", "role", "is_active", "is_staff", "date_joined")
+    list_filter = ("role", "is_active", "is_staff", "area")
+    search_fields = ("email", "first_name", "last_name", "phone")
+    ordering = ("email",)
+    autocomplete_fields = ("area",)
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # The autocomplete for a technician profile's user offers only technician accounts.
+        if request.GET.get("model_name") == "technician" and request.GET.get("field_name") == "user":
+            queryset = queryset.filter(role=UserRole.TECHNICIAN)
+        return queryset, may_have_duplicates

@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from records.models import HealthDocument, HealthRecord
+
+
+class HealthDocumentInline(admin.TabularInline):
+    """Lists a record's files; uploads go through the record pages, which check type and size."""
+
+    model = HealthDocument
+    fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+@admin.register(HealthRecord)
+class HealthRecordAdmin(admin.ModelAdmin):
+    list_display = (
+        "record_date",
+        "record_type",
+        "patient",
+        "provider_name",
+        "follow_up_required",
+        "follow_up_date",
+        "created_at",
+    )
+    list_select_related = ("user",)
+    list_filter = ("record_type", "follow_up_required")
+    search_fields = ("user__email", "user__first_name", "user__last_name", "provider_name", "booking__reference")
+    date_hierarchy = "record_date"
+    autocomplete_fields = ("user", "booking", "created_by")
+    readonly_fields = ("vital_flags", "created_at", "updated_at", "amended_at")
+    fieldsets = (
+        (None, {"fields": ("user", "booking", "record_type", "record_date", "provider_name", "created_by")}),
+        (_("Findings"), {"fields": ("diagnosis", "treatment", "medications", "vitals", "vital_flags", "lab_results")}),
+        (_("Follow-up"), {"fields": ("follow_up_required", "follow_up_date", "provider_notes")}),
+        (_("Timestamps"), {"fields": ("created_at", "updated_at", "amended_at")}),
+    )
+    inlines = [HealthDocumentInline]
+
+    @admin.display(description=_("patient"), ordering="user__email")
+    def patient(self, obj):
+        return obj.user
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.created_by is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # Medical records are kept; a correction is a change, which the audit log records.
+    def has_delete_permission(self, request, obj=None):
+        return False

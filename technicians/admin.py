@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User, UserRole
+from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
+
+
+@admin.register(ServiceArea)
+class ServiceAreaAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class ScheduleWindowInline(admin.TabularInline):
+    model = ScheduleWindow
+    extra = 0
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+
+
+@admin.register(Technician)
+class TechnicianAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "email",
+        "specialization",
+        "license_number",
+        "is_verified",
+        "is_available",
+        "is_active",
+        "rating",
+        "completed_bookings",
+    )
+    list_select_related = ("user",)
+    list_filter = ("specialization", "is_verified", "is_available", "is_active", "service_areas")
+    search_fields = ("user__email", "user__first_name", "user__last_name", "license_number")
+    autocomplete_fields = ("user",)
+    filter_horizontal = ("service_areas",)
+    # Verification notifies the technician and is audited, so it is an action, not a checkbox;
+    # the review figures follow from patients' ratings.
+    readonly_fields = (
+        "is_verified",
+        "verified_at",
+        "rating",
+        "total_reviews",
+        "completed_bookings",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("user", "specialization", "license_number", "experience_years", "certifications")}),
+        (_("Work"), {"fields": ("service_areas", "is_available", "is_active")}),
+        (_("Profile"), {"fields": ("bio", "profile_picture")}),
+        (_("Verification and reviews"), {"fields": readonly_fields}),
+    )
+    inlines = [ScheduleWindowInline, TimeOffInline]
+
+    @admin.display(description=_("name"), ordering="user__last_name")
+    def name(self, obj):
+        return obj.user.get_full_name()
+
+    @admin.display(description=_("e-mail address"), ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(role=UserRole.TECHNICIAN)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
