@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from bookings import catalog_views
 
 app_name = "catalog"
 
-urlpatterns = []
+urlpatterns = [
+    path("", catalog_views.service_list, name="list"),
+    path("<slug:slug>/", catalog_views.service_detail, name="service"),
+]

@@ -1,21 +1,49 @@
-from django.http import HttpResponse
+from django.contrib import messages
+from django.http import HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import requires_csrf_token
+
+from bookings.catalog_views import category_cards
+from bookings.models import Service
+from homecure.forms import ContactForm
+
+HOME_FEATURED_SERVICES = 6
 
 
 def home(request):
-    return HttpResponse("HomeCure")
+    services = Service.objects.filter(is_active=True).order_by("category", "name")[:HOME_FEATURED_SERVICES]
+    return render(request, "home.html", {"categories": category_cards(), "services": services})
 
 
 def contact(request):
-    return HttpResponse("contact")
+    ip_address = request.META.get("REMOTE_ADDR") or None
+    if request.method == "POST":
+        form = ContactForm(request.POST, ip_address=ip_address)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Thank you, your message was sent. We answer within one working day."))
+            return redirect("contact")
+    else:
+        initial = {}
+        if request.user.is_authenticated:
+            initial = {"name": request.user.get_full_name(), "email": request.user.email, "phone": request.user.phone}
+        form = ContactForm(initial=initial, ip_address=ip_address)
+    return render(request, "contact.html", {"form": form})
 
 
+@requires_csrf_token
 def permission_denied(request, exception=None):
-    return HttpResponse(status=403)
+    return render(request, "403.html", status=403)
 
 
+@requires_csrf_token
 def page_not_found(request, exception=None):
-    return HttpResponse(status=404)
+    return render(request, "404.html", status=404)
 
 
 def server_error(request):
-    return HttpResponse(status=500)
+    # Rendered without the request: the failure may lie in the middleware, the session or the
+    # database that a request context would touch.
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -1,0 +1,126 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+PERSONAL_WIDGETS = {
+    "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+    "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+    "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    "address": forms.Textarea(attrs={"autocomplete": "street-address", "rows": 3}),
+}
+PERSONAL_HELP = {
+    "phone": _("The professional who visits you may call this number."),
+    "address": _("Where visits usually take place; you can give another address for each booking."),
+    "area": _("The district you live in."),
+}
+
+
+def _area_field(form, current=None):
+    """Offer only active areas, plus the user's current one so that saving never drops it silently."""
+    all_areas = form.fields["area"].queryset
+    areas = all_areas.filter(is_active=True)
+    if current is not None:
+        areas = all_areas.filter(pk=current.pk) | areas
+    form.fields["area"].queryset = areas.order_by("name")
+    form.fields["area"].empty_label = _("Choose your area")
+
+
+class SignUpForm(SetPasswordMixin, forms.ModelForm):
+    """A new patient account. Saving is done by `accounts.services.patient_sign_up`."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "phone", "address", "area"]
+        labels = {"email": _("E-mail address")}
+        widgets = {**PERSONAL_WIDGETS, "email": forms.EmailInput(attrs={"autocomplete": "email"})}
+        help_texts = PERSONAL_HELP
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        self.fields["first_name"].widget.attrs["autofocus"] = True
+        _area_field(self)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("first_name", css_class="col-sm-6"), Column("last_name", css_class="col-sm-6")),
+            "email",
+            "phone",
+            "address",
+            "area",
+            "password1",
+            "password2",
+        )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("An account with this e-mail address already exists. Log in or reset your password."),
+                code="unique",
+            )
+        return email
+
+    def clean(self):
+        self.validate_passwords()
+        return super().clean()
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The validators compare the password with the name and e-mail, so they run once the
+        # instance holds them.
+        self.validate_password_for_user(self.instance)
+
+
+class LoginForm(AuthenticationForm):
+    """Log in with the e-mail address, whatever its case."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The e-mail address or password is not correct."),
+    }
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class ProfileForm(forms.ModelForm):
+    """What a user may change about themselves: not their e-mail address or role."""
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "address", "area"]
+        widgets = PERSONAL_WIDGETS
+        help_texts = PERSONAL_HELP
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        _area_field(self, current=self.instance.area)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("first_name", css_class="col-sm-6"), Column("last_name", css_class="col-sm-6")),
+            "phone",
+            "address",
+            "area",
+        )

@@ -1,0 +1,82 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.forms import ProfileForm, SignUpForm
+from accounts.models import UserRole
+from accounts.services import patient_sign_up
+
+ROLE_HOME = {
+    UserRole.PATIENT: "bookings:list",
+    UserRole.TECHNICIAN: "accounts:profile",
+    UserRole.ADMIN: "admin:index",
+}
+
+
+def _safe_next(request):
+    """The `next` URL from the query or form if it points into this site, else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+@sensitive_post_parameters("password1", "password2")
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:after-login")
+    next_url = _safe_next(request)
+    if request.method == "POST":
+        form = SignUpForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = patient_sign_up(
+                    email=data["email"],
+                    password=data["password1"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    phone=data["phone"],
+                    address=data["address"],
+                    area=data["area"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome to HomeCure, %(name)s.") % {"name": user.first_name})
+                after_login = reverse("accounts:after-login")
+                return redirect(f"{after_login}?{urlencode({'next': next_url})}" if next_url else after_login)
+    else:
+        form = SignUpForm()
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+@login_required
+def after_login(request):
+    """Send a user who has just logged in to the page their role starts from."""
+    next_url = _safe_next(request)
+    if next_url:
+        return redirect(next_url)
+    return redirect(ROLE_HOME.get(request.user.role, "home"))
+
+
+@login_required
+def profile(request):
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your profile was saved."))
+            return redirect("accounts:profile")
+    else:
+        form = ProfileForm(instance=request.user)
+    return render(request, "accounts/profile.html", {"form": form})
