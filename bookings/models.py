@@ -6,7 +6,7 @@ instants (UTC in the database) that scheduling and the no-overlap rule work on, 
 zone, which lists filter and group on. `Booking.set_schedule()` keeps them together.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -191,6 +191,7 @@ class Booking(models.Model):
 
     def set_schedule(self, start: datetime, duration_minutes: int):
         """Set every schedule field from one aware start instant."""
+        start = start.astimezone(UTC)  # so the duration is added in real, not wall-clock, minutes
         local = timezone.localtime(start)
         self.scheduled_start = start
         self.scheduled_end = start + timedelta(minutes=duration_minutes)

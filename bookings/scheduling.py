@@ -6,7 +6,8 @@ windows for that weekday, and their active bookings near that day. Everything af
 arithmetic in Python on aware datetimes, so a daylight-saving change is handled by the time
 zone database rather than by hand: the grid walks wall-clock times of the platform's zone,
 skips wall times that do not exist (spring forward), and measures a visit's length in real
-elapsed minutes.
+elapsed minutes. Python adds and compares datetimes that share a zone as wall-clock times,
+so every instant is converted to UTC before any arithmetic.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     zone = timezone.get_current_timezone()
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def bookable_days(*, now: datetime | None = None, rules: Rules | None = None) -> tuple[date, date]:
@@ -142,7 +143,10 @@ class DayPlan:
         for technician_id, start, end in windows.values_list("technician_id", "start_time", "end_time"):
             # A window edge inside a spring-forward gap resolves to the instant PEP 495 gives it.
             by_id[technician_id].windows.append(
-                (datetime.combine(self.day, start, tzinfo=zone), datetime.combine(self.day, end, tzinfo=zone))
+                (
+                    datetime.combine(self.day, start, tzinfo=zone).astimezone(UTC),
+                    datetime.combine(self.day, end, tzinfo=zone).astimezone(UTC),
+                )
             )
 
         margin = self.buffer + self.duration
@@ -165,7 +169,7 @@ class DayPlan:
         for minute in range(0, 24 * 60, step):
             start = local_datetime(self.day, time(minute // 60, minute % 60))
             if start is not None:
-                starts.append(start)
+                starts.append(start.astimezone(UTC))
         return starts
 
     def _earliest(self) -> datetime:
@@ -173,6 +177,7 @@ class DayPlan:
 
     def free_technicians(self, start: datetime) -> list[Technician]:
         """Technicians free for a visit starting at `start`, best first: fewest visits that day, then best rating."""
+        start = start.astimezone(UTC)
         if start < self._earliest() or timezone.localdate(start) != self.day:
             return []
         end = start + self.duration

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -167,6 +167,7 @@ def booking_create(
         if existing is not None:
             return existing
     now = now or timezone.now()
+    start = start.astimezone(UTC)
     plan = DayPlan(service=service, area=area, day=timezone.localdate(start), now=now)
     end = start + timedelta(minutes=service.duration_minutes)
     for technician in plan.free_technicians(start):
