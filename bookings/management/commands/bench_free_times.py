@@ -1,0 +1,109 @@
+"""Time the free-times computation for a busy day.
+
+    python manage.py bench_free_times [--technicians 200] [--bookings 20000] [--runs 5]
+
+Builds the data inside a transaction that is rolled back at the end, so it leaves the database
+as it found it. Prints the SQL queries of one computation and its median time.
+"""
+
+import statistics
+import time as clock
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import User, UserRole
+from bookings.models import Booking, BookingStatus, Service, ServiceCategory
+from bookings.scheduling import DayPlan
+from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician
+
+
+class Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Measure free times for one day with many eligible technicians and bookings (data is rolled back)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--technicians", type=int, default=200)
+        parser.add_argument("--bookings", type=int, default=20_000)
+        parser.add_argument("--runs", type=int, default=5)
+
+    def handle(self, *args, technicians, bookings, runs, **options):
+        try:
+            with transaction.atomic():
+                self._run(technicians, bookings, runs)
+                raise Rollback
+        except Rollback:
+            pass
+
+    def _run(self, n_technicians, n_bookings, runs):
+        zone = timezone.get_current_timezone()
+        day = timezone.localdate() + timedelta(days=7)
+        area = ServiceArea.objects.create(name="Benchmark district", slug="benchmark-district")
+        service = Service.objects.create(
+            name="Benchmark visit",
+            slug="benchmark-visit",
+            category=ServiceCategory.NURSING,
+            price=Decimal("50.00"),
+            duration_minutes=60,
+        )
+        password = make_password(None)
+        users = User.objects.bulk_create(
+            User(email=f"bench-{i}@benchmark.invalid", role=UserRole.TECHNICIAN, password=password)
+            for i in range(n_technicians)
+        )
+        patient = User.objects.create(email="bench-patient@benchmark.invalid", password=password)
+        technicians = Technician.objects.bulk_create(
+            Technician(user=user, specialization=Specialization.NURSE, license_number=f"BENCH-{i}", is_verified=True)
+            for i, user in enumerate(users)
+        )
+        Technician.service_areas.through.objects.bulk_create(
+            Technician.service_areas.through(technician_id=t.pk, servicearea_id=area.pk) for t in technicians
+        )
+        ScheduleWindow.objects.bulk_create(
+            ScheduleWindow(technician=t, weekday=weekday, start_time=start, end_time=end)
+            for t in technicians
+            for weekday in range(7)
+            for start, end in ((time(8), time(12)), (time(13), time(19)))
+        )
+        # Spread the bookings over 50 days around the measured day, a few per technician per day.
+        rows = []
+        for i in range(n_bookings):
+            technician = technicians[i % n_technicians]
+            offset = (i // n_technicians) % 50 - 25
+            hour = 8 + 2 * ((i // (n_technicians * 50)) % 5)
+            start = datetime.combine(day + timedelta(days=offset), time(hour), tzinfo=zone)
+            booking = Booking(
+                reference=f"BN{i:08d}",
+                user=patient,
+                technician=technician,
+                service=service,
+                service_area=area,
+                service_address="1 Benchmark Road",
+                total_amount=service.price,
+                status=BookingStatus.CONFIRMED,
+            )
+            booking.set_schedule(start, 60)
+            rows.append(booking)
+        Booking.objects.bulk_create(rows, batch_size=2000)
+
+        now = timezone.now()
+        durations = []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                started = clock.perf_counter()
+                starts = DayPlan(service=service, area=area, day=day, now=now).free_starts()
+                durations.append(clock.perf_counter() - started)
+        on_day = Booking.objects.filter(scheduled_date=day).count()
+        self.stdout.write(
+            f"free times on {day} ({connection.vendor}): {n_technicians} eligible technicians, "
+            f"{Booking.objects.count()} bookings ({on_day} that day) -> {len(starts)} free start times, "
+            f"{len(queries)} SQL queries, median {statistics.median(durations) * 1000:.1f} ms over {runs} runs"
+        )
