@@ -1,0 +1,161 @@
+"""Technician earnings (DESIGN 6): one row per completed visit, commission rounded half-up to cents."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bookings import services
+from bookings.models import BookingStatus
+from bookings.tests.factories import BookingFactory
+from earnings.models import EarningStatus, TechnicianEarnings
+from earnings.services import earning_create_for_booking, net_after_commission
+from homecure.tests.factories import SystemSettingsFactory
+from technicians.models import Technician
+
+LONDON = ZoneInfo("Europe/London")
+START = datetime.combine(date(2027, 6, 16), time(10, 0), tzinfo=LONDON)
+DONE = START + timedelta(hours=1)
+
+pytestmark = pytest.mark.django_db
+
+
+def set_commission_rate(rate):
+    SystemSettingsFactory(key="platform_commission_rate", value=rate)
+
+
+def visit_in_progress(patient, technician, service, area, amount=Decimal("80.00"), **kwargs):
+    return BookingFactory(
+        user=patient,
+        technician=technician,
+        service=service,
+        service_area=area,
+        start=kwargs.pop("start", START),
+        total_amount=amount,
+        in_progress=True,
+        **kwargs,
+    )
+
+
+# amount, rate, commission, net. Cases marked "half" have a commission that ends in exactly half a
+# cent, where half-up and banker's rounding disagree; the others check rounding of longer tails.
+ROUNDING_CASES = [
+    pytest.param("33.33", "0.15", "5.00", "28.33", id="33.33-at-15pc-4.9995-rounds-up"),
+    pytest.param("12.30", "0.15", "1.85", "10.45", id="12.30-at-15pc-half-1.845"),
+    pytest.param("0.30", "0.15", "0.05", "0.25", id="0.30-at-15pc-half-0.045"),
+    pytest.param("45.00", "0.125", "5.63", "39.37", id="45.00-at-12.5pc-half-5.625"),
+    pytest.param("10.10", "0.15", "1.52", "8.58", id="10.10-at-15pc-half-1.515"),
+    pytest.param("99.99", "0.1", "10.00", "89.99", id="99.99-at-10pc-9.999"),
+    pytest.param("19.99", "0.15", "3.00", "16.99", id="19.99-at-15pc-2.9985"),
+    pytest.param("80.00", "0.15", "12.00", "68.00", id="80.00-at-15pc-exact"),
+    pytest.param("80.00", "0", "0.00", "80.00", id="no-commission"),
+    pytest.param("0.00", "0.15", "0.00", "0.00", id="free-visit"),
+]
+
+
+@pytest.mark.parametrize(("amount", "rate", "commission", "net"), ROUNDING_CASES)
+def test_net_is_the_amount_less_the_commission_rounded_half_up_to_cents(amount, rate, commission, net):
+    assert net_after_commission(Decimal(amount), Decimal(rate)) == Decimal(net)
+    assert Decimal(amount) - net_after_commission(Decimal(amount), Decimal(rate)) == Decimal(commission)
+
+
+@pytest.mark.parametrize(("amount", "rate", "commission", "net"), ROUNDING_CASES)
+def test_completing_a_visit_stores_its_earning_with_half_up_commission(
+    patient, technician, service, area, amount, rate, commission, net
+):
+    set_commission_rate(rate)
+    booking = visit_in_progress(patient, technician, service, area, amount=Decimal(amount))
+
+    services.booking_complete(booking=booking, actor=technician.user, now=DONE)
+
+    earning = TechnicianEarnings.objects.get(booking=booking)
+    assert earning.technician == technician
+    assert earning.amount == Decimal(amount)
+    assert earning.commission_rate == Decimal(rate)
+    assert earning.net_earnings == Decimal(net)
+    assert earning.commission_amount == Decimal(commission)
+    assert earning.payment_status == EarningStatus.PENDING
+    assert earning.payment_date is None
+
+
+def test_completing_twice_creates_exactly_one_earning_and_counts_the_visit_once(patient, technician, service, area):
+    booking = visit_in_progress(patient, technician, service, area)
+
+    services.booking_complete(booking=booking, actor=technician.user, now=DONE)
+    services.booking_complete(booking=booking, actor=technician.user, now=DONE + timedelta(minutes=2))
+
+    assert TechnicianEarnings.objects.filter(booking=booking).count() == 1
+    assert Technician.objects.get(pk=technician.pk).completed_bookings == 1
+
+
+def test_an_admin_completing_the_visit_credits_the_assigned_technician(admin_user, patient, technician, service, area):
+    booking = visit_in_progress(patient, technician, service, area)
+
+    services.booking_complete(booking=booking, actor=admin_user, now=DONE)
+
+    assert TechnicianEarnings.objects.get(booking=booking).technician == technician
+    assert Technician.objects.get(pk=technician.pk).completed_bookings == 1
+
+
+def test_each_completed_visit_counts_once(patient, technician, service, area):
+    first = visit_in_progress(patient, technician, service, area)
+    second = visit_in_progress(patient, technician, service, area, start=START + timedelta(days=1))
+
+    services.booking_complete(booking=first, actor=technician.user, now=DONE)
+    services.booking_complete(booking=second, actor=technician.user, now=DONE + timedelta(days=1))
+
+    assert TechnicianEarnings.objects.filter(technician=technician).count() == 2
+    assert Technician.objects.get(pk=technician.pk).completed_bookings == 2
+
+
+def test_commission_rate_is_the_one_in_force_when_the_visit_completes(patient, technician, service, area):
+    set_commission_rate("0.15")
+    first = visit_in_progress(patient, technician, service, area)
+    services.booking_complete(booking=first, actor=technician.user, now=DONE)
+
+    set_commission_rate("0.25")
+    second = visit_in_progress(patient, technician, service, area, start=START + timedelta(days=1))
+    services.booking_complete(booking=second, actor=technician.user, now=DONE + timedelta(days=1))
+
+    rates = dict(TechnicianEarnings.objects.values_list("booking_id", "commission_rate"))
+    assert rates == {first.pk: Decimal("0.1500"), second.pk: Decimal("0.2500")}
+    nets = dict(TechnicianEarnings.objects.values_list("booking_id", "net_earnings"))
+    assert nets == {first.pk: Decimal("68.00"), second.pk: Decimal("60.00")}
+
+
+def test_creating_the_earning_again_returns_the_first_row_unchanged(patient, technician, service, area):
+    booking = BookingFactory(
+        user=patient, technician=technician, service=service, service_area=area, start=START, completed=True
+    )
+    set_commission_rate("0.15")
+    first = earning_create_for_booking(booking=booking)
+
+    set_commission_rate("0.30")
+    again = earning_create_for_booking(booking=booking)
+
+    assert again.pk == first.pk
+    assert TechnicianEarnings.objects.get().commission_rate == Decimal("0.1500")
+
+
+def test_default_commission_rate_is_fifteen_percent(patient, technician, service, area):
+    booking = visit_in_progress(patient, technician, service, area)
+
+    services.booking_complete(booking=booking, actor=technician.user, now=DONE)
+
+    earning = TechnicianEarnings.objects.get()
+    assert earning.commission_rate == Decimal("0.1500")
+    assert earning.net_earnings == Decimal("68.00")
+
+
+@pytest.mark.parametrize("state", [BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CANCELLED])
+def test_no_earning_for_a_visit_that_did_not_take_place(patient, technician, service, area, state):
+    traits = {} if state == BookingStatus.PENDING else {state: True}
+    booking = BookingFactory(
+        user=patient, technician=technician, service=service, service_area=area, start=START, **traits
+    )
+
+    with pytest.raises(services.NotAllowed):
+        services.booking_complete(booking=booking, actor=technician.user, now=DONE)
+
+    assert not TechnicianEarnings.objects.exists()
