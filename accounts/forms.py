@@ -37,7 +37,7 @@ class SignUpForm(SetPasswordMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "phone", "address", "area"]
-        labels = {"email": _("E-mail address")}
+        labels = {"email": _("E-mail address"), "address": _("Home address"), "area": _("Area")}
         widgets = {**PERSONAL_WIDGETS, "email": forms.EmailInput(attrs={"autocomplete": "email"})}
         help_texts = PERSONAL_HELP
 
@@ -108,6 +108,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "phone", "address", "area"]
+        labels = {"address": _("Home address"), "area": _("Area")}
         widgets = PERSONAL_WIDGETS
         help_texts = PERSONAL_HELP
 

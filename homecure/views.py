@@ -9,12 +9,17 @@ from bookings.catalog_views import category_cards
 from bookings.models import Service
 from homecure.forms import ContactForm
 
-HOME_FEATURED_SERVICES = 6
+# The home page shows this many active services of each category, so every kind of care appears.
+HOME_SERVICES_PER_CATEGORY = 2
 
 
 def home(request):
-    services = Service.objects.filter(is_active=True).order_by("category", "name")[:HOME_FEATURED_SERVICES]
-    return render(request, "home.html", {"categories": category_cards(), "services": services})
+    categories = category_cards()
+    services = []
+    for category in categories:
+        active = Service.objects.filter(is_active=True, category=category["value"]).order_by("name")
+        services += active[:HOME_SERVICES_PER_CATEGORY]
+    return render(request, "home.html", {"categories": categories, "services": services})
 
 
 def contact(request):

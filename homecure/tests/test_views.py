@@ -28,16 +28,25 @@ def field_error(response, field):
     return " ".join(found)
 
 
-def test_home_shows_categories_and_active_services(client):
+def test_home_shows_categories_and_active_services_of_each_category(client):
+    ServiceFactory.create_batch(3, category=ServiceCategory.LAB_TESTS)
     ServiceFactory(name="Injection at home", category=ServiceCategory.NURSING)
-    ServiceFactory(name="Retired massage", is_active=False)
+    ServiceFactory(name="Knee rehabilitation", category=ServiceCategory.PHYSIOTHERAPY)
+    ServiceFactory(name="Retired massage", category=ServiceCategory.PHYSIOTHERAPY, is_active=False)
 
     response = client.get(reverse("home"))
 
     assert response.status_code == 200
     html = response.content.decode()
     assert "Injection at home" in html
+    assert "Knee rehabilitation" in html
     assert "Retired massage" not in html
+    assert [service.category for service in response.context["services"]] == [
+        ServiceCategory.NURSING,
+        ServiceCategory.PHYSIOTHERAPY,
+        ServiceCategory.LAB_TESTS,
+        ServiceCategory.LAB_TESTS,
+    ]
     for category in ServiceCategory:
         assert f"?category={category.value}" in html
     assert "How it works" in html
