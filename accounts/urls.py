@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
@@ -39,6 +40,8 @@ urlpatterns = [
             html_email_template_name="registration/password_reset_email.html",
             subject_template_name="registration/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
+            # Links point at the configured site, not at whatever Host header the request carried.
+            extra_email_context={"site_url": settings.SITE_URL},
         ),
         name="password_reset",
     ),

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import reverse
@@ -271,7 +272,8 @@ def test_password_reset_sends_one_email_with_a_working_link(client, patient):
     email = mail.outbox[0]
     assert email.to == ["patient@example.com"]
     assert email.subject == "Reset your HomeCure password"
-    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", email.body).group(1)
+    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/password/reset/\S+/)", email.body).group(1)
+    assert link in email.alternatives[0].content
     form_url = client.get(link).url
     response = client.post(form_url, {"new_password1": "quiet-harbour-77", "new_password2": "quiet-harbour-77"})
     assert response.url == reverse("accounts:password_reset_complete")
