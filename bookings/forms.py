@@ -54,6 +54,7 @@ class BookingForm(forms.Form):
         self.fields["date"].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
         if step == self.STEP_FULL:
             self.fields["start"].required = True
+            self.fields["start"].error_messages["required"] = _("Choose a time.")
             self.fields["payment_method"].required = True
 
     def clean_date(self):

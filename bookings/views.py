@@ -74,8 +74,9 @@ def booking_new(request, slug):
             request_token=data["request_token"],
         )
     except services.SlotTaken as error:
+        taken = data["start"]
         form.add_error("start", error.message)
-        form.free_starts = [s for s in form.free_starts if s != data["start"]]
+        form.free_starts = [start for start in form.free_starts if start != taken]
         return render(request, "bookings/new.html", {"service": service, "form": form, "step": "times"})
     messages.success(request, _("Your visit is booked. We will let you know as soon as the technician confirms."))
     return redirect(booking)
