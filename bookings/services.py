@@ -81,7 +81,12 @@ def _is_assigned_technician(user: User | None, booking: Booking) -> bool:
 
 
 def _lock(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update().select_related("technician__user", "service", "user").get(pk=booking.pk)
+    # Lock only the booking row: PostgreSQL cannot lock the nullable side of the technician join.
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("technician__user", "service", "user", "service_area")
+        .get(pk=booking.pk)
+    )
 
 
 def _log(booking: Booking, *, from_status: str, actor: User | None, note: str = "", now: datetime | None = None):
