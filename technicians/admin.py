@@ -1,7 +1,11 @@
-from django.contrib import admin
+from functools import partial
+
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User, UserRole
+from technicians import services
 from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
 
 
@@ -59,6 +63,38 @@ class TechnicianAdmin(admin.ModelAdmin):
         (_("Verification and reviews"), {"fields": readonly_fields}),
     )
     inlines = [ScheduleWindowInline, TimeOffInline]
+    actions = ["verify", "unverify", "suspend", "reinstate"]
+
+    def _apply(self, request, queryset, change) -> int:
+        """Run a technicians service on every selected row, so each change is signalled and audited."""
+        technicians = list(queryset)
+        for technician in technicians:
+            change(technician=technician, actor=request.user)
+        return len(technicians)
+
+    @admin.action(description=_("Verify selected technicians"), permissions=["change"])
+    def verify(self, request, queryset):
+        count = self._apply(request, queryset, services.technician_verify)
+        message = ngettext("%(count)d technician verified.", "%(count)d technicians verified.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Withdraw verification"), permissions=["change"])
+    def unverify(self, request, queryset):
+        count = self._apply(request, queryset, services.technician_unverify)
+        message = ngettext("%(count)d technician unverified.", "%(count)d technicians unverified.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Suspend selected technicians"), permissions=["change"])
+    def suspend(self, request, queryset):
+        count = self._apply(request, queryset, partial(services.technician_set_active, active=False))
+        message = ngettext("%(count)d technician suspended.", "%(count)d technicians suspended.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Reinstate selected technicians"), permissions=["change"])
+    def reinstate(self, request, queryset):
+        count = self._apply(request, queryset, partial(services.technician_set_active, active=True))
+        message = ngettext("%(count)d technician reinstated.", "%(count)d technicians reinstated.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.display(description=_("name"), ordering="user__last_name")
     def name(self, obj):

@@ -1,0 +1,13 @@
+"""Domain signals of the technicians app, sent by `technicians.services` after the change.
+
+Each is sent with `sender=Technician` and the keyword arguments `technician` and `actor`
+(the administrator who made the change).
+"""
+
+from django.dispatch import Signal
+
+#: An administrator verified the technician: from now on they can be offered work.
+technician_verified = Signal()
+
+#: An administrator suspended the technician: they get no new work and cannot act on jobs.
+technician_suspended = Signal()
