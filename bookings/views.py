@@ -44,8 +44,7 @@ def booking_new(request, slug):
         }
         form = BookingForm(service=service, initial=initial)
         initial["date"] = form.first_day
-        form = BookingForm(service=service, initial=initial)
-        return render(request, "bookings/new.html", {"service": service, "form": form, "step": "place"})
+        return _render_new(request, service, BookingForm(service=service, initial=initial))
 
     existing = _booking_of_request(request)
     if existing is not None:
@@ -53,11 +52,8 @@ def booking_new(request, slug):
 
     step = BookingForm.STEP_PLACE if action in ("times", "change") else BookingForm.STEP_FULL
     form = BookingForm(request.POST, service=service, step=step)
-    if not form.is_valid():
-        shown_step = "times" if form.free_starts else "place"
-        return render(request, "bookings/new.html", {"service": service, "form": form, "step": shown_step})
-    if action in ("times", "change"):
-        return render(request, "bookings/new.html", {"service": service, "form": form, "step": "times"})
+    if not form.is_valid() or action in ("times", "change"):
+        return _render_new(request, service, form)
     if action == "review":
         return render(request, "bookings/review.html", {"service": service, "form": form})
 
@@ -77,9 +73,13 @@ def booking_new(request, slug):
         taken = data["start"]
         form.add_error("start", error.message)
         form.free_starts = [start for start in form.free_starts if start != taken]
-        return render(request, "bookings/new.html", {"service": service, "form": form, "step": "times"})
+        return _render_new(request, service, form)
     messages.success(request, _("Your visit is booked. We will let you know as soon as the technician confirms."))
     return redirect(booking)
+
+
+def _render_new(request, service, form):
+    return render(request, "bookings/new.html", {"service": service, "form": form})
 
 
 def _booking_of_request(request):
