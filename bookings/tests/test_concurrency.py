@@ -10,6 +10,7 @@ the guards held, not that the threads never met.
 import importlib
 import threading
 from datetime import date, datetime, time
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +19,7 @@ from django.db import connection, connections
 from accounts.tests.factories import PatientFactory
 from bookings import services
 from bookings.models import ACTIVE_STATUSES, Booking
+from bookings.tests.factories import BookingFactory
 from technicians.models import Specialization
 from technicians.tests.factories import TechnicianFactory, give_weekly_schedule
 
@@ -60,27 +62,27 @@ def nurses(area, count):
     return result
 
 
-def race(starts, *, patients, service, area):
-    """Every patient books their start at the same instant; returns (bookings made, times told "taken")."""
-    barrier = threading.Barrier(len(starts))
+def race(attempts):
+    """Run every attempt at the same instant, each in its own thread and database connection.
+
+    Returns (bookings made, attempts told the time was taken).
+    """
+    barrier = threading.Barrier(len(attempts))
     made, taken, failures = [], [], []
 
-    def attempt(patient, start):
+    def run(attempt):
         try:
             barrier.wait(timeout=30)
-            booking = services.booking_create(
-                patient=patient, service=service, area=area, address="1 Camden Road", start=start, now=NOW
-            )
-            made.append(booking.pk)
-        except services.SlotTaken:
-            taken.append(start)
+            made.append(attempt().pk)
+        except services.SlotTaken as refusal:
+            taken.append(refusal)
         except Exception as error:
             # An exception in a thread would otherwise vanish; the test reports it instead.
             failures.append(repr(error))
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(patients, starts, strict=True)]
+    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -88,6 +90,22 @@ def race(starts, *, patients, service, area):
     assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
     assert failures == []
     return made, taken
+
+
+def bookings_of(patients, starts, *, service, area):
+    """One booking attempt per patient, each for their start time."""
+    return [
+        partial(
+            services.booking_create,
+            patient=patient,
+            service=service,
+            area=area,
+            address="1 Camden Road",
+            start=start,
+            now=NOW,
+        )
+        for patient, start in zip(patients, starts, strict=True)
+    ]
 
 
 def report(label, made, taken):
@@ -101,7 +119,7 @@ def active_bookings():
 def test_twenty_patients_at_once_for_the_only_technician_make_one_booking(patients, service, area):
     (nurse,) = nurses(area, 1)
 
-    made, taken = race([TEN] * ATTEMPTS, patients=patients, service=service, area=area)
+    made, taken = race(bookings_of(patients, [TEN] * ATTEMPTS, service=service, area=area))
 
     report("same time, one technician", made, taken)
     assert (len(made), len(taken)) == (1, ATTEMPTS - 1)
@@ -113,7 +131,7 @@ def test_twenty_patients_at_once_for_two_technicians_make_two_bookings_on_differ
 ):
     first, second = nurses(area, 2)
 
-    made, taken = race([TEN] * ATTEMPTS, patients=patients, service=service, area=area)
+    made, taken = race(bookings_of(patients, [TEN] * ATTEMPTS, service=service, area=area))
 
     report("same time, two technicians", made, taken)
     assert (len(made), len(taken)) == (2, ATTEMPTS - 2)
@@ -124,9 +142,28 @@ def test_overlapping_times_at_once_for_the_only_technician_make_one_booking(pati
     (nurse,) = nurses(area, 1)
     starts = [TEN, HALF_PAST_TEN] * (ATTEMPTS // 2)
 
-    made, taken = race(starts, patients=patients, service=service, area=area)
+    made, taken = race(bookings_of(patients, starts, service=service, area=area))
 
     report("10:00 and 10:30, one technician", made, taken)
+    assert (len(made), len(taken)) == (1, ATTEMPTS - 1)
+    assert active_bookings().filter(technician=nurse).count() == 1
+
+
+def test_admins_assigning_while_patients_book_never_double_book_the_technician(admin_user, patients, service, area):
+    (nurse,) = nurses(area, 1)
+    half = ATTEMPTS // 2
+    waiting = [
+        BookingFactory(user=patient, technician=None, service=service, service_area=area, start=TEN)
+        for patient in patients[:half]
+    ]
+    assigning = [
+        partial(services.booking_assign, booking=booking, technician=nurse, actor=admin_user, now=NOW)
+        for booking in waiting
+    ]
+
+    made, taken = race(assigning + bookings_of(patients[half:], [TEN] * half, service=service, area=area))
+
+    report("admins assigning and patients booking 10:00, one technician", made, taken)
     assert (len(made), len(taken)) == (1, ATTEMPTS - 1)
     assert active_bookings().filter(technician=nurse).count() == 1
 
@@ -150,7 +187,7 @@ def guards_off(monkeypatch):
 def test_negative_control_without_the_guards_the_same_race_double_books(guards_off, patients, service, area):
     (nurse,) = nurses(area, 1)
 
-    made, taken = race([TEN] * ATTEMPTS, patients=patients, service=service, area=area)
+    made, taken = race(bookings_of(patients, [TEN] * ATTEMPTS, service=service, area=area))
 
     report("same time, one technician, guards off", made, taken)
     assert len(made) > 1
@@ -165,7 +202,7 @@ def test_the_constraint_alone_refuses_an_overlapping_booking(patients, service, 
         services.DayPlan, "free_technicians", lambda plan, start: [c.technician for c in plan.candidates]
     )
 
-    made, taken = race([TEN, HALF_PAST_TEN] * (ATTEMPTS // 2), patients=patients, service=service, area=area)
+    made, taken = race(bookings_of(patients, [TEN, HALF_PAST_TEN] * (ATTEMPTS // 2), service=service, area=area))
 
     report("10:00 and 10:30, one technician, only the constraint", made, taken)
     assert (len(made), len(taken)) == (1, ATTEMPTS - 1)
