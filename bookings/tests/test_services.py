@@ -462,6 +462,17 @@ def test_next_technician_must_be_free_at_that_time(patient, other_patient, techn
     assert booking.status == PENDING
 
 
+def test_technician_working_other_hours_is_not_offered_the_declined_booking(patient, technician, service, area):
+    late_nurse = TechnicianFactory(areas=[area])
+    give_weekly_schedule(late_nurse, start=time(14, 0), end=time(20, 0))
+    booking = make_booking(patient, technician, service, area)
+
+    services.booking_decline(booking=booking, actor=technician.user, reason="Car broke down", now=BEFORE_DEADLINE)
+
+    booking.refresh_from_db()
+    assert booking.technician is None
+
+
 def test_declining_needs_a_reason(patient, technician, service, area):
     booking = make_booking(patient, technician, service, area)
     before = row(booking)
@@ -572,6 +583,18 @@ def test_check_in_tells_why_it_is_refused(patient, technician, service, area, st
         services.booking_check_in(booking=booking, actor=technician.user, now=AT_THE_DOOR)
 
     assert caught.value.code == code
+
+
+def test_the_check_in_window_uses_the_setting(patient, technician, service, area):
+    set_setting("checkin_window_minutes", 15)
+    booking = make_booking(patient, technician, service, area, CONFIRMED)
+
+    with pytest.raises(services.NotAllowed):
+        services.booking_check_in(booking=booking, actor=technician.user, now=START - timedelta(minutes=20))
+    services.booking_check_in(booking=booking, actor=technician.user, now=START - timedelta(minutes=15))
+
+    booking.refresh_from_db()
+    assert booking.status == IN_PROGRESS
 
 
 def test_another_technician_scanning_the_code_is_told_it_is_not_theirs(
@@ -894,26 +917,3 @@ def test_a_review_changes_only_the_reviewed_technician(patient, technician, othe
 
     other_technician.refresh_from_db()
     assert (other_technician.rating, other_technician.total_reviews) == (Decimal("0.00"), 0)
-
-
-def test_the_check_in_window_uses_the_setting(patient, technician, service, area):
-    set_setting("checkin_window_minutes", 15)
-    booking = make_booking(patient, technician, service, area, CONFIRMED)
-
-    with pytest.raises(services.NotAllowed):
-        services.booking_check_in(booking=booking, actor=technician.user, now=START - timedelta(minutes=20))
-    services.booking_check_in(booking=booking, actor=technician.user, now=START - timedelta(minutes=15))
-
-    booking.refresh_from_db()
-    assert booking.status == IN_PROGRESS
-
-
-def test_technician_working_other_hours_is_not_offered_the_declined_booking(patient, technician, service, area):
-    late_nurse = TechnicianFactory(areas=[area])
-    give_weekly_schedule(late_nurse, start=time(14, 0), end=time(20, 0))
-    booking = make_booking(patient, technician, service, area)
-
-    services.booking_decline(booking=booking, actor=technician.user, reason="Car broke down", now=BEFORE_DEADLINE)
-
-    booking.refresh_from_db()
-    assert booking.technician is None
