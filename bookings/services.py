@@ -143,7 +143,7 @@ def _claim(technician: Technician, start: datetime, end: datetime, *, ignore: in
     booking. (SQLite has no row locks; its IMMEDIATE transactions serialize all writers instead.)
     The exclusion constraint on PostgreSQL stays the last word.
     """
-    Technician.objects.select_for_update().filter(pk=technician.pk).first()
+    Technician.objects.select_for_update().get(pk=technician.pk)
     return _technician_is_free(technician, start, end, ignore=ignore)
 
 
