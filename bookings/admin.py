@@ -1,8 +1,29 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Booking, BookingDecline, BookingStatusHistory, Service
+from bookings import services
+from bookings.models import ACTIVE_STATUSES, Booking, BookingDecline, BookingStatus, BookingStatusHistory, Service
+from technicians.models import Technician
+
+
+class AssignForm(forms.Form):
+    technician = forms.ModelChoiceField(label=_("Technician"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, eligible, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = Technician.objects.filter(pk__in=[t.pk for t in eligible]).select_related(
+            "user"
+        )
+
+
+class AdminCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(Service)
@@ -79,6 +100,7 @@ class BookingAdmin(admin.ModelAdmin):
     readonly_fields = (
         "reference",
         "status",
+        "back_office_actions",
         "user",
         "technician",
         "service",
@@ -103,7 +125,7 @@ class BookingAdmin(admin.ModelAdmin):
         "cancelled_at",
     )
     fieldsets = (
-        (None, {"fields": ("reference", "status", "user", "technician", "service")}),
+        (None, {"fields": ("reference", "status", "back_office_actions", "user", "technician", "service")}),
         (
             _("Visit"),
             {
@@ -135,6 +157,86 @@ class BookingAdmin(admin.ModelAdmin):
         (_("Timestamps"), {"fields": ("created_at", "updated_at", "completed_at", "cancelled_at")}),
     )
     inlines = [BookingStatusHistoryInline, BookingDeclineInline]
+    actions = ["confirm_selected"]
+
+    # Assigning, confirming and cancelling go through the booking services, so the back office
+    # keeps the same eligibility and no-overlap rules, history rows and signals as the portal.
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/assign/", view(self.assign_view), name="bookings_booking_assign"),
+            path("<int:pk>/cancel/", view(self.cancel_view), name="bookings_booking_cancel"),
+            *super().get_urls(),
+        ]
+
+    def _booking_for_change(self, request, pk):
+        booking = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, booking):
+            raise PermissionDenied
+        return booking
+
+    def _render(self, request, booking, form, title):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": booking,
+            "title": title,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/bookings/booking/action_form.html", context)
+
+    def assign_view(self, request, pk):
+        booking = self._booking_for_change(request, pk)
+        eligible = services.eligible_technicians_for(booking)
+        form = AssignForm(request.POST or None, eligible=eligible)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.booking_assign(booking=booking, technician=form.cleaned_data["technician"], actor=request.user)
+            except services.BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("Technician assigned; the booking waits for their answer."))
+                return redirect("admin:bookings_booking_change", booking.pk)
+        if not eligible:
+            self.message_user(request, _("No eligible technician is free at this time."), messages.WARNING)
+        return self._render(request, booking, form, _("Assign a technician to %(booking)s") % {"booking": booking})
+
+    def cancel_view(self, request, pk):
+        booking = self._booking_for_change(request, pk)
+        form = AdminCancelForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.booking_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
+            except services.BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("Booking cancelled."))
+                return redirect("admin:bookings_booking_change", booking.pk)
+        return self._render(request, booking, form, _("Cancel %(booking)s") % {"booking": booking})
+
+    @admin.action(description=_("Confirm selected pending bookings"), permissions=["change"])
+    def confirm_selected(self, request, queryset):
+        confirmed = 0
+        for booking in queryset.filter(status=BookingStatus.PENDING):
+            try:
+                services.booking_accept(booking=booking, actor=request.user)
+            except services.BookingError as error:
+                self.message_user(request, f"{booking.reference}: {error.message}", messages.ERROR)
+            else:
+                confirmed += 1
+        self.message_user(request, _("%(count)d booking(s) confirmed.") % {"count": confirmed})
+
+    @admin.display(description=_("actions"))
+    def back_office_actions(self, obj):
+        if obj.pk is None or obj.status not in ACTIVE_STATUSES:
+            return "-"
+        return format_html(
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
+            reverse("admin:bookings_booking_assign", args=[obj.pk]),
+            _("Assign or reassign technician"),
+            reverse("admin:bookings_booking_cancel", args=[obj.pk]),
+            _("Cancel booking"),
+        )
 
     @admin.display(description=_("patient"), ordering="user__email")
     def patient(self, obj):
