@@ -17,5 +17,5 @@ health_record_added = Signal()
 
 #: A record was saved with vitals outside the usual adult bands. Extra argument: `flags`, a list
 #: of dicts with `vital` (key), `label`, `value`, `unit` and `reason` (human-readable, translated).
-#: Sent on creation and on an amendment that leaves vitals flagged.
+#: Sent on creation, and on an amendment only for vitals it newly flags (`flags` then lists those).
 vital_flagged = Signal()
