@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from records.models import HealthDocument, HealthRecord
+from records.models import HealthDocument, HealthRecord, RecordAccess, RecordAmendment
 
 
 class HealthDocumentInline(admin.TabularInline):
@@ -21,6 +21,34 @@ class HealthDocumentInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Audit rows shown under their record: written by the product, never by hand."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RecordAmendmentInline(ReadOnlyInline):
+    model = RecordAmendment
+    fields = ("created_at", "amended_by_name", "reason", "previous_values", "new_values")
+    readonly_fields = fields
+
+
+class RecordAccessInline(ReadOnlyInline):
+    model = RecordAccess
+    fields = ("created_at", "reader_name", "reason", "kind", "document", "ip_address", "user_agent")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document")
 
 
 @admin.register(HealthRecord)
@@ -46,7 +74,11 @@ class HealthRecordAdmin(admin.ModelAdmin):
         (_("Follow-up"), {"fields": ("follow_up_required", "follow_up_date", "provider_notes")}),
         (_("Timestamps"), {"fields": ("created_at", "updated_at", "amended_at")}),
     )
-    inlines = [HealthDocumentInline]
+    inlines = [HealthDocumentInline, RecordAmendmentInline, RecordAccessInline]
+
+    def get_inlines(self, request, obj):
+        # A record being added has no reads or corrections yet.
+        return self.inlines if obj is not None else [HealthDocumentInline]
 
     @admin.display(description=_("patient"), ordering="user__email")
     def patient(self, obj):

@@ -5,13 +5,30 @@ whole with their record and never filtered on, and the forms that write them val
 value (see `records.vitals`). The seed's `documents` (a JSON list of URLs) is a relation here
 (`HealthDocument`, related name `documents`): each file needs its own size, type and owner
 checks, and must never have a public URL.
+
+Reads and corrections are kept beside the record: `RecordAccess` is one row per read by anyone
+but the patient, `RecordAmendment` one row per correction with the values it replaced. Both are
+append-only.
 """
 
+import uuid
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from records import vitals as vital_signs
+
+# The author may correct a record for this long after writing it; administrators at any time.
+AMENDMENT_WINDOW = timedelta(hours=24)
+
+# File name extension per accepted document type; the type comes from the file's content.
+DOCUMENT_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
 class RecordType(models.TextChoices):
@@ -83,6 +100,20 @@ class HealthRecord(models.Model):
     def get_absolute_url(self):
         return reverse("records:detail", kwargs={"pk": self.pk})
 
+    @property
+    def amendable_until(self):
+        """When the author's correction window closes."""
+        return self.created_at + AMENDMENT_WINDOW
+
+    def readings(self) -> list[vital_signs.Reading]:
+        return vital_signs.readings(self.vitals or {}, self.vital_flags or [])
+
+
+def document_upload_to(instance: "HealthDocument", filename: str) -> str:
+    """A random name: the stored path tells nothing about the patient or the file's original name."""
+    extension = DOCUMENT_EXTENSIONS.get(instance.content_type, "")
+    return f"records/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
 
 class HealthDocument(models.Model):
     """A file attached to a record, stored in private storage and served only by a checked view."""
@@ -90,7 +121,7 @@ class HealthDocument(models.Model):
     record = models.ForeignKey(
         HealthRecord, on_delete=models.CASCADE, related_name="documents", verbose_name=_("record")
     )
-    file = models.FileField(_("file"), upload_to="records/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=document_upload_to)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
@@ -106,3 +137,100 @@ class HealthDocument(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class AccessReason(models.TextChoices):
+    """Why a reader other than the patient was allowed to read a record (DESIGN 5)."""
+
+    AUTHOR = "author", _("Wrote the record")
+    ASSIGNED_VISIT = "assigned_visit", _("Technician of an upcoming visit")
+    ADMIN = "admin", _("Administrator")
+
+
+class AccessKind(models.TextChoices):
+    VIEW = "view", _("Viewed the record")
+    PRINT = "print", _("Opened the printable record")
+    DOCUMENT = "document", _("Downloaded a document")
+    BACK_OFFICE = "back_office", _("Viewed the record in the back office")
+
+
+class AppendOnly(models.Model):
+    """An audit row: written once, never changed or deleted through the application."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Audit entries cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Audit entries cannot be deleted."))
+
+
+class RecordAccess(AppendOnly):
+    """One read of a record by someone other than its patient: who, when, what, from where and why."""
+
+    record = models.ForeignKey(
+        HealthRecord, on_delete=models.CASCADE, related_name="accesses", verbose_name=_("record")
+    )
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="record_reads",
+        verbose_name=_("reader"),
+    )
+    # Kept as text too, so the patient still sees who it was if the reader's account is removed.
+    reader_name = models.CharField(_("reader name"), max_length=300)
+    reason = models.CharField(_("allowed as"), max_length=20, choices=AccessReason.choices)
+    kind = models.CharField(_("what"), max_length=20, choices=AccessKind.choices)
+    document = models.ForeignKey(
+        HealthDocument,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("record read")
+        verbose_name_plural = _("record reads")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["record", "-created_at"], name="recordaccess_record_idx")]
+
+    def __str__(self):
+        return f"{self.reader_name} · {self.get_kind_display()} · {self.record_id}"
+
+
+class RecordAmendment(AppendOnly):
+    """A correction of a record, with the values it replaced and the ones it wrote."""
+
+    record = models.ForeignKey(
+        HealthRecord, on_delete=models.CASCADE, related_name="amendments", verbose_name=_("record")
+    )
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("amended by"),
+    )
+    amended_by_name = models.CharField(_("amended by (name)"), max_length=300)
+    reason = models.CharField(_("reason"), max_length=500)
+    previous_values = models.JSONField(_("previous values"), default=dict)
+    new_values = models.JSONField(_("new values"), default=dict)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        ordering = ["record", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.record_id} · {self.created_at:%Y-%m-%d %H:%M}"
