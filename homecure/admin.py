@@ -1,25 +1,131 @@
 from django import forms
-from django.contrib import admin
+from django.apps import apps
+from django.contrib import admin, messages
+from django.core.exceptions import FieldDoesNotExist
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from homecure import audit
 from homecure.config import SETTINGS
-from homecure.models import AdminLog, Contact, SystemSettings
+from homecure.models import AdminLog, Contact, SettingType, SystemSettings
+from homecure.services import contact_mark_handled
 
-admin.site.site_header = _("HomeCure back office")
-admin.site.site_title = _("HomeCure back office")
-admin.site.index_title = _("Platform administration")
+
+def _admin_change_url(entity_type, entity_id):
+    try:
+        app_label, model_name = entity_type.split(".")
+        return reverse(f"admin:{app_label}_{model_name}_change", args=[entity_id])
+    except (ValueError, NoReverseMatch):
+        return None
+
+
+class ReadableChanges:
+    """An entry's previous and new values as a person reads them: field names, choice labels and
+    the objects that foreign keys point to, rather than codes and ids."""
+
+    def __init__(self, entry: AdminLog):
+        self.entry = entry
+        try:
+            self.model = apps.get_model(entry.entity_type)
+        except (LookupError, ValueError):
+            self.model = None
+
+    def _field(self, name):
+        if self.model is None:
+            return None
+        try:
+            return self.model._meta.get_field(name)
+        except FieldDoesNotExist:  # removed since the entry was written
+            return None
+
+    def _related_names(self, field, values):
+        """`{pk: str(object)}` for the ids a relation field held, in one query."""
+        pks = [pk for value in values for pk in (value if isinstance(value, list) else [value]) if pk is not None]
+        if not pks:
+            return {}
+        return {pk: str(obj) for pk, obj in field.related_model._base_manager.in_bulk(pks).items()}
+
+    def rows(self):
+        names = list(dict.fromkeys([*self.entry.previous_values, *self.entry.new_values]))
+        rows = []
+        for name in names:
+            field = self._field(name)
+            sides = [self.entry.previous_values, self.entry.new_values]
+            values = [side.get(name) for side in sides]
+            related = self._related_names(field, values) if field is not None and field.is_relation else {}
+            shown = [self._show(field, side[name], related) if name in side else "" for side in sides]
+            label = field.verbose_name if field is not None else name
+            rows.append((str(label).capitalize(), *shown))
+        return rows
+
+    def _show(self, field, value, related):
+        if value == audit.MASK:
+            return _("(hidden)")
+        if value is None or value == "":
+            return "-"
+        if isinstance(value, list) and field is not None and field.is_relation:
+            return ", ".join(str(related.get(pk, f"#{pk}")) for pk in value) or "-"
+        if field is not None and field.is_relation:
+            return related.get(value, f"#{value}")
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return str(value)
 
 
 @admin.register(AdminLog)
 class AdminLogAdmin(admin.ModelAdmin):
     """The audit trail: readable by administrators, changeable by nobody."""
 
-    list_display = ("created_at", "admin_user", "action", "entity_type", "entity_id", "ip_address")
+    list_display = ("created_at", "admin_user", "action", "entity", "summary", "ip_address")
     list_select_related = ("admin_user",)
-    list_filter = ("action", "entity_type")
+    list_filter = (
+        ("admin_user", admin.RelatedOnlyFieldListFilter),
+        "action",
+        "entity_type",
+        "created_at",
+    )
     search_fields = ("description", "entity_type", "entity_id", "admin_user__email")
     date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "admin_user",
+        "action",
+        "entity",
+        "description",
+        "changes",
+        "ip_address",
+        "user_agent",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("object"), ordering="entity_type")
+    def entity(self, obj):
+        text = f"{obj.entity_type} #{obj.entity_id}" if obj.entity_id else obj.entity_type
+        url = _admin_change_url(obj.entity_type, obj.entity_id) if obj.entity_id else None
+        return format_html('<a href="{}">{}</a>', url, text) if url else text
+
+    @admin.display(description=_("description"))
+    def summary(self, obj):
+        return obj.description if len(obj.description) <= 120 else obj.description[:119] + "…"
+
+    @admin.display(description=_("changes"))
+    def changes(self, obj):
+        rows = ReadableChanges(obj).rows()
+        if not rows:
+            return "-"
+        return format_html(
+            '<table class="hc-changes"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+            _("Field"),
+            _("Before"),
+            _("After"),
+            format_html_join("", "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     def has_add_permission(self, request):
         return False
@@ -31,16 +137,35 @@ class AdminLogAdmin(admin.ModelAdmin):
         return False
 
 
+def _allowed(spec) -> str:
+    """What a declared setting accepts, in words."""
+    if spec.data_type == SettingType.BOOLEAN:
+        return _("true or false")
+    if spec.data_type == SettingType.JSON:
+        return _("JSON")
+    if spec.data_type == SettingType.NUMBER:
+        kind = _("a whole number") if spec.integer else _("a number")
+        return _("%(kind)s from %(min)s to %(max)s") % {"kind": kind, "min": spec.min_value, "max": spec.max_value}
+    return _("text")
+
+
 class SystemSettingForm(forms.ModelForm):
     class Meta:
         model = SystemSettings
         fields = ("value",)
+        widgets = {"value": forms.TextInput(attrs={"size": 40})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        spec = SETTINGS.get(self.instance.key)
+        if spec is not None and "value" in self.fields:
+            self.fields["value"].help_text = _("Enter %(allowed)s.") % {"allowed": _allowed(spec)}
 
     def clean_value(self):
         value = self.cleaned_data["value"]
         spec = SETTINGS.get(self.instance.key)
         if spec is None:
-            return value
+            raise forms.ValidationError(_("This key is not declared by the platform; its value is not used."))
         # Stored in the declared form, e.g. "TRUE" becomes "true".
         return spec.serialize(spec.parse(value))
 
@@ -48,33 +173,67 @@ class SystemSettingForm(forms.ModelForm):
 @admin.register(SystemSettings)
 class SystemSettingsAdmin(admin.ModelAdmin):
     form = SystemSettingForm
-    list_display = ("key", "value", "data_type", "category", "is_editable", "updated_at")
+    list_display = ("key", "value", "allowed", "category", "is_editable", "updated_at")
     list_filter = ("category", "data_type", "is_editable")
     search_fields = ("key", "description")
-    fields = ("key", "value", "data_type", "category", "description", "is_editable", "updated_at")
+    fields = ("key", "value", "allowed", "default", "data_type", "category", "description", "is_editable", "updated_at")
+
+    @admin.display(description=_("allowed values"))
+    def allowed(self, obj):
+        spec = SETTINGS.get(obj.key)
+        return _allowed(spec) if spec else _("(not declared: unused)")
+
+    @admin.display(description=_("default"))
+    def default(self, obj):
+        spec = SETTINGS.get(obj.key)
+        return spec.serialize(spec.default) if spec else "-"
 
     def get_readonly_fields(self, request, obj=None):
-        described = ("key", "data_type", "category", "description", "is_editable", "updated_at")
-        if obj is not None and not obj.is_editable:
+        described = ("key", "allowed", "default", "data_type", "category", "description", "is_editable", "updated_at")
+        spec = SETTINGS.get(obj.key) if obj is not None else None
+        if spec is None or not (spec.is_editable and obj.is_editable):
             return (*described, "value")
         return described
+
+    def save_model(self, request, obj, form, change):
+        previous = SystemSettings.objects.get(pk=obj.pk).value
+        super().save_model(request, obj, form, change)
+        if previous != obj.value:
+            audit.audit_event(
+                actor=request.user,
+                action="setting_changed",
+                entity=obj,
+                description=_("Changed setting %(key)s from %(previous)s to %(new)s.")
+                % {"key": obj.key, "previous": previous, "new": obj.value},
+            )
 
     # The keys are declared in code with their types; a row for an unknown key would mean nothing.
     def has_add_permission(self, request):
         return False
 
+    # Only a row left over from a key the code no longer declares may go.
     def has_delete_permission(self, request, obj=None):
-        return False
+        return obj is not None and obj.key not in SETTINGS and super().has_delete_permission(request, obj)
 
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = ("subject", "name", "email", "created_at", "is_handled")
-    list_filter = ("is_handled",)
+    list_filter = ("is_handled", "created_at")
     search_fields = ("name", "email", "subject", "message")
     date_hierarchy = "created_at"
     fields = ("name", "email", "phone", "subject", "message", "ip_address", "created_at", "is_handled", "handled_at")
     readonly_fields = ("name", "email", "phone", "subject", "message", "ip_address", "created_at", "handled_at")
+    actions = ["mark_handled"]
+
+    @admin.action(description=_("Mark selected messages handled"), permissions=["change"])
+    def mark_handled(self, request, queryset):
+        waiting = list(queryset.filter(is_handled=False))
+        for message in waiting:
+            contact_mark_handled(message=message)
+        count = len(waiting)
+        text = ngettext("%(count)d message marked handled.", "%(count)d messages marked handled.", count)
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         if "is_handled" in form.changed_data:

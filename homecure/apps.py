@@ -7,4 +7,6 @@ class HomecureConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from homecure import receivers  # noqa: F401  (connects the receivers)
+        from homecure import receivers
+
+        receivers.connect_audit_receivers()

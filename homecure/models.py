@@ -6,12 +6,35 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditLogIsAppendOnly(ValidationError):
+    """Raised on any attempt to change or delete audit log entries."""
+
+
+class AdminLogQuerySet(models.QuerySet):
+    """Refuses bulk changes too: `AdminLog.objects.filter(...).update(...)` / `.delete()` would bypass
+    the model's `save()` and `delete()`. On PostgreSQL a trigger refuses them in the database as well."""
+
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly(_("Audit log entries cannot be changed."))
+
+    def delete(self):
+        raise AuditLogIsAppendOnly(_("Audit log entries cannot be deleted."))
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditLogIsAppendOnly(_("Audit log entries cannot be changed."))
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise AuditLogIsAppendOnly(_("Audit log entries cannot be changed."))
+
+
 class AdminLog(models.Model):
     """An append-only audit entry: who did what to which object, from where, with before/after values."""
 
+    # An administrator who appears in the log cannot be deleted (deactivate the account instead):
+    # setting the actor to NULL would rewrite the entries.
     admin_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -26,6 +49,8 @@ class AdminLog(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    objects = AdminLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit log entry")
@@ -42,11 +67,11 @@ class AdminLog(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValidationError(_("Audit log entries cannot be changed."))
+            raise AuditLogIsAppendOnly(_("Audit log entries cannot be changed."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError(_("Audit log entries cannot be deleted."))
+        raise AuditLogIsAppendOnly(_("Audit log entries cannot be deleted."))
 
 
 class SettingType(models.TextChoices):

@@ -81,6 +81,10 @@ def test_confirm_action_confirms_pending_bookings_with_a_qr_code(admin_client, b
 
 
 def test_patients_cannot_reach_the_back_office_actions(patient_client, booking):
-    response = patient_client.get(reverse("admin:bookings_booking_assign", args=[booking.pk]))
+    response = patient_client.post(
+        reverse("admin:bookings_booking_cancel", args=[booking.pk]), {"reason": "Not my booking"}
+    )
+    booking.refresh_from_db()
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response["Location"] == reverse("accounts:after-login")
+    assert booking.status == BookingStatus.PENDING

@@ -200,14 +200,15 @@ def test_back_office_header(admin_client):
 
 
 @pytest.mark.parametrize("persona", ["patient", "technician"])
-def test_patients_and_technicians_are_sent_to_the_admin_login(client, request, persona):
+def test_patients_and_technicians_are_sent_to_their_own_pages(client, request, persona):
     person = request.getfixturevalue(persona)
     client.force_login(person if persona == "patient" else person.user)
 
-    response = client.get(reverse("admin:index"))
+    response = client.get(reverse("admin:index"), follow=True)
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("admin:login"))
+    start_page = reverse("bookings:list") if persona == "patient" else reverse("portal:dashboard")
+    assert response.redirect_chain[-1] == (start_page, 302)
+    assert response.status_code == 200
 
 
 def test_admin_creates_a_user_who_can_log_in(admin_client, client):

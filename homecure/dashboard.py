@@ -1,0 +1,110 @@
+"""Today's numbers on the back office's first page, each linking to the list it counts.
+
+A fixed handful of aggregate queries, whatever the size of the tables.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import F, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from bookings.models import Booking, BookingStatus
+from earnings.models import EarningStatus, TechnicianEarnings
+from homecure.models import Contact
+from homecure.templatetags.homecure_tags import money
+from technicians.models import Technician
+
+VISIT_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    value: str
+    detail: str
+    url: str
+
+
+def _changelist(model, **params) -> str:
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    return f"{url}?{urlencode(params)}"
+
+
+def _month_start(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return timezone.make_aware(datetime.combine(local.date().replace(day=1), time.min))
+
+
+def dashboard_cards(*, now: datetime | None = None) -> list[Card]:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    month_start = _month_start(now)
+    zero = Decimal("0.00")
+
+    visits_today = Booking.objects.filter(scheduled_date=today, status__in=VISIT_STATUSES).count()
+    unassigned = Booking.objects.filter(status=BookingStatus.PENDING, technician__isnull=True).count()
+    to_verify = Technician.objects.filter(is_verified=False, is_active=True).count()
+    month = TechnicianEarnings.objects.filter(created_at__gte=month_start).aggregate(
+        revenue=Sum("amount"), commission=Sum(F("amount") - F("net_earnings"))
+    )
+    payouts = TechnicianEarnings.objects.filter(payment_status=EarningStatus.PENDING).aggregate(
+        total=Sum("net_earnings")
+    )
+    unhandled = Contact.objects.filter(is_handled=False).count()
+
+    month_filter = {"created_at__year": month_start.year, "created_at__month": month_start.month}
+    return [
+        Card(
+            _("Visits today"),
+            str(visits_today),
+            _("booked for %(day)s, not cancelled") % {"day": date_format(today, "j M")},
+            _changelist(
+                Booking,
+                scheduled_date__gte=today.isoformat(),
+                scheduled_date__lt=(today + timedelta(days=1)).isoformat(),
+                status__in=",".join(VISIT_STATUSES),
+            ),
+        ),
+        Card(
+            _("Waiting for a technician"),
+            str(unassigned),
+            _("pending bookings nobody is assigned to"),
+            _changelist(Booking, status__exact=BookingStatus.PENDING, technician__isnull="True"),
+        ),
+        Card(
+            _("Technicians to verify"),
+            str(to_verify),
+            _("active profiles whose credentials are not checked yet"),
+            _changelist(Technician, is_verified__exact="0", is_active__exact="1"),
+        ),
+        Card(
+            _("Revenue this month"),
+            money(month["revenue"] or zero),
+            _("completed visits since %(day)s") % {"day": date_format(month_start, "j M")},
+            _changelist(TechnicianEarnings, **month_filter),
+        ),
+        Card(
+            _("Platform commission this month"),
+            money(month["commission"] or zero),
+            _("kept from this month's completed visits"),
+            _changelist(TechnicianEarnings, **month_filter),
+        ),
+        Card(
+            _("Payouts due"),
+            money(payouts["total"] or zero),
+            _("technicians' earnings not paid yet"),
+            _changelist(TechnicianEarnings, payment_status__exact=EarningStatus.PENDING),
+        ),
+        Card(
+            _("Messages to answer"),
+            str(unhandled),
+            _("contact messages not marked handled"),
+            _changelist(Contact, is_handled__exact="0"),
+        ),
+    ]
