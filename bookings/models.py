@@ -131,6 +131,11 @@ class Booking(models.Model):
     qr_code_data = models.CharField(
         _("check-in token"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
+    # What the technician types when the QR code cannot be scanned: short enough to read out at
+    # the door, from an alphabet without look-alike characters (no 0 or O, no 1 or I).
+    checkin_code = models.CharField(
+        _("check-in code"), max_length=8, unique=True, null=True, blank=True, editable=False
+    )
     total_amount = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
     payment_status = models.CharField(
         _("payment status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING

@@ -104,6 +104,22 @@ def _new_reference() -> str:
     return "HC-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
 
 
+CHECKIN_CODE_LENGTH = 8
+
+
+def new_checkin_code() -> str:
+    """A short check-in code no other booking holds (40 random bits; the unique index is the last word)."""
+    while True:
+        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(CHECKIN_CODE_LENGTH))
+        if not Booking.objects.filter(checkin_code=code).exists():
+            return code
+
+
+def normalize_checkin_code(typed: str) -> str:
+    """What a technician typed, as stored: upper case, without the spaces and dashes people add."""
+    return "".join(ch for ch in (typed or "").upper() if ch not in " -")
+
+
 def cancellation_deadline(booking: Booking) -> datetime:
     return booking.scheduled_start - timedelta(hours=get_setting("booking_cancellation_hours"))
 
@@ -224,7 +240,8 @@ def booking_accept(*, booking: Booking, actor: User, now: datetime | None = None
     booking.status = BookingStatus.CONFIRMED
     booking.qr_code_data = token
     booking.qr_code = qr.qr_png_base64(token)
-    booking.save(update_fields=["status", "qr_code_data", "qr_code", "updated_at"])
+    booking.checkin_code = new_checkin_code()
+    booking.save(update_fields=["status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
     _log(booking, from_status=BookingStatus.PENDING, actor=actor, now=now)
     signals.booking_accepted.send(sender=Booking, booking=booking, actor=actor)
     return booking
@@ -274,7 +291,8 @@ def booking_decline(*, booking: Booking, actor: User, reason: str, now: datetime
     booking.status = BookingStatus.PENDING
     booking.qr_code_data = None
     booking.qr_code = ""
-    booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "updated_at"])
+    booking.checkin_code = None
+    booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
     unassigned = booking.technician is None
     note = _("Declined by %(name)s: %(reason)s") % {"name": actor, "reason": reason}
     _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
@@ -309,7 +327,8 @@ def booking_assign(*, booking: Booking, technician: Technician, actor: User, now
     booking.status = BookingStatus.PENDING
     booking.qr_code_data = None
     booking.qr_code = ""
-    booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "updated_at"])
+    booking.checkin_code = None
+    booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
     note = _("Assigned to %(name)s") % {"name": technician}
     _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
     signals.booking_assigned.send(sender=Booking, booking=booking, actor=actor, previous_technician=previous_technician)
@@ -334,26 +353,39 @@ def checkin_window(booking: Booking) -> tuple[datetime, datetime]:
     return booking.scheduled_start - window, booking.scheduled_start + window
 
 
+def check_in_refusal(booking: Booking, actor: User, *, now: datetime | None = None) -> NotAllowed | None:
+    """Why `actor` cannot check in to `booking` now, or None when `booking_check_in` would succeed
+    (also when they already checked in: a second scan is harmless). The check-in page asks this
+    before offering the button; the service asks it again under the lock."""
+    now = now or timezone.now()
+    if not _is_assigned_technician(actor, booking):
+        return NotAllowed(_("This visit is not assigned to you."), code="not_yours")
+    if booking.status == BookingStatus.IN_PROGRESS:
+        return None
+    if booking.status == BookingStatus.CANCELLED:
+        return NotAllowed(_("This booking was cancelled."), code="cancelled")
+    if booking.status == BookingStatus.COMPLETED:
+        return NotAllowed(_("This visit is already completed."), code="completed")
+    if booking.status != BookingStatus.CONFIRMED:
+        return NotAllowed(_("This booking is not confirmed yet."), code="not_confirmed")
+    opens, closes = checkin_window(booking)
+    if now < opens:
+        return NotAllowed(_("It is too early to check in."), code="too_early")
+    if now > closes:
+        return NotAllowed(_("It is too late to check in."), code="too_late")
+    return None
+
+
 @transaction.atomic
 def booking_check_in(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
     """The assigned technician checks in at the door: confirmed -> in_progress, within the check-in window."""
     booking = _lock(booking)
     now = now or timezone.now()
-    if not _is_assigned_technician(actor, booking):
-        raise NotAllowed(_("This visit is not assigned to you."), code="not_yours")
+    refusal = check_in_refusal(booking, actor, now=now)
+    if refusal is not None:
+        raise refusal
     if booking.status == BookingStatus.IN_PROGRESS:
         return booking
-    if booking.status == BookingStatus.CANCELLED:
-        raise NotAllowed(_("This booking was cancelled."), code="cancelled")
-    if booking.status == BookingStatus.COMPLETED:
-        raise NotAllowed(_("This visit is already completed."), code="completed")
-    if booking.status != BookingStatus.CONFIRMED:
-        raise NotAllowed(_("This booking is not confirmed yet."), code="not_confirmed")
-    opens, closes = checkin_window(booking)
-    if now < opens:
-        raise NotAllowed(_("It is too early to check in."), code="too_early")
-    if now > closes:
-        raise NotAllowed(_("It is too late to check in."), code="too_late")
     booking.status = BookingStatus.IN_PROGRESS
     booking.checked_in_at = now
     booking.save(update_fields=["status", "checked_in_at", "updated_at"])
@@ -394,6 +426,52 @@ def booking_complete(
     Technician.objects.filter(pk=booking.technician_id).update(completed_bookings=F("completed_bookings") + 1)
     _log(booking, from_status=BookingStatus.IN_PROGRESS, actor=actor, now=now)
     signals.booking_completed.send(sender=Booking, booking=booking, actor=actor)
+    return booking
+
+
+def can_report_no_show(booking: Booking, user: User, *, now: datetime | None = None) -> bool:
+    """Whether `user` may report now that nobody was at home (the rule `booking_report_no_show` enforces)."""
+    now = now or timezone.now()
+    opens, _closes = checkin_window(booking)
+    return _is_assigned_technician(user, booking) and booking.status == BookingStatus.CONFIRMED and now >= opens
+
+
+@transaction.atomic
+def booking_report_no_show(*, booking: Booking, actor: User, note: str = "", now: datetime | None = None) -> Booking:
+    """The assigned technician found nobody at the door: confirmed -> cancelled, with that reason.
+
+    Allowed once the check-in window has opened. The payment is left as it is: administrators are
+    told (`booking_cancelled` with `no_show=True`) and decide about a refund or a new visit.
+    """
+    booking = _lock(booking)
+    now = now or timezone.now()
+    if not _is_assigned_technician(actor, booking):
+        raise NotAllowed(_("This visit is not assigned to you."), code="not_yours")
+    if booking.status == BookingStatus.CANCELLED:
+        return booking
+    if booking.status != BookingStatus.CONFIRMED:
+        raise NotAllowed(
+            _("Only a confirmed visit that has not started can be reported as a no-show."), code="wrong_state"
+        )
+    opens, _closes = checkin_window(booking)
+    if now < opens:
+        raise NotAllowed(
+            _("You can report a no-show from %(time)s, when check-in opens.")
+            % {"time": timezone.localtime(opens).strftime("%H:%M")},
+            code="too_early",
+        )
+    reason = _("The patient was not at home (reported by the technician).")
+    note = (note or "").strip()
+    if note:
+        reason = f"{reason} {note}"
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancellation_reason = reason[:500]
+    booking.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
+    _log(booking, from_status=BookingStatus.CONFIRMED, actor=actor, note=reason, now=now)
+    signals.booking_cancelled.send(
+        sender=Booking, booking=booking, actor=actor, reason=reason, refunded=False, no_show=True
+    )
     return booking
 
 
