@@ -7,6 +7,7 @@ from django.views.decorators.csrf import requires_csrf_token
 
 from bookings.catalog_views import category_cards
 from bookings.models import Service
+from homecure.audit import client_ip
 from homecure.forms import ContactForm
 
 # The home page shows this many active services of each category, so every kind of care appears.
@@ -23,7 +24,7 @@ def home(request):
 
 
 def contact(request):
-    ip_address = request.META.get("REMOTE_ADDR") or None
+    ip_address = client_ip(request)
     if request.method == "POST":
         form = ContactForm(request.POST, ip_address=ip_address)
         if form.is_valid():
