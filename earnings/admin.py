@@ -1,7 +1,31 @@
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+import csv
 
-from earnings.models import TechnicianEarnings
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, DecimalField, F, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
+from earnings.services import PayoutError, earning_mark_paid, earning_put_on_hold
+from homecure.audit import audit_event
+from homecure.csv import safe_cell
+
+ZERO = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
+
+
+class MarkPaidForm(forms.Form):
+    method = forms.ChoiceField(label=gettext_lazy("Payout method"), choices=PayoutMethod.choices)
+    transaction_id = forms.CharField(
+        label=gettext_lazy("Transaction id"),
+        max_length=100,
+        help_text=gettext_lazy("The bank transfer or wallet reference, so the payout can be traced."),
+    )
 
 
 @admin.register(TechnicianEarnings)
@@ -12,12 +36,13 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
         "visit",
         "amount",
         "commission_rate",
+        "commission",
         "net_earnings",
         "payment_status",
         "payment_date",
     )
     list_select_related = ("technician__user", "booking")
-    list_filter = ("payment_status", "payment_method")
+    list_filter = ("payment_status", "payment_method", "created_at", "technician__specialization")
     search_fields = (
         "technician__user__email",
         "technician__user__first_name",
@@ -26,8 +51,8 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
         "transaction_id",
     )
     date_hierarchy = "created_at"
-    # Amounts are fixed when the visit completes and the payout status moves only through the
-    # payout actions, so both are read-only here.
+    # Amounts are fixed when the visit completes, and the payout (status, method, transaction id)
+    # is recorded only by the payout actions, which audit it; the notes are free.
     readonly_fields = (
         "technician",
         "booking",
@@ -36,6 +61,8 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
         "net_earnings",
         "payment_status",
         "payment_date",
+        "payment_method",
+        "transaction_id",
         "created_at",
         "updated_at",
     )
@@ -53,10 +80,131 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+    actions = ["mark_paid", "put_on_hold", "export_csv"]
 
-    @admin.display(description=_("visit"), ordering="booking__reference")
+    @admin.display(description=gettext_lazy("visit"), ordering="booking__reference")
     def visit(self, obj):
         return obj.booking.reference
+
+    @admin.display(description=gettext_lazy("commission"))
+    def commission(self, obj):
+        return obj.commission_amount
+
+    @admin.action(description=gettext_lazy("Mark selected earnings paid"), permissions=["change"])
+    def mark_paid(self, request, queryset):
+        payable = queryset.exclude(payment_status=EarningStatus.PAID)
+        form = MarkPaidForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            paid = 0
+            for earning in payable:
+                try:
+                    earning_mark_paid(
+                        earning=earning,
+                        actor=request.user,
+                        method=form.cleaned_data["method"],
+                        transaction_id=form.cleaned_data["transaction_id"],
+                    )
+                except PayoutError as error:
+                    self.message_user(request, f"{earning.booking.reference}: {error.message}", messages.ERROR)
+                else:
+                    paid += 1
+            text = ngettext("%(count)d earning marked paid.", "%(count)d earnings marked paid.", paid)
+            self.message_user(request, text % {"count": paid}, messages.SUCCESS)
+            return None
+        totals = payable.aggregate(count=Count("pk"), total=Coalesce(Sum("net_earnings"), ZERO))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record a payout"),
+            "opts": self.opts,
+            "form": form,
+            "earnings": payable.select_related("technician__user", "booking"),
+            "totals": totals,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action_name": "mark_paid",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/earnings/technicianearnings/mark_paid.html", context)
+
+    @admin.action(description=gettext_lazy("Put selected earnings on hold"), permissions=["change"])
+    def put_on_hold(self, request, queryset):
+        held = 0
+        for earning in queryset.filter(payment_status=EarningStatus.PENDING).select_related("technician__user"):
+            earning = earning_put_on_hold(earning=earning, actor=request.user)
+            audit_event(
+                actor=request.user,
+                action="earning_put_on_hold",
+                entity=earning,
+                description=_("Put the earning of %(technician)s for visit %(booking)s on hold.")
+                % {"technician": earning.technician, "booking": earning.booking.reference},
+            )
+            held += 1
+        skipped = queryset.count() - held
+        text = ngettext("%(count)d earning put on hold.", "%(count)d earnings put on hold.", held)
+        self.message_user(request, text % {"count": held}, messages.SUCCESS)
+        if skipped:
+            text = ngettext(
+                "%(count)d earning was not pending and was left as it was.",
+                "%(count)d earnings were not pending and were left as they were.",
+                skipped,
+            )
+            self.message_user(request, text % {"count": skipped}, messages.WARNING)
+
+    @admin.action(description=gettext_lazy("Export selected earnings as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"homecure-earnings-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                _("Visit"),
+                _("Visit date"),
+                _("Technician"),
+                _("Technician e-mail"),
+                _("Amount"),
+                _("Commission rate"),
+                _("Commission"),
+                _("Net earnings"),
+                _("Payout status"),
+                _("Paid at"),
+                _("Payout method"),
+                _("Transaction id"),
+            ]
+        )
+        rows = queryset.select_related("technician__user", "booking").order_by("created_at", "pk")
+        for earning in rows.iterator(chunk_size=500):
+            paid_at = timezone.localtime(earning.payment_date).isoformat() if earning.payment_date else ""
+            writer.writerow(
+                safe_cell(value)
+                for value in (
+                    earning.booking.reference,
+                    earning.booking.scheduled_date.isoformat(),
+                    earning.technician.user.get_full_name(),
+                    earning.technician.user.email,
+                    earning.amount,
+                    earning.commission_rate,
+                    earning.commission_amount,
+                    earning.net_earnings,
+                    earning.get_payment_status_display(),
+                    paid_at,
+                    earning.get_payment_method_display(),
+                    earning.transaction_id,
+                )
+            )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # Totals of every row the filters and search select, not only the page shown.
+            response.context_data["totals"] = changelist.queryset.aggregate(
+                total_amount=Coalesce(Sum("amount"), ZERO),
+                total_commission=Coalesce(Sum(F("amount") - F("net_earnings")), ZERO),
+                total_net=Coalesce(Sum("net_earnings"), ZERO),
+            )
+        return response
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("technician__user", "booking")

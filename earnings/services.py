@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from earnings.models import TechnicianEarnings
+from earnings import signals
+from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from homecure.config import get_setting
 from homecure.money import money
 
 if TYPE_CHECKING:
+    from accounts.models import User
     from bookings.models import Booking
+
+
+class PayoutError(Exception):
+    """A payout change that cannot be made; `message` is meant for the administrator."""
+
+    def __init__(self, message: str, *, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor and actor.is_active and actor.is_platform_admin):
+        raise PayoutError(_("Only an administrator can record payouts."), code="not_allowed")
+
+
+def _lock(earning: TechnicianEarnings) -> TechnicianEarnings:
+    return (
+        TechnicianEarnings.objects.select_for_update(of=("self",))
+        .select_related("technician__user", "booking")
+        .get(pk=earning.pk)
+    )
 
 
 def net_after_commission(amount: Decimal, commission_rate: Decimal) -> Decimal:
@@ -37,4 +64,49 @@ def earning_create_for_booking(*, booking: Booking) -> TechnicianEarnings:
             "net_earnings": net_after_commission(booking.total_amount, rate),
         },
     )
+    return earning
+
+
+@transaction.atomic
+def earning_mark_paid(
+    *,
+    earning: TechnicianEarnings,
+    actor: User,
+    method: str,
+    transaction_id: str,
+    now: datetime | None = None,
+) -> TechnicianEarnings:
+    """Record that the technician was paid (pending or on hold -> paid) and send `earnings_paid`.
+
+    Marking a paid earning again changes nothing, so a double submit records one payout.
+    """
+    _require_admin(actor)
+    if method not in PayoutMethod.values:
+        raise PayoutError(_("Choose how the payout was made."), code="method_required")
+    transaction_id = transaction_id.strip()
+    if not transaction_id:
+        raise PayoutError(_("Enter the transaction id of the payout."), code="transaction_id_required")
+    earning = _lock(earning)
+    if earning.payment_status == EarningStatus.PAID:
+        return earning
+    earning.payment_status = EarningStatus.PAID
+    earning.payment_date = now or timezone.now()
+    earning.payment_method = method
+    earning.transaction_id = transaction_id[:100]
+    earning.save(update_fields=["payment_status", "payment_date", "payment_method", "transaction_id", "updated_at"])
+    signals.earnings_paid.send(sender=TechnicianEarnings, earning=earning, actor=actor)
+    return earning
+
+
+@transaction.atomic
+def earning_put_on_hold(*, earning: TechnicianEarnings, actor: User) -> TechnicianEarnings:
+    """Hold back a pending earning (a dispute, a question about the visit) until it is paid later."""
+    _require_admin(actor)
+    earning = _lock(earning)
+    if earning.payment_status == EarningStatus.ON_HOLD:
+        return earning
+    if earning.payment_status == EarningStatus.PAID:
+        raise PayoutError(_("This earning is already paid out."), code="already_paid")
+    earning.payment_status = EarningStatus.ON_HOLD
+    earning.save(update_fields=["payment_status", "updated_at"])
     return earning
