@@ -1,7 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from records.models import HealthDocument, HealthRecord, RecordAccess, RecordAmendment
+from homecure.audit import client_ip
+from records import selectors, services
+from records.forms import HealthRecordAdminForm
+from records.models import AccessKind, AccessReason, HealthDocument, HealthRecord, RecordAccess, RecordAmendment
 
 
 class HealthDocumentInline(admin.TabularInline):
@@ -53,6 +57,14 @@ class RecordAccessInline(ReadOnlyInline):
 
 @admin.register(HealthRecord)
 class HealthRecordAdmin(admin.ModelAdmin):
+    """Back-office screen of health records.
+
+    Opening a record here is a read like any other: it is kept in the record's reads and shown to
+    the patient. Adding and changing go through `records.services`, so flags, notifications and
+    the kept previous values are the same as on the record pages.
+    """
+
+    form = HealthRecordAdminForm
     list_display = (
         "record_date",
         "record_type",
@@ -66,8 +78,8 @@ class HealthRecordAdmin(admin.ModelAdmin):
     list_filter = ("record_type", "follow_up_required")
     search_fields = ("user__email", "user__first_name", "user__last_name", "provider_name", "booking__reference")
     date_hierarchy = "record_date"
-    autocomplete_fields = ("user", "booking", "created_by")
-    readonly_fields = ("vital_flags", "created_at", "updated_at", "amended_at")
+    autocomplete_fields = ("user", "booking")
+    readonly_fields = ("created_by", "vital_flags", "created_at", "updated_at", "amended_at")
     fieldsets = (
         (None, {"fields": ("user", "booking", "record_type", "record_date", "provider_name", "created_by")}),
         (_("Findings"), {"fields": ("diagnosis", "treatment", "medications", "vitals", "vital_flags", "lab_results")}),
@@ -84,10 +96,33 @@ class HealthRecordAdmin(admin.ModelAdmin):
     def patient(self, obj):
         return obj.user
 
+    def get_readonly_fields(self, request, obj=None):
+        # A record stays with the patient and visit it was written for.
+        return self.readonly_fields + (("user", "booking") if obj is not None else ())
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            services.record_read(
+                record=obj,
+                reader=request.user,
+                reason=selectors.reader_reason(request.user, obj) or AccessReason.ADMIN,
+                kind=AccessKind.BACK_OFFICE,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def save_model(self, request, obj, form, change):
-        if not change and obj.created_by is None:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        values = {name: form.cleaned_data[name] for name in services.CONTENT_FIELDS if name in form.cleaned_data}
+        if change:
+            services.record_amend(
+                record=obj, actor=request.user, reason=gettext("Changed in the back office."), **values
+            )
+            return
+        record = services.record_create(actor=request.user, booking=obj.booking, patient=obj.user, **values)
+        # The admin goes on with its own object (log entry, redirect): make it the saved record.
+        obj.pk = record.pk
+        obj.refresh_from_db()
 
     # Medical records are kept; a correction is a change, which the audit log records.
     def has_delete_permission(self, request, obj=None):

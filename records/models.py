@@ -15,7 +15,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -26,6 +26,9 @@ from records import vitals as vital_signs
 
 # The author may correct a record for this long after writing it; administrators at any time.
 AMENDMENT_WINDOW = timedelta(hours=24)
+
+# Visits a record can be written for: once the technician is at the door, and afterwards.
+WRITABLE_STATUSES = ("in_progress", "completed")
 
 # File name extension per accepted document type; the type comes from the file's content.
 DOCUMENT_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -42,6 +45,9 @@ class RecordType(models.TextChoices):
 
 
 class HealthRecord(models.Model):
+    # The record form's one-time token: a resubmitted or double-clicked form finds the record it
+    # already wrote instead of writing a second one.
+    request_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="health_records", verbose_name=_("patient")
     )
@@ -151,6 +157,7 @@ class AccessKind(models.TextChoices):
     VIEW = "view", _("Viewed the record")
     PRINT = "print", _("Opened the printable record")
     DOCUMENT = "document", _("Downloaded a document")
+    CORRECTION = "correction", _("Opened the record to correct it")
     BACK_OFFICE = "back_office", _("Viewed the record in the back office")
 
 
@@ -234,3 +241,31 @@ class RecordAmendment(AppendOnly):
 
     def __str__(self):
         return f"{self.record_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def previous_display(self) -> list[tuple[str, str]]:
+        """(field name, value before) pairs in words, for the record page."""
+        return [(_field_label(name), _display_value(name, value)) for name, value in self.previous_values.items()]
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(HealthRecord._meta.get_field(name).verbose_name).capitalize()
+    except FieldDoesNotExist:
+        return name
+
+
+def _display_value(name: str, value) -> str:
+    """A stored record value in words: vitals with units, rows joined, yes/no for flags."""
+    if name == "vitals" and isinstance(value, dict):
+        return ", ".join(f"{r.label} {r.display_value}" for r in vital_signs.readings(value, []))
+    if name == "vital_flags" and isinstance(value, list):
+        return ", ".join(
+            str(vital_signs.VITALS[f["vital"]].label) for f in value if f.get("vital") in vital_signs.VITALS
+        )
+    if isinstance(value, list):
+        return "; ".join(" ".join(str(part) for part in row.values() if part) for row in value if isinstance(row, dict))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if name == "record_type" and value in RecordType.values:
+        return str(RecordType(value).label)
+    return "" if value is None else str(value)

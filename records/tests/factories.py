@@ -3,8 +3,16 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from accounts.tests.factories import PatientFactory
-from records.models import HealthDocument, HealthRecord, RecordType
+from accounts.tests.factories import PatientFactory, TechnicianUserFactory
+from records.models import (
+    AccessKind,
+    AccessReason,
+    HealthDocument,
+    HealthRecord,
+    RecordAccess,
+    RecordAmendment,
+    RecordType,
+)
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -41,3 +49,30 @@ class HealthDocumentFactory(DjangoModelFactory):
     content_type = "application/pdf"
     size = len(PDF_BYTES)
     uploaded_by = factory.SelfAttribute("record.created_by")
+
+
+class RecordAccessFactory(DjangoModelFactory):
+    """A read of a record by the technician who wrote it."""
+
+    class Meta:
+        model = RecordAccess
+
+    record = factory.SubFactory(HealthRecordFactory)
+    reader = factory.SubFactory(TechnicianUserFactory)
+    reader_name = factory.LazyAttribute(lambda o: o.reader.get_full_name())
+    reason = AccessReason.AUTHOR
+    kind = AccessKind.VIEW
+    ip_address = "203.0.113.7"
+    user_agent = "Mozilla/5.0 (Test)"
+
+
+class RecordAmendmentFactory(DjangoModelFactory):
+    class Meta:
+        model = RecordAmendment
+
+    record = factory.SubFactory(HealthRecordFactory)
+    amended_by = factory.SubFactory(TechnicianUserFactory)
+    amended_by_name = factory.LazyAttribute(lambda o: o.amended_by.get_full_name())
+    reason = "Typo in the diagnosis"
+    previous_values = factory.LazyAttribute(lambda o: {"diagnosis": "No acute findngs."})
+    new_values = factory.LazyAttribute(lambda o: {"diagnosis": o.record.diagnosis})

@@ -1,0 +1,199 @@
+import json
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from accounts.decorators import patient_required
+from bookings.models import Booking
+from homecure.audit import client_ip
+from records import export, selectors, services
+from records.forms import RecordFilterForm, RecordForms
+from records.models import AccessKind
+
+PAGE_SIZE = 10
+
+
+def _audit_read(request, readable, kind, document=None):
+    services.record_read(
+        record=readable.record,
+        reader=request.user,
+        reason=readable.reason,
+        kind=kind,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        document=document,
+    )
+
+
+@never_cache
+@patient_required
+def record_list(request):
+    form = RecordFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    records = selectors.records_for_patient(
+        request.user,
+        record_type=filters.get("record_type", ""),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "records/list.html", {"page_obj": page, "filter_form": form})
+
+
+def _detail_context(request, readable):
+    record = readable.record
+    return {
+        "record": record,
+        "readable": readable,
+        "readings": record.readings(),
+        "documents": record.documents.all(),
+        "amendments": record.amendments.all(),
+        "can_amend": services.can_amend(request.user, record),
+    }
+
+
+@never_cache
+@login_required
+def record_detail(request, pk):
+    readable = selectors.get_record_for_reader(request.user, pk)
+    _audit_read(request, readable, AccessKind.VIEW)
+    return render(request, "records/detail.html", _detail_context(request, readable))
+
+
+@never_cache
+@login_required
+def record_print(request, pk):
+    readable = selectors.get_record_for_reader(request.user, pk)
+    _audit_read(request, readable, AccessKind.PRINT)
+    context = _detail_context(request, readable)
+    context["printed_at"] = timezone.now()
+    return render(request, "records/print.html", context)
+
+
+@never_cache
+@login_required
+def document_download(request, pk, document_pk):
+    document, readable = selectors.get_document_for_reader(request.user, pk, document_pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    _audit_read(request, readable, AccessKind.DOCUMENT, document=document)
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _request_token(request):
+    try:
+        return uuid.UUID(request.POST.get("request_token", ""))
+    except ValueError:
+        return None
+
+
+@never_cache
+@login_required
+def record_new(request, reference):
+    """The technician of a visit (or an administrator) writes its record."""
+    user = request.user
+    if not (user.is_technician or selectors.is_admin(user)):
+        raise PermissionDenied
+    booking = get_object_or_404(
+        Booking.objects.select_related("technician__user", "user", "service"), reference=reference
+    )
+    is_theirs = booking.technician is not None and booking.technician.user_id == user.pk
+    if not (selectors.is_admin(user) or (is_theirs and selectors.is_working_technician(user))):
+        raise Http404
+    context = {"booking": booking}
+    if not services.can_write_for_booking(user, booking):
+        context["refusal"] = _("A record can be written once the visit has started.")
+        return render(request, "records/form.html", context, status=409)
+
+    if request.method == "POST":
+        forms = RecordForms(data=request.POST, files=request.FILES)
+        token = _request_token(request)
+        if forms.is_valid():
+            try:
+                record = services.record_create(
+                    actor=user, booking=booking, documents=forms.uploads, request_token=token, **forms.values()
+                )
+            except services.RecordError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The health record is saved."))
+                return redirect(record)
+    else:
+        initial = {
+            "record_date": min(booking.scheduled_date, timezone.localdate()),
+            "provider_name": user.get_full_name(),
+        }
+        forms = RecordForms(initial=initial)
+        token = uuid.uuid4()
+    context.update(forms=forms, request_token=token or uuid.uuid4())
+    return render(request, "records/form.html", context)
+
+
+@never_cache
+@login_required
+def record_amend(request, pk):
+    """The author (within the correction window) or an administrator corrects a record."""
+    readable = selectors.get_record_for_reader(request.user, pk)
+    record = readable.record
+    refusal = services.amend_refusal(request.user, record)
+    if refusal is not None:
+        messages.error(request, refusal)
+        return redirect(record)
+    if request.method == "POST":
+        forms = RecordForms(data=request.POST, files=request.FILES, record=record, amend=True)
+        if forms.is_valid():
+            try:
+                services.record_amend(
+                    record=record,
+                    actor=request.user,
+                    reason=forms.reason.cleaned_data["reason"],
+                    documents=forms.uploads,
+                    **forms.values(),
+                )
+            except services.RecordError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The correction is saved; the previous values are kept."))
+                return redirect(record)
+    else:
+        forms = RecordForms(record=record, amend=True)
+    _audit_read(request, readable, AccessKind.CORRECTION)
+    return render(request, "records/form.html", {"record": record, "booking": record.booking, "forms": forms})
+
+
+@never_cache
+@patient_required
+def who_viewed(request):
+    reads = selectors.reads_of_patient_records(request.user)
+    page = Paginator(reads, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    return render(request, "records/who_viewed.html", {"page_obj": page})
+
+
+@never_cache
+@patient_required
+def my_data(request):
+    """Everything about the patient as one JSON file."""
+    now = timezone.now()
+    data = export.export_for(request.user, now=now)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"homecure-my-data-{timezone.localdate(now):%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
