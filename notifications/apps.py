@@ -5,3 +5,29 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from bookings import signals as bookings
+        from earnings import signals as earnings
+        from notifications import receivers
+        from records import signals as records
+        from technicians import signals as technicians
+
+        connections = [
+            (bookings.booking_requested, receivers.booking_requested),
+            (bookings.booking_accepted, receivers.booking_accepted),
+            (bookings.booking_declined, receivers.booking_declined),
+            (bookings.booking_assigned, receivers.booking_assigned),
+            (bookings.booking_checked_in, receivers.booking_checked_in),
+            (bookings.booking_completed, receivers.booking_completed),
+            (bookings.booking_cancelled, receivers.booking_cancelled),
+            (bookings.booking_paid, receivers.booking_paid),
+            (bookings.booking_reviewed, receivers.booking_reviewed),
+            (technicians.technician_verified, receivers.technician_verified),
+            (technicians.technician_suspended, receivers.technician_suspended),
+            (earnings.earnings_paid, receivers.earnings_paid),
+            (records.health_record_added, receivers.health_record_added),
+            (records.vital_flagged, receivers.vital_flagged),
+        ]
+        for signal, receiver in connections:
+            signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,3 +49,68 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def safe_action_url(self) -> str:
+        """`action_url` if it is a path on this site, else "": a link typed into the admin must not
+        send a patient to another site from a HomeCure notification or e-mail."""
+        url = self.action_url.strip()
+        if url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+            return url
+        return ""
+
+
+class EmailPreference(models.Model):
+    """A user's choice to get (or not) e-mail for one kind of notification.
+
+    No row means e-mail is on: only the kinds a user changed are stored. In-app notifications are
+    always created whatever this says.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences", verbose_name=_("user")
+    )
+    notification_type = models.CharField(_("kind"), max_length=20, choices=NotificationType.choices)
+    email_enabled = models.BooleanField(_("send e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("e-mail preference")
+        verbose_name_plural = _("e-mail preferences")
+        ordering = ["user", "notification_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "notification_type"], name="email_pref_one_per_kind"),
+        ]
+
+    def __str__(self):
+        state = _("on") if self.email_enabled else _("off")
+        return f"{self.user} · {self.get_notification_type_display()}: {state}"
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "24h", _("24 hours before")
+    SOON = "2h", _("2 hours before")
+
+
+class SentReminder(models.Model):
+    """A visit reminder that went out: the unique row keeps every reminder to one per visit, kind and person,
+    however often (or however concurrently) the reminder command runs."""
+
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="sent_reminders", verbose_name=_("visit")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=5, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sent reminder")
+        verbose_name_plural = _("sent reminders")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind", "user"], name="reminder_once_per_visit_kind_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id} · {self.get_kind_display()} · {self.user_id}"

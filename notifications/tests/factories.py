@@ -2,7 +2,8 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import PatientFactory
-from notifications.models import Notification, NotificationType, Priority
+from bookings.tests.factories import BookingFactory
+from notifications.models import EmailPreference, Notification, NotificationType, Priority, ReminderKind, SentReminder
 
 
 class NotificationFactory(DjangoModelFactory):
@@ -15,3 +16,23 @@ class NotificationFactory(DjangoModelFactory):
     notification_type = NotificationType.BOOKING
     priority = Priority.NORMAL
     is_read = False
+
+
+class EmailPreferenceFactory(DjangoModelFactory):
+    """A user who turned off e-mail for one kind."""
+
+    class Meta:
+        model = EmailPreference
+
+    user = factory.SubFactory(PatientFactory)
+    notification_type = NotificationType.BOOKING
+    email_enabled = False
+
+
+class SentReminderFactory(DjangoModelFactory):
+    class Meta:
+        model = SentReminder
+
+    booking = factory.SubFactory(BookingFactory, confirmed=True)
+    user = factory.SelfAttribute("booking.user")
+    kind = ReminderKind.DAY_BEFORE

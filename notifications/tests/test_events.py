@@ -1,0 +1,319 @@
+"""Every event and who hears about it (DESIGN 7): in the inbox, and by e-mail once the change commits.
+
+Booking events are caused through the booking services, so the table also proves that each
+service sends its signal. Technician, earnings and records events send their declared signal
+directly: this app's part is what happens once it is sent.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings import services as booking_services
+from bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
+from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
+from earnings.signals import earnings_paid
+from earnings.tests.factories import TechnicianEarningsFactory
+from notifications import services
+from notifications.models import Notification, NotificationType
+from notifications.tests.conftest import visit_start
+from records.models import HealthRecord
+from records.signals import health_record_added, vital_flagged
+from records.tests.factories import HealthRecordFactory
+from technicians.models import Technician
+from technicians.signals import technician_suspended, technician_verified
+
+pytestmark = pytest.mark.django_db
+
+BOOKING, PAYMENT, RECORD, REMINDER, ACCOUNT, ANNOUNCEMENT = (
+    NotificationType.BOOKING,
+    NotificationType.PAYMENT,
+    NotificationType.RECORD,
+    NotificationType.REMINDER,
+    NotificationType.ACCOUNT,
+    NotificationType.ANNOUNCEMENT,
+)
+
+
+def patient_page(booking):
+    return reverse("bookings:detail", kwargs={"reference": booking.reference})
+
+
+def job_page(booking):
+    return reverse("portal:job", kwargs={"reference": booking.reference})
+
+
+def admin_page(booking):
+    return reverse("admin:bookings_booking_change", args=[booking.pk])
+
+
+class World:
+    """The people and things one event involves; `subject` is what the event was about."""
+
+    def __init__(self, request):
+        for name in ("patient", "technician", "other_technician", "admin_user", "second_admin", "make_booking"):
+            setattr(self, name, request.getfixturevalue(name))
+        request.getfixturevalue("not_quite_admins")
+        self.subject = None
+
+
+# --- What each event does -----------------------------------------------------------------------------------------
+
+
+def requested(w):
+    # `other_technician` is away that day, so the visit is offered to `technician`.
+    w.other_technician.is_available = False
+    w.other_technician.save()
+    w.subject = booking_services.booking_create(
+        patient=w.patient,
+        service=w.make_booking().service,
+        area=w.patient.area,
+        address="1 Camden Road",
+        start=visit_start(days=4),
+    )
+
+
+def accepted(w):
+    w.subject = w.make_booking()
+    booking_services.booking_accept(booking=w.subject, actor=w.technician.user)
+
+
+def confirmed_by_admin(w):
+    w.subject = w.make_booking()
+    booking_services.booking_accept(booking=w.subject, actor=w.admin_user)
+
+
+def declined_and_offered_on(w):
+    w.subject = w.make_booking()
+    booking_services.booking_decline(booking=w.subject, actor=w.technician.user, reason="Car broke down")
+
+
+def declined_with_nobody_left(w):
+    w.other_technician.is_available = False
+    w.other_technician.save()
+    w.subject = w.make_booking()
+    booking_services.booking_decline(booking=w.subject, actor=w.technician.user, reason="Car broke down")
+
+
+def reassigned(w):
+    w.subject = w.make_booking(confirmed=True)
+    booking_services.booking_assign(booking=w.subject, technician=w.other_technician, actor=w.admin_user)
+
+
+def checked_in(w):
+    w.subject = w.make_booking(confirmed=True, start=timezone.now() + timedelta(minutes=10))
+    booking_services.booking_check_in(booking=w.subject, actor=w.technician.user)
+
+
+def completed(w):
+    w.subject = w.make_booking(in_progress=True, start=timezone.now() - timedelta(minutes=30))
+    booking_services.booking_complete(booking=w.subject, actor=w.technician.user)
+
+
+def cancelled_by_patient(w):
+    w.subject = w.make_booking(confirmed=True)
+    booking_services.booking_cancel(booking=w.subject, actor=w.patient, reason="I feel better")
+
+
+def cancelled_by_admin(w):
+    w.subject = w.make_booking(confirmed=True)
+    booking_services.booking_cancel(booking=w.subject, actor=w.admin_user, reason="Technician unwell")
+
+
+def paid_online(w):
+    w.subject = w.make_booking(confirmed=True, payment_method=PaymentMethod.ONLINE)
+    booking_services.booking_pay_online(booking=w.subject, actor=w.patient, card_number="4242 4242 4242 4242")
+
+
+def reviewed(w):
+    w.subject = w.make_booking(completed=True, start=timezone.now() - timedelta(days=1))
+    booking_services.booking_review(booking=w.subject, actor=w.patient, rating=5, review="Lovely")
+
+
+def verified(w):
+    w.subject = w.technician
+    technician_verified.send(sender=Technician, technician=w.technician, actor=w.admin_user)
+
+
+def suspended(w):
+    w.subject = w.technician
+    technician_suspended.send(sender=Technician, technician=w.technician, actor=w.admin_user)
+
+
+def paid_out(w):
+    w.subject = TechnicianEarningsFactory(
+        technician=w.technician,
+        booking=w.make_booking(completed=True, start=timezone.now() - timedelta(days=2)),
+        payment_status=EarningStatus.PAID,
+        payment_date=timezone.now(),
+        payment_method=PayoutMethod.BANK_TRANSFER,
+    )
+    earnings_paid.send(sender=TechnicianEarnings, earning=w.subject, actor=w.admin_user)
+
+
+def record_added(w):
+    booking = w.make_booking(completed=True, start=timezone.now() - timedelta(hours=3))
+    w.subject = HealthRecordFactory(booking=booking)
+    health_record_added.send(sender=HealthRecord, record=w.subject, actor=w.technician.user)
+
+
+def vitals_flagged(w):
+    booking = w.make_booking(completed=True, start=timezone.now() - timedelta(hours=3))
+    w.subject = HealthRecordFactory(booking=booking)
+    flags = [{"vital": "heart_rate", "label": "Heart rate", "value": "140", "unit": "/min", "reason": "High"}]
+    vital_flagged.send(sender=HealthRecord, record=w.subject, actor=w.technician.user, flags=flags)
+
+
+def reminded(w):
+    w.subject = w.make_booking(confirmed=True, start=timezone.now() + timedelta(hours=20))
+    services.reminders_send_due()
+
+
+def announced(w):
+    services.notification_announce(
+        audience=services.Audience.TECHNICIANS, title="New portal", message="Try it.", actor=w.admin_user
+    )
+
+
+# --- Who should hear about it: (person, kind, link) --------------------------------------------------------------
+
+EVENTS = {
+    "booking requested": (
+        requested,
+        lambda w, b: [(w.patient, BOOKING, patient_page(b)), (w.technician.user, BOOKING, job_page(b))],
+    ),
+    "booking accepted by the technician": (accepted, lambda w, b: [(w.patient, BOOKING, patient_page(b))]),
+    "booking confirmed by an admin": (
+        confirmed_by_admin,
+        lambda w, b: [(w.patient, BOOKING, patient_page(b)), (w.technician.user, BOOKING, job_page(b))],
+    ),
+    "booking declined, offered to the next technician": (
+        declined_and_offered_on,
+        lambda w, b: [(w.other_technician.user, BOOKING, job_page(b))],
+    ),
+    "booking declined, nobody left": (
+        declined_with_nobody_left,
+        lambda w, b: [(w.admin_user, BOOKING, admin_page(b)), (w.second_admin, BOOKING, admin_page(b))],
+    ),
+    "booking reassigned by an admin": (
+        reassigned,
+        lambda w, b: [
+            (w.other_technician.user, BOOKING, job_page(b)),
+            (w.technician.user, BOOKING, reverse("portal:dashboard")),
+        ],
+    ),
+    "technician checked in": (checked_in, lambda w, b: [(w.patient, BOOKING, patient_page(b))]),
+    "visit completed": (completed, lambda w, b: [(w.patient, BOOKING, patient_page(b))]),
+    "cancelled by the patient": (cancelled_by_patient, lambda w, b: [(w.technician.user, BOOKING, job_page(b))]),
+    "cancelled by an admin": (
+        cancelled_by_admin,
+        lambda w, b: [(w.patient, BOOKING, patient_page(b)), (w.technician.user, BOOKING, job_page(b))],
+    ),
+    "paid online": (paid_online, lambda w, b: [(w.patient, PAYMENT, patient_page(b))]),
+    "visit rated": (reviewed, lambda w, b: [(w.technician.user, BOOKING, job_page(b))]),
+    "technician verified": (verified, lambda w, t: [(w.technician.user, ACCOUNT, reverse("portal:dashboard"))]),
+    "technician suspended": (suspended, lambda w, t: [(w.technician.user, ACCOUNT, reverse("contact"))]),
+    "earnings paid": (paid_out, lambda w, e: [(w.technician.user, PAYMENT, reverse("earnings:list"))]),
+    "health record added": (
+        record_added,
+        lambda w, r: [(w.patient, RECORD, reverse("records:detail", kwargs={"pk": r.pk}))],
+    ),
+    "vital flagged": (
+        vitals_flagged,
+        lambda w, r: [
+            (admin, RECORD, reverse("admin:records_healthrecord_change", args=[r.pk]))
+            for admin in (w.admin_user, w.second_admin)
+        ],
+    ),
+    "visit reminder": (
+        reminded,
+        lambda w, b: [(w.patient, REMINDER, patient_page(b)), (w.technician.user, REMINDER, job_page(b))],
+    ),
+    "announcement to technicians": (
+        announced,
+        lambda w, _: [(w.technician.user, ANNOUNCEMENT, ""), (w.other_technician.user, ANNOUNCEMENT, "")],
+    ),
+}
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_who_hears_about_each_event_in_the_inbox_and_by_email(
+    request, event, django_capture_on_commit_callbacks, mailoutbox
+):
+    world = World(request)
+    do, expected_for = EVENTS[event]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do(world)
+
+    expected = expected_for(world, world.subject)
+    got = {(n.user, n.notification_type, n.action_url) for n in Notification.objects.select_related("user")}
+    assert got == set(expected)
+    assert Notification.objects.count() == len(expected)
+    assert sorted(address for message in mailoutbox for address in message.to) == sorted(
+        person.email for person, _, _ in expected
+    )
+
+
+def test_the_technician_who_accepts_is_not_told_about_their_own_action(
+    make_booking, technician, django_capture_on_commit_callbacks
+):
+    booking = make_booking()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_services.booking_accept(booking=booking, actor=technician.user)
+
+    assert not Notification.objects.filter(user=technician.user).exists()
+
+
+def test_repeating_a_transition_notifies_once(make_booking, technician, patient, django_capture_on_commit_callbacks):
+    booking = make_booking()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_services.booking_accept(booking=booking, actor=technician.user)
+        booking_services.booking_accept(booking=booking, actor=technician.user)
+
+    assert Notification.objects.filter(user=patient).count() == 1
+
+
+def test_a_confirmation_tells_the_patient_who_comes_and_when(make_booking, technician, patient):
+    booking = make_booking(start=visit_start(days=5, hour=14))
+
+    booking_services.booking_accept(booking=booking, actor=technician.user)
+
+    notification = Notification.objects.get(user=patient)
+    local = timezone.localtime(booking.scheduled_start)
+    assert notification.title == "Your visit is confirmed"
+    assert f"Nadia Nurse will visit you on {local:%A} {local.day} {local:%B} at 14:00" in notification.message
+    assert (notification.related_entity_type, notification.related_entity_id) == ("booking", booking.reference)
+
+
+def test_a_refund_is_mentioned_when_an_admin_cancels_a_paid_booking(make_booking, patient, admin_user):
+    booking = make_booking(confirmed=True, payment_method=PaymentMethod.ONLINE, payment_status=PaymentStatus.PAID)
+
+    booking_services.booking_cancel(booking=booking, actor=admin_user, reason="No technician")
+
+    assert "Your online payment was refunded." in Notification.objects.get(user=patient).message
+
+
+def test_the_payment_receipt_shows_the_amount(make_booking, patient):
+    booking = make_booking(confirmed=True, payment_method=PaymentMethod.ONLINE, total_amount=Decimal("80.00"))
+
+    booking_services.booking_pay_online(booking=booking, actor=patient, card_number="4242424242424242")
+
+    assert "We received $80.00 for" in Notification.objects.get(user=patient).message
+
+
+def test_nothing_typed_by_a_person_reaches_a_notification(make_booking, patient, admin_user, technician):
+    booking = make_booking(confirmed=True)
+    booking_services.booking_cancel(booking=booking, actor=admin_user, reason="Patient has a fever of 39.5")
+    rated = make_booking(completed=True, start=timezone.now() - timedelta(days=1))
+    booking_services.booking_review(booking=rated, actor=patient, rating=4, review="Dressing changed on my ulcer")
+
+    messages = " ".join(Notification.objects.values_list("message", flat=True))
+    assert "fever" not in messages
+    assert "ulcer" not in messages
+    assert Booking.objects.filter(status=BookingStatus.CANCELLED).count() == 1
