@@ -16,7 +16,7 @@ from accounts.services import patient_sign_up
 
 ROLE_HOME = {
     UserRole.PATIENT: "bookings:list",
-    UserRole.TECHNICIAN: "accounts:profile",
+    UserRole.TECHNICIAN: "portal:dashboard",
     UserRole.ADMIN: "admin:index",
 }
 

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from earnings import views
 
 app_name = "earnings"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.earning_list, name="list"),
+    path("export.csv", views.earning_export, name="export"),
+]

@@ -1,14 +1,30 @@
-"""Verification and suspension of technicians, done by administrators."""
+"""Everything that changes a technician: sign-up and profile, weekly schedule, time off and
+availability (done by the technician), verification and suspension (done by administrators),
+and the record of check-in attempts that failed."""
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from itertools import pairwise
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, UserRole
 from technicians import signals
-from technicians.models import Technician
+from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
+
+
+@dataclass(frozen=True)
+class Window:
+    """One working window of the weekly schedule, in the platform's time zone."""
+
+    weekday: int
+    start: time
+    end: time
 
 
 def _require_admin(actor: User) -> None:
@@ -55,3 +71,186 @@ def technician_set_active(*, technician: Technician, actor: User, active: bool) 
     if not active:
         signals.technician_suspended.send(sender=Technician, technician=technician, actor=actor)
     return technician
+
+
+def technician_sign_up(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    specialization: str,
+    license_number: str,
+) -> Technician:
+    """A new technician account from the "Work with us" page: unverified, so offered no work yet.
+
+    Raises ValidationError on "email" or "license_number" when another sign-up took it meanwhile.
+    """
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                role=UserRole.TECHNICIAN,
+                first_name=first_name,
+                last_name=last_name,
+                phone=phone,
+            )
+            technician = Technician.objects.create(
+                user=user, specialization=specialization, license_number=license_number, is_verified=False
+            )
+    except IntegrityError:
+        # Two sign-ups with one address or licence at the same moment: the unique indexes decide.
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError({"email": _("An account with this e-mail address already exists.")}) from None
+        raise ValidationError(
+            {"license_number": _("A technician with this license number is already registered.")}
+        ) from None
+    signals.technician_registered.send(sender=Technician, technician=technician, actor=user)
+    return technician
+
+
+@transaction.atomic
+def technician_save_profile(
+    *,
+    user: User,
+    specialization: str,
+    license_number: str,
+    experience_years: int,
+    bio: str,
+    certifications: list[dict],
+    service_areas: Iterable[ServiceArea],
+    photo: ContentFile | None = None,
+    remove_photo: bool = False,
+) -> Technician:
+    """Create or update the technician profile of `user` (a technician invited by an administrator
+    has an account but no profile until they fill it in).
+
+    Once an administrator has verified the specialization and license number, they stay as they
+    were: changing them needs a new check, which is the office's job.
+    """
+    if not (user.is_active and user.is_technician):
+        raise PermissionDenied
+    technician = Technician.objects.select_for_update().filter(user=user).first()
+    if technician is None:
+        technician = Technician(user=user, is_verified=False)
+    if not technician.is_verified:
+        technician.specialization = specialization
+        technician.license_number = license_number
+    technician.experience_years = experience_years
+    technician.bio = bio
+    technician.certifications = certifications
+    old_photo = technician.profile_picture.name if technician.profile_picture else ""
+    if photo is not None:
+        technician.profile_picture.save(photo.name, photo, save=False)
+    elif remove_photo:
+        technician.profile_picture = ""
+    try:
+        with transaction.atomic():
+            technician.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"license_number": _("A technician with this license number is already registered.")}
+        ) from None
+    technician.service_areas.set(service_areas)
+    new_photo = technician.profile_picture.name if technician.profile_picture else ""
+    if old_photo and old_photo != new_photo:
+        storage = technician.profile_picture.storage
+        transaction.on_commit(lambda: storage.delete(old_photo))
+    return technician
+
+
+def _check_windows(windows: list[Window]) -> None:
+    by_day: dict[int, list[Window]] = {}
+    for window in windows:
+        if window.start >= window.end:
+            raise ValidationError(_("A working window must end after it starts."))
+        by_day.setdefault(window.weekday, []).append(window)
+    for day_windows in by_day.values():
+        day_windows.sort(key=lambda w: w.start)
+        for earlier, later in pairwise(day_windows):
+            if later.start < earlier.end:
+                raise ValidationError(_("Working windows of one day must not overlap."))
+
+
+@transaction.atomic
+def technician_set_schedule(*, technician: Technician, windows: list[Window]) -> list[ScheduleWindow]:
+    """Replace the weekly schedule with `windows` in one step.
+
+    Bookings already made stay as they are; only the times offered to patients from now on change.
+    The technician's row is locked so that a booking being placed sees the old or the new schedule,
+    never half of each.
+    """
+    _check_windows(windows)
+    technician = Technician.objects.select_for_update().get(pk=technician.pk)
+    technician.availability_schedule.all().delete()
+    return ScheduleWindow.objects.bulk_create(
+        ScheduleWindow(technician=technician, weekday=w.weekday, start_time=w.start, end_time=w.end)
+        for w in sorted(windows, key=lambda w: (w.weekday, w.start))
+    )
+
+
+@transaction.atomic
+def technician_add_time_off(
+    *, technician: Technician, start_date: date, end_date: date, reason: str = "", today: date | None = None
+) -> TimeOff:
+    """Days off, both ends included. They must not start in the past or overlap days off already taken."""
+    today = today or timezone.localdate()
+    if end_date < start_date:
+        raise ValidationError({"end_date": _("The last day must be on or after the first day.")})
+    if start_date < today:
+        raise ValidationError({"start_date": _("Time off cannot start in the past.")})
+    Technician.objects.select_for_update().get(pk=technician.pk)
+    clash = technician.time_off.filter(start_date__lte=end_date, end_date__gte=start_date).first()
+    if clash is not None:
+        raise ValidationError(
+            {
+                "start_date": _("These days overlap your time off from %(first)s to %(last)s.")
+                % {"first": clash.start_date.strftime("%d %b %Y"), "last": clash.end_date.strftime("%d %b %Y")}
+            }
+        )
+    return TimeOff.objects.create(
+        technician=technician, start_date=start_date, end_date=end_date, reason=(reason or "").strip()
+    )
+
+
+@transaction.atomic
+def technician_delete_time_off(*, technician: Technician, time_off: TimeOff) -> None:
+    """Take back days off (the technician's own only)."""
+    if time_off.technician_id != technician.pk:
+        raise PermissionDenied
+    time_off.delete()
+
+
+@transaction.atomic
+def technician_set_available(*, technician: Technician, available: bool) -> Technician:
+    """The technician's own switch for new work; visits already booked are not affected."""
+    technician = Technician.objects.select_for_update().get(pk=technician.pk)
+    if technician.is_available == available:
+        return technician
+    technician.is_available = available
+    technician.save(update_fields=["is_available", "updated_at"])
+    return technician
+
+
+def failed_check_in_record(
+    *,
+    user: User,
+    code: str,
+    method: str,
+    reason: str,
+    booking_reference: str = "",
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> FailedCheckIn:
+    """Keep a refused check-in for the back office (who, when, which code, why)."""
+    return FailedCheckIn.objects.create(
+        user=user,
+        code=(code or "")[:100],
+        method=method,
+        reason=reason,
+        booking_reference=booking_reference,
+        ip_address=ip_address,
+        created_at=now or timezone.now(),
+    )

@@ -1,7 +1,7 @@
 """Domain signals of the technicians app, sent by `technicians.services` after the change.
 
 Each is sent with `sender=Technician` and the keyword arguments `technician` and `actor`
-(the administrator who made the change).
+(the person who made the change: the administrator, or the technician who signed up).
 """
 
 from django.dispatch import Signal
@@ -11,3 +11,6 @@ technician_verified = Signal()
 
 #: An administrator suspended the technician: they get no new work and cannot act on jobs.
 technician_suspended = Signal()
+
+#: Someone signed up on the "Work with us" page; their profile waits for an administrator to verify it.
+technician_registered = Signal()

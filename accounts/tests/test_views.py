@@ -150,7 +150,7 @@ def test_logout_is_post_only(patient_client):
 def test_after_login_sends_each_role_to_its_start_page(client, patient, technician, admin_user):
     expected = {
         patient: reverse("bookings:list"),
-        technician.user: reverse("accounts:profile"),
+        technician.user: reverse("portal:dashboard"),
         admin_user: reverse("admin:index"),
     }
     for user, url in expected.items():

@@ -6,7 +6,17 @@ from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import TechnicianUserFactory
-from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician, TimeOff, Weekday
+from technicians.models import (
+    CheckInFailure,
+    CheckInMethod,
+    FailedCheckIn,
+    ScheduleWindow,
+    ServiceArea,
+    Specialization,
+    Technician,
+    TimeOff,
+    Weekday,
+)
 
 
 class ServiceAreaFactory(DjangoModelFactory):
@@ -69,3 +79,16 @@ class TimeOffFactory(DjangoModelFactory):
     start_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
     end_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=2))
     reason = "Training course"
+
+
+class FailedCheckInFactory(DjangoModelFactory):
+    """A technician's refused scan of a code that belongs to no booking."""
+
+    class Meta:
+        model = FailedCheckIn
+
+    user = factory.SubFactory(TechnicianUserFactory)
+    code = factory.Sequence(lambda n: f"WRONG{n:03d}")
+    method = CheckInMethod.TYPED
+    reason = CheckInFailure.UNKNOWN_CODE
+    ip_address = "192.0.2.10"

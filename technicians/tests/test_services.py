@@ -1,5 +1,7 @@
+from datetime import time
+
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from technicians import services, signals
@@ -48,3 +50,61 @@ def test_admin_actions_verify_and_suspend(admin_client, unverified_technician, t
     admin_client.post(url, {"action": "suspend", "_selected_action": [technician.pk]})
     assert Technician.objects.get(pk=unverified_technician.pk).is_verified
     assert not Technician.objects.get(pk=technician.pk).is_active
+
+
+# --- The technician's own changes -----------------------------------------------------------------------------
+
+
+def test_schedule_service_refuses_overlaps_and_backwards_windows_and_keeps_the_old_week(technician):
+    before = list(technician.availability_schedule.values_list("weekday", "start_time", "end_time"))
+    bad_weeks = [
+        [services.Window(0, time(8), time(12)), services.Window(0, time(11), time(13))],
+        [services.Window(2, time(12), time(8))],
+    ]
+    for week in bad_weeks:
+        with pytest.raises(ValidationError):
+            services.technician_set_schedule(technician=technician, windows=week)
+    assert list(technician.availability_schedule.values_list("weekday", "start_time", "end_time")) == before
+
+
+def test_a_licence_taken_at_the_same_moment_is_explained(technician):
+    with pytest.raises(ValidationError) as caught:
+        services.technician_sign_up(
+            email="late@example.com",
+            password="Harbour-lantern-42",
+            first_name="Lena",
+            last_name="Late",
+            phone="+44 7700 900000",
+            specialization="nurse",
+            license_number=technician.license_number,
+        )
+    assert caught.value.message_dict == {
+        "license_number": ["A technician with this license number is already registered."]
+    }
+    assert not Technician.objects.filter(user__email="late@example.com").exists()
+
+
+def test_sign_up_announces_the_new_technician(db):
+    sent = []
+    signals.technician_registered.connect(lambda **kw: sent.append(kw), weak=False, dispatch_uid="registered")
+    try:
+        technician = services.technician_sign_up(
+            email="new@example.com",
+            password="Harbour-lantern-42",
+            first_name="Nina",
+            last_name="New",
+            phone="+44 7700 900001",
+            specialization="nurse",
+            license_number="NMC-NEW-1",
+        )
+    finally:
+        signals.technician_registered.disconnect(dispatch_uid="registered")
+    assert [(kw["technician"], kw["actor"]) for kw in sent] == [(technician, technician.user)]
+    assert not technician.is_verified
+
+
+def test_pausing_twice_leaves_the_technician_paused(technician):
+    services.technician_set_available(technician=technician, available=False)
+    services.technician_set_available(technician=technician, available=False)
+    technician.refresh_from_db()
+    assert technician.is_available is False

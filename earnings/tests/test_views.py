@@ -1,0 +1,180 @@
+"""The technician's earnings pages: list, totals, per-month chart and the CSV export."""
+
+import csv
+import io
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.tests.factories import BookingFactory, ServiceFactory
+from earnings.models import EarningStatus, PayoutMethod
+from earnings.selectors import month_start
+from earnings.tests.factories import TechnicianEarningsFactory
+from earnings.views import csv_cell
+
+pytestmark = pytest.mark.django_db
+
+
+def earning(technician, *, amount="80.00", net="68.00", created=None, **fields):
+    row = TechnicianEarningsFactory(technician=technician, amount=Decimal(amount), net_earnings=Decimal(net), **fields)
+    if created is not None:
+        type(row).objects.filter(pk=row.pk).update(created_at=created)
+        row.refresh_from_db()
+    return row
+
+
+def last_month():
+    return month_start() - timedelta(days=3)
+
+
+def test_list_shows_amount_commission_net_and_payout_status(technician_client, technician):
+    earning(
+        technician,
+        amount="120.00",
+        net="102.00",
+        payment_status=EarningStatus.PAID,
+        payment_date=timezone.now(),
+        payment_method=PayoutMethod.BANK_TRANSFER,
+    )
+
+    response = technician_client.get(reverse("earnings:list"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("$120.00", "Commission 15%", "$18.00", "$102.00", "Paid", "Bank transfer"):
+        assert text in html
+
+
+def test_totals_add_up_in_decimal(technician_client, technician, other_technician):
+    earning(technician, amount="45.50", net="38.67")
+    earning(technician, amount="80.00", net="68.00")
+    earning(technician, amount="33.33", net="28.33", payment_status=EarningStatus.ON_HOLD)
+    earning(
+        technician,
+        amount="99.99",
+        net="84.99",
+        payment_status=EarningStatus.PAID,
+        payment_date=timezone.now(),
+        created=last_month(),
+    )
+    earning(technician, amount="10.10", net="8.59", payment_status=EarningStatus.PAID, payment_date=timezone.now())
+    earning(other_technician, amount="500.00", net="425.00")
+
+    totals = technician_client.get(reverse("earnings:list")).context["totals"]
+
+    assert totals.pending == Decimal("106.67")
+    assert totals.paid == Decimal("93.58")
+    assert totals.on_hold == Decimal("28.33")
+    assert totals.this_month == Decimal("143.59")
+    assert totals.visits_this_month == 4
+    assert all(isinstance(value, Decimal) for value in (totals.pending, totals.paid, totals.this_month))
+
+
+def test_totals_are_zero_without_earnings(technician_client):
+    totals = technician_client.get(reverse("earnings:list")).context["totals"]
+
+    assert (totals.pending, totals.paid, totals.this_month) == (Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+    assert "No earnings yet." in technician_client.get(reverse("earnings:list")).content.decode()
+
+
+def test_chart_has_a_bar_per_month_sized_by_net_earnings(technician_client, technician):
+    earning(technician, net="68.00")
+    earning(technician, net="32.00")
+    earning(technician, net="50.00", created=last_month())
+    earning(technician, net="999.00", created=month_start() - timedelta(days=400))
+
+    response = technician_client.get(reverse("earnings:list"))
+
+    months = response.context["months"]
+    bars = response.context["chart"]["bars"]
+    assert len(months) == len(bars) == 12
+    assert months[-1].start == timezone.localdate().replace(day=1)
+    assert [m.net for m in months[-2:]] == [Decimal("50.00"), Decimal("100.00")]
+    assert sum(m.net for m in months[:-2]) == Decimal("0.00")
+    assert bars[-1].height == Decimal("140.0")
+    assert bars[-2].height == Decimal("70.0")
+    assert bars[0].height == Decimal("0")
+    html = response.content.decode()
+    assert '<svg class="w-100 h-auto" viewBox="0 0 360 180"' in html
+    assert html.count("<rect ") == 12
+    assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+def test_list_pages_and_runs_a_fixed_number_of_queries(technician_client, technician):
+    for _ in range(25):
+        earning(technician)
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = technician_client.get(reverse("earnings:list"))
+
+    # Session, user, technician, the navbar's unread count, totals, per-month figures, the page
+    # count and one page of earnings with their visit and service, and the settings (currency).
+    assert len(captured) <= 9, "\n".join(q["sql"][:120] for q in captured)
+    assert len(response.context["page_obj"]) == 20
+    assert len(technician_client.get(reverse("earnings:list"), {"page": 2}).context["page_obj"]) == 5
+
+
+# --- CSV export -----------------------------------------------------------------------------------------------
+
+
+def read_csv(response):
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_csv_export_has_one_row_per_earning_with_decimal_amounts(technician_client, technician):
+    row = earning(technician, amount="45.50", net="38.67")
+
+    response = technician_client.get(reverse("earnings:export"))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="homecure-earnings-')
+    header, line = read_csv(response)
+    assert header[:7] == ["Date", "Booking", "Service", "Amount", "Commission rate", "Commission", "Net"]
+    assert line[1:8] == [row.booking.reference, row.booking.service.name, "45.50", "0.1500", "6.83", "38.67", "Pending"]
+
+
+def test_csv_cells_cannot_start_a_spreadsheet_formula(technician_client, technician):
+    service = ServiceFactory(name='=HYPERLINK("http://evil.example","Click")')
+    booking = BookingFactory(technician=technician, service=service, completed=True)
+    earning(technician, booking=booking, transaction_id="+SUM(A1:A9)")
+    earning(technician, transaction_id="@cmd")
+    earning(technician, transaction_id="-2+3")
+
+    rows = read_csv(technician_client.get(reverse("earnings:export")))[1:]
+
+    cells = [cell for line in rows for cell in line]
+    assert '\'=HYPERLINK("http://evil.example","Click")' in cells
+    assert {"'+SUM(A1:A9)", "'@cmd", "'-2+3"} <= set(cells)
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Nurse visit", "Nurse visit"),
+        (Decimal("68.00"), "68.00"),
+        (None, ""),
+    ],
+)
+def test_csv_cell_neutralises_formula_starts(value, cell):
+    assert csv_cell(value) == cell
+
+
+def test_month_start_is_local_midnight_on_the_first():
+    start = month_start(datetime(2026, 3, 15, 12, tzinfo=timezone.get_current_timezone()))
+
+    assert (start.day, start.hour, start.minute) == (1, 0, 0)
+    assert timezone.localtime(start).month == 3

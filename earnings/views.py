@@ -1,0 +1,136 @@
+"""The technician's earnings: list with totals and a per-month chart, and a CSV export."""
+
+import csv
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from earnings import selectors
+from technicians.decorators import technician_profile_required
+
+PAGE_SIZE = 20
+
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a leading
+# apostrophe makes them show it as text instead.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Chart geometry in SVG user units; the drawing scales to the width of the screen.
+CHART_WIDTH = 360
+CHART_HEIGHT = 180
+CHART_TOP = 16
+CHART_BOTTOM = 24
+CHART_GAP = 6
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: Decimal
+    y: Decimal
+    width: Decimal
+    height: Decimal
+    label_x: Decimal
+    label: str
+    long_label: str
+    net: Decimal
+
+
+def _chart(months: list[selectors.Month]) -> dict:
+    """Bar positions for the per-month SVG chart, heights relative to the best month."""
+    best = max((month.net for month in months), default=Decimal("0"))
+    plot_height = Decimal(CHART_HEIGHT - CHART_TOP - CHART_BOTTOM)
+    slot = Decimal(CHART_WIDTH) / len(months)
+    width = slot - CHART_GAP
+    bars = []
+    for index, month in enumerate(months):
+        height = (month.net / best * plot_height).quantize(Decimal("0.1")) if best > 0 else Decimal("0")
+        x = (slot * index + Decimal(CHART_GAP) / 2).quantize(Decimal("0.1"))
+        bars.append(
+            Bar(
+                x=x,
+                y=Decimal(CHART_TOP) + plot_height - height,
+                width=width.quantize(Decimal("0.1")),
+                height=height,
+                label_x=(x + width / 2).quantize(Decimal("0.1")),
+                label=date_format(month.start, "M"),
+                long_label=date_format(month.start, "F Y"),
+                net=month.net,
+            )
+        )
+    return {
+        "bars": bars,
+        "best": best,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "baseline": CHART_HEIGHT - CHART_BOTTOM,
+        "label_y": CHART_HEIGHT - 8,
+    }
+
+
+@never_cache
+@technician_profile_required
+def earning_list(request, technician):
+    now = timezone.now()
+    page = Paginator(selectors.earnings_for(technician), PAGE_SIZE).get_page(request.GET.get("page"))
+    months = selectors.monthly_totals(technician, now=now)
+    context = {
+        "page_obj": page,
+        "totals": selectors.totals_for(technician, now=now),
+        "chart": _chart(months),
+        "months": months,
+    }
+    return render(request, "earnings/list.html", context)
+
+
+def csv_cell(value) -> str:
+    """`value` as CSV text that a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@never_cache
+@technician_profile_required
+def earning_export(request, technician):
+    """All of the technician's earnings as CSV, one row per visit."""
+    today = timezone.localdate()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="homecure-earnings-{today:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Date"),
+            _("Booking"),
+            _("Service"),
+            _("Amount"),
+            _("Commission rate"),
+            _("Commission"),
+            _("Net"),
+            _("Payout status"),
+            _("Paid at"),
+            _("Payout method"),
+            _("Transaction id"),
+        ]
+    )
+    for earning in selectors.earnings_for(technician).iterator(chunk_size=500):
+        paid_at = timezone.localtime(earning.payment_date).strftime("%Y-%m-%d %H:%M") if earning.payment_date else ""
+        row = [
+            timezone.localtime(earning.created_at).strftime("%Y-%m-%d"),
+            earning.booking.reference,
+            earning.booking.service.name,
+            earning.amount,
+            earning.commission_rate,
+            earning.commission_amount,
+            earning.net_earnings,
+            earning.get_payment_status_display(),
+            paid_at,
+            earning.get_payment_method_display(),
+            earning.transaction_id,
+        ]
+        writer.writerow([csv_cell(cell) for cell in row])
+    return response

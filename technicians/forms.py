@@ -1,0 +1,394 @@
+"""Forms of the technician portal: validation and conversion only; the services save."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+from itertools import pairwise
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.contrib.auth.forms import SetPasswordMixin
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps
+
+from accounts.models import User
+from bookings.services import CHECKIN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_checkin_code
+from technicians.models import ServiceArea, Specialization, Technician, Weekday
+from technicians.services import Window
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png"}
+# Larger pictures are refused before decoding (a small file can claim a huge size) and
+# stored ones are scaled down: the portal never shows a photo bigger than this.
+PHOTO_MAX_SIDE = 8000
+PHOTO_STORED_SIDE = 800
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def normalize_license(value: str) -> str:
+    return " ".join((value or "").split()).upper()
+
+
+def _license_taken(license_number: str, *, exclude_pk: int | None = None) -> bool:
+    technicians = Technician.objects.filter(license_number__iexact=license_number)
+    if exclude_pk is not None:
+        technicians = technicians.exclude(pk=exclude_pk)
+    return technicians.exists()
+
+
+LICENSE_TAKEN = _("A technician with this license number is already registered.")
+
+
+class TechnicianSignUpForm(SetPasswordMixin, forms.ModelForm):
+    """The "Work with us" form: an account plus what the office checks first (specialization and license)."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields()
+    specialization = forms.ChoiceField(label=_("Specialization"), choices=Specialization.choices)
+    license_number = forms.CharField(
+        label=_("Professional license number"),
+        max_length=50,
+        help_text=_("As shown on your registration with the professional body; the office checks it."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "phone"]
+        labels = {"email": _("E-mail address"), "phone": _("Mobile phone")}
+        widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+        help_texts = {"phone": _("Patients and the office call this number about your visits.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "phone"):
+            self.fields[name].required = True
+        self.fields["first_name"].widget.attrs["autofocus"] = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("first_name", css_class="col-sm-6"), Column("last_name", css_class="col-sm-6")),
+            "email",
+            "phone",
+            "specialization",
+            "license_number",
+            "password1",
+            "password2",
+        )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("An account with this e-mail address already exists. Log in or reset your password."),
+                code="unique",
+            )
+        return email
+
+    def clean_license_number(self):
+        license_number = normalize_license(self.cleaned_data["license_number"])
+        if _license_taken(license_number):
+            raise forms.ValidationError(LICENSE_TAKEN, code="unique")
+        return license_number
+
+    def clean(self):
+        self.validate_passwords()
+        return super().clean()
+
+    def _post_clean(self):
+        super()._post_clean()
+        self.validate_password_for_user(self.instance)
+
+
+class PhotoField(forms.ImageField):
+    """An image upload checked for size before Pillow decodes any of it."""
+
+    def to_python(self, data):
+        if data and getattr(data, "size", 0) > PHOTO_MAX_BYTES:
+            raise forms.ValidationError(_("The photo is larger than 5 MB. Please choose a smaller one."))
+        return super().to_python(data)
+
+
+class ProfileForm(forms.ModelForm):
+    """The professional profile. Specialization and license number are read-only once verified."""
+
+    photo = PhotoField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("A clear photo of your face, JPEG or PNG, up to 5 MB. Patients see it before the visit."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+    remove_photo = forms.BooleanField(label=_("Remove my photo"), required=False)
+
+    class Meta:
+        model = Technician
+        fields = ["specialization", "license_number", "experience_years", "service_areas", "bio"]
+        labels = {
+            "license_number": _("Professional license number"),
+            "experience_years": _("Years of experience"),
+            "service_areas": _("Areas you work in"),
+            "bio": _("About you"),
+        }
+        widgets = {
+            "service_areas": forms.CheckboxSelectMultiple,
+            "bio": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "service_areas": _("You are offered visits in these districts only."),
+            "bio": _("A few lines patients read before the visit: training, what you enjoy, languages you speak."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        areas = ServiceArea.objects.filter(is_active=True)
+        if self.instance.pk:
+            areas = areas | self.instance.service_areas.all()
+        self.fields["service_areas"].queryset = areas.distinct().order_by("name")
+        self.fields["service_areas"].required = True
+        self.fields["service_areas"].error_messages["required"] = _("Choose at least one area.")
+        self.locked = bool(self.instance.pk and self.instance.is_verified)
+        if self.locked:
+            for name in ("specialization", "license_number"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Verified by the office; write to us to change it.")
+        if not (self.instance.pk and self.instance.profile_picture):
+            del self.fields["remove_photo"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("specialization", css_class="col-sm-6"), Column("license_number", css_class="col-sm-6")),
+            "experience_years",
+            "service_areas",
+            "bio",
+            "photo",
+            *(["remove_photo"] if "remove_photo" in self.fields else []),
+        )
+
+    def clean_license_number(self):
+        license_number = normalize_license(self.cleaned_data["license_number"])
+        if not self.locked and _license_taken(license_number, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(LICENSE_TAKEN, code="unique")
+        return license_number
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        image_format = getattr(upload.image, "format", None)
+        if image_format not in PHOTO_FORMATS:
+            raise forms.ValidationError(_("Upload a JPEG or PNG photo."))
+        width, height = upload.image.size
+        if max(width, height) > PHOTO_MAX_SIDE:
+            raise forms.ValidationError(
+                _("The photo is %(width)s by %(height)s pixels; the most allowed is %(side)s on either side."),
+                params={"width": width, "height": height, "side": PHOTO_MAX_SIDE},
+            )
+        return _reencode(upload, image_format)
+
+
+def _reencode(upload, image_format: str) -> ContentFile:
+    """The photo decoded and saved again, smaller and without its metadata (camera, GPS position),
+    under a random name: what is stored is a picture and nothing else."""
+    upload.seek(0)
+    with Image.open(upload) as original:
+        picture = ImageOps.exif_transpose(original)
+        picture.thumbnail((PHOTO_STORED_SIDE, PHOTO_STORED_SIDE))
+        if image_format == "JPEG" and picture.mode not in ("RGB", "L"):
+            picture = picture.convert("RGB")
+        buffer = io.BytesIO()
+        picture.save(buffer, format=image_format)
+    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.{PHOTO_FORMATS[image_format]}")
+
+
+class CertificationForm(forms.Form):
+    name = forms.CharField(label=_("Certification"), max_length=120)
+    issuer = forms.CharField(label=_("Issued by"), max_length=120)
+    expiry = forms.DateField(label=_("Valid until"), widget=DATE_INPUT)
+
+    def clean_expiry(self):
+        expiry = self.cleaned_data["expiry"]
+        if expiry < timezone.localdate():
+            raise forms.ValidationError(
+                _("This certification expired on %(day)s; list only current ones."),
+                params={"day": expiry.strftime("%d %b %Y")},
+            )
+        return expiry
+
+
+class BaseCertificationFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = _("Remove this certification")
+
+    def as_json(self) -> list[dict]:
+        """The rows kept, as stored in `Technician.certifications`."""
+        return [
+            {
+                "name": form.cleaned_data["name"],
+                "issuer": form.cleaned_data["issuer"],
+                "expiry": form.cleaned_data["expiry"].isoformat(),
+            }
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+CertificationFormSet = forms.formset_factory(
+    CertificationForm, formset=BaseCertificationFormSet, extra=1, can_delete=True, max_num=10, validate_max=True
+)
+
+
+def certification_initial(certifications) -> list[dict]:
+    """Stored rows as form data; a row edited by hand in the admin with a bad date keeps an empty date."""
+    rows = []
+    for item in certifications if isinstance(certifications, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            expiry = date.fromisoformat(str(item.get("expiry", "")))
+        except ValueError:
+            expiry = None
+        rows.append({"name": item.get("name", ""), "issuer": item.get("issuer", ""), "expiry": expiry})
+    return rows
+
+
+class ScheduleWindowForm(forms.Form):
+    weekday = forms.TypedChoiceField(label=_("Day"), choices=Weekday.choices, coerce=int)
+    start_time = forms.TimeField(label=_("From"), widget=TIME_INPUT)
+    end_time = forms.TimeField(label=_("Until"), widget=TIME_INPUT)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start is not None and end is not None and end <= start:
+            self.add_error(
+                "end_time", _("The end must be later than the start (%(start)s).") % {"start": f"{start:%H:%M}"}
+            )
+        return cleaned
+
+
+class BaseScheduleFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = _("Remove")
+
+    def clean(self):
+        if any(self.errors):
+            return
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        kept.sort(key=lambda form: (form.cleaned_data["weekday"], form.cleaned_data["start_time"]))
+        for earlier, later in pairwise(kept):
+            first, second = earlier.cleaned_data, later.cleaned_data
+            if first["weekday"] == second["weekday"] and second["start_time"] < first["end_time"]:
+                later.add_error(
+                    "start_time",
+                    _("This overlaps your %(day)s window %(start)s to %(end)s.")
+                    % {
+                        "day": Weekday(first["weekday"]).label,
+                        "start": f"{first['start_time']:%H:%M}",
+                        "end": f"{first['end_time']:%H:%M}",
+                    },
+                )
+
+    def windows(self) -> list[Window]:
+        return [
+            Window(
+                weekday=form.cleaned_data["weekday"],
+                start=form.cleaned_data["start_time"],
+                end=form.cleaned_data["end_time"],
+            )
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+ScheduleFormSet = forms.formset_factory(
+    ScheduleWindowForm, formset=BaseScheduleFormSet, extra=3, can_delete=True, max_num=42, validate_max=True
+)
+
+
+class TimeOffForm(forms.Form):
+    start_date = forms.DateField(label=_("First day"), widget=DATE_INPUT)
+    end_date = forms.DateField(label=_("Last day"), widget=DATE_INPUT)
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=200, required=False, help_text=_("Only the office sees it.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("start_date", css_class="col-6"), Column("end_date", css_class="col-6")), "reason"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The last day must be on or after the first day."))
+        return cleaned
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why can't you take this visit?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
+class CompleteForm(forms.Form):
+    technician_notes = forms.CharField(
+        label=_("Visit notes"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you did and anything the office should know. The patient does not see these notes."),
+    )
+    payment_collected = forms.BooleanField(required=False)
+
+    def __init__(self, *args, payment_label: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if payment_label is None:
+            del self.fields["payment_collected"]
+        else:
+            self.fields["payment_collected"].label = payment_label
+
+
+class NoShowForm(forms.Form):
+    note = forms.CharField(
+        label=_("What happened? (optional)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: rang twice and called the patient's phone, no answer."),
+    )
+
+
+class CheckInCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Check-in code"),
+        max_length=20,
+        help_text=_("The 8 letters and digits under the patient's QR code."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "inputmode": "text"}
+        ),
+    )
+
+    def clean_code(self):
+        code = normalize_checkin_code(self.cleaned_data["code"])
+        if len(code) != CHECKIN_CODE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in code):
+            raise forms.ValidationError(_("A check-in code has 8 letters and digits, like K7PM-2XQA."))
+        return code
