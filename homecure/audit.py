@@ -61,6 +61,7 @@ MASKED_FIELDS_BY_MODEL = {
         "lab_results",
         "provider_notes",
     },
+    "records.healthdocument": {"file", "original_name"},
     "technicians.failedcheckin": {"code"},
 }
 
@@ -178,9 +179,20 @@ def audited_fields(model: type[models.Model]) -> list[models.Field]:
 
 
 def snapshot(instance: models.Model, fields: list[models.Field]) -> dict[str, Any]:
-    """The fields' current values on `instance`, keyed by field name (foreign keys by their id)."""
-    label = instance._meta.label_lower
-    return {f.name: MASK if is_secret(label, f.name) else _json_value(f.value_from_object(instance)) for f in fields}
+    """The fields' current values on `instance`, keyed by field name (foreign keys by their id).
+
+    Secrets are still in: changes are found by comparing real values, and masked when written.
+    """
+    return {f.name: _json_value(f.value_from_object(instance)) for f in fields}
+
+
+def masked(entity_type: str, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with every secret replaced by `MASK`; an empty secret stays empty, which tells
+    that one was set or cleared without telling what it is."""
+    return {
+        name: MASK if value not in (None, "") and is_secret(entity_type, name) else value
+        for name, value in values.items()
+    }
 
 
 def _label(instance: models.Model) -> str:
@@ -234,8 +246,8 @@ class _Entry:
             entity_type=self.entity_type,
             entity_id=self.entity_id,
             description=(self.description or self._change_description())[:DESCRIPTION_MAX_LENGTH],
-            previous_values=self.previous,
-            new_values=self.new,
+            previous_values=masked(self.entity_type, self.previous),
+            new_values=masked(self.entity_type, self.new),
             ip_address=self.ip_address,
             user_agent=self.user_agent,
         )

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 # The apps whose models are HomeCure's own (Django's and third-party tables are not audited).
 PROJECT_APPS = ("accounts", "technicians", "bookings", "records", "earnings", "notifications", "homecure")
-# The log itself, and notifications: they are written by the system as a consequence of events
-# that are audited already.
-NOT_AUDITED = ("homecure.adminlog", "notifications.notification")
+# Not audited: the log itself; the health records' own append-only trails of reads and
+# corrections, each written together with an `audit_event`; and notifications, written by the
+# system as a consequence of events that are audited already.
+NOT_AUDITED = ("homecure.adminlog", "records.recordaccess", "records.recordamendment", "notifications.notification")
 # Changed by staff only, and every change matters: audited even when no request names the actor
 # (a shell, a management command).
 ALWAYS_AUDITED = (SystemSettings,)
