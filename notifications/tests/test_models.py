@@ -1,8 +1,9 @@
 import pytest
+from django.db import IntegrityError, transaction
 
 from accounts.tests.factories import PatientFactory
-from notifications.models import Notification, NotificationType, Priority
-from notifications.tests.factories import NotificationFactory
+from notifications.models import Notification, NotificationType, Priority, ReminderKind
+from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory, SentReminderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +41,36 @@ def test_str_is_the_title():
 def test_choices():
     assert NotificationType.values == ["booking", "payment", "record", "reminder", "account", "system", "announcement"]
     assert Priority.values == ["low", "normal", "high"]
+
+
+def test_one_email_choice_per_user_and_kind():
+    preference = EmailPreferenceFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmailPreferenceFactory(user=preference.user, notification_type=preference.notification_type)
+
+    assert str(preference) == f"{preference.user} · Bookings: off"
+
+
+def test_one_sent_reminder_per_visit_kind_and_person():
+    reminder = SentReminderFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SentReminderFactory(booking=reminder.booking, user=reminder.user, kind=reminder.kind)
+
+    SentReminderFactory(booking=reminder.booking, user=reminder.user, kind=ReminderKind.SOON)
+    assert reminder.booking.sent_reminders.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("action_url", "safe"),
+    [
+        ("/bookings/HC-1/", "/bookings/HC-1/"),
+        ("", ""),
+        ("https://evil.example/", ""),
+        ("//evil.example/", ""),
+        ("bookings/relative/", ""),
+    ],
+)
+def test_only_local_paths_are_safe_links(action_url, safe):
+    assert NotificationFactory.build(action_url=action_url).safe_action_url == safe
