@@ -1,10 +1,14 @@
 from functools import partial
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.models import User, UserRole
+from homecure.audit import audit_event
 from technicians import services
 from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
 
@@ -34,6 +38,7 @@ class TechnicianAdmin(admin.ModelAdmin):
         "email",
         "specialization",
         "license_number",
+        "experience_years",
         "is_verified",
         "is_available",
         "is_active",
@@ -45,11 +50,14 @@ class TechnicianAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__first_name", "user__last_name", "license_number")
     autocomplete_fields = ("user",)
     filter_horizontal = ("service_areas",)
-    # Verification notifies the technician and is audited, so it is an action, not a checkbox;
-    # the review figures follow from patients' ratings.
+    # Verification and suspension notify the technician and are audited, so they are actions,
+    # not checkboxes; the review figures follow from patients' ratings.
     readonly_fields = (
+        "credentials",
+        "photo",
         "is_verified",
         "verified_at",
+        "is_active",
         "rating",
         "total_reviews",
         "completed_bookings",
@@ -57,44 +65,137 @@ class TechnicianAdmin(admin.ModelAdmin):
         "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("user", "specialization", "license_number", "experience_years", "certifications")}),
-        (_("Work"), {"fields": ("service_areas", "is_available", "is_active")}),
-        (_("Profile"), {"fields": ("bio", "profile_picture")}),
-        (_("Verification and reviews"), {"fields": readonly_fields}),
+        (
+            None,
+            {
+                "fields": (
+                    "user",
+                    "specialization",
+                    "license_number",
+                    "experience_years",
+                    "credentials",
+                    "certifications",
+                )
+            },
+        ),
+        (_("Work"), {"fields": ("service_areas", "is_available")}),
+        (_("Profile"), {"fields": ("bio", "photo")}),
+        (
+            _("Verification and reviews"),
+            {
+                "fields": (
+                    "is_verified",
+                    "verified_at",
+                    "is_active",
+                    "rating",
+                    "total_reviews",
+                    "completed_bookings",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
     )
     inlines = [ScheduleWindowInline, TimeOffInline]
     actions = ["verify", "unverify", "suspend", "reinstate"]
 
-    def _apply(self, request, queryset, change) -> int:
-        """Run a technicians service on every selected row, so each change is signalled and audited."""
-        technicians = list(queryset)
-        for technician in technicians:
-            change(technician=technician, actor=request.user)
-        return len(technicians)
+    def _apply(self, request, queryset, change, *, field, audited_as="", description="") -> int:
+        """Run a technicians service on every selected row; returns how many it changed.
+
+        Verification and suspension are audited by their domain signals; withdrawing verification
+        and reinstating send none, so they are audited here as `audited_as`.
+        """
+        changed = 0
+        for technician in queryset.select_related("user"):
+            before = getattr(technician, field)
+            technician = change(technician=technician, actor=request.user)
+            if getattr(technician, field) == before:
+                continue
+            changed += 1
+            if audited_as:
+                audit_event(
+                    actor=request.user,
+                    action=audited_as,
+                    entity=technician,
+                    description=description % {"technician": technician},
+                )
+        return changed
 
     @admin.action(description=_("Verify selected technicians"), permissions=["change"])
     def verify(self, request, queryset):
-        count = self._apply(request, queryset, services.technician_verify)
+        count = self._apply(request, queryset, services.technician_verify, field="is_verified")
         message = ngettext("%(count)d technician verified.", "%(count)d technicians verified.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Withdraw verification"), permissions=["change"])
     def unverify(self, request, queryset):
-        count = self._apply(request, queryset, services.technician_unverify)
+        count = self._apply(
+            request,
+            queryset,
+            services.technician_unverify,
+            field="is_verified",
+            audited_as="technician_unverified",
+            description=gettext("Withdrew the verification of technician %(technician)s."),
+        )
         message = ngettext("%(count)d technician unverified.", "%(count)d technicians unverified.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Suspend selected technicians"), permissions=["change"])
     def suspend(self, request, queryset):
-        count = self._apply(request, queryset, partial(services.technician_set_active, active=False))
+        count = self._apply(request, queryset, partial(services.technician_set_active, active=False), field="is_active")
         message = ngettext("%(count)d technician suspended.", "%(count)d technicians suspended.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Reinstate selected technicians"), permissions=["change"])
     def reinstate(self, request, queryset):
-        count = self._apply(request, queryset, partial(services.technician_set_active, active=True))
+        count = self._apply(
+            request,
+            queryset,
+            partial(services.technician_set_active, active=True),
+            field="is_active",
+            audited_as="technician_reinstated",
+            description=gettext("Reinstated technician %(technician)s."),
+        )
         message = ngettext("%(count)d technician reinstated.", "%(count)d technicians reinstated.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.display(description=_("credentials"))
+    def credentials(self, obj):
+        """The certificates as a table to check against the licence register; expired ones say so."""
+        certificates = [c for c in (obj.certifications or []) if isinstance(c, dict)]
+        if not certificates:
+            return _("No certificates listed.")
+        today = timezone.localdate().isoformat()
+        rows = [
+            (
+                c.get("name", "-"),
+                c.get("issuer", "-"),
+                c.get("expiry", "-"),
+                _("expired") if str(c.get("expiry") or "9999") < today else _("valid"),
+            )
+            for c in certificates
+        ]
+        return format_html(
+            '<table class="hc-changes"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+            _("Certificate"),
+            _("Issuer"),
+            _("Expires"),
+            _("State"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    # The photo is private: it is served by the portal's permission-checked view, and changed by
+    # the technician on their profile page, which checks the file.
+    @admin.display(description=_("photo"))
+    def photo(self, obj):
+        if not obj.profile_picture:
+            return _("No photo.")
+        return format_html(
+            '<img src="{}" alt="{}" width="160">',
+            reverse("portal:photo", args=[obj.pk]),
+            _("Photo of %(name)s") % {"name": obj.user.get_full_name()},
+        )
 
     @admin.display(description=_("name"), ordering="user__last_name")
     def name(self, obj):
