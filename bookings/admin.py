@@ -26,6 +26,19 @@ class AdminCancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class TechnicianListFilter(admin.RelatedFieldListFilter):
+    """Technicians by name, fetched with their user accounts in one query; "not assigned" finds the
+    bookings waiting for one."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.empty_value_display = _("Not assigned")
+
+    def field_choices(self, field, request, model_admin):
+        technicians = Technician.objects.select_related("user").order_by("user__last_name", "user__first_name")
+        return [(technician.pk, str(technician)) for technician in technicians]
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ("name", "category", "price", "duration_minutes", "is_active")
@@ -83,12 +96,22 @@ class BookingAdmin(admin.ModelAdmin):
         "total_amount",
     )
     list_select_related = ("user", "service", "technician__user", "service_area")
-    list_filter = ("status", "payment_status", "payment_method", "service__category", "service_area")
+    list_filter = (
+        "status",
+        "scheduled_date",
+        "service__category",
+        "service",
+        "service_area",
+        ("technician", TechnicianListFilter),
+        "payment_status",
+        "payment_method",
+    )
     search_fields = (
         "reference",
         "user__email",
         "user__first_name",
         "user__last_name",
+        "user__phone",
         "technician__user__email",
         "technician__user__last_name",
         "service__name",
