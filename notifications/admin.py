@@ -1,7 +1,33 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_tasks_db.models import DBTaskResult
 
 from notifications.models import EmailPreference, Notification, SentReminder
+from notifications.services import Audience, audience_users, notification_announce
+
+
+class AnnouncementForm(forms.Form):
+    audience = forms.ChoiceField(label=gettext_lazy("Send to"), widget=forms.RadioSelect)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    message = forms.CharField(label=gettext_lazy("Message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each choice says how many active accounts it reaches, so nobody tells everyone by mistake.
+        self.fields["audience"].choices = [(audience.value, self._label(audience)) for audience in Audience]
+
+    @staticmethod
+    def _label(audience):
+        count = audience_users(audience).count()
+        text = ngettext("%(audience)s (%(count)s person)", "%(audience)s (%(count)s people)", count)
+        return text % {"audience": audience.label, "count": number_format(count, force_grouping=True)}
 
 
 @admin.register(Notification)
@@ -27,6 +53,40 @@ class NotificationAdmin(admin.ModelAdmin):
     )
     # Whether it was read is the recipient's doing.
     readonly_fields = ("is_read", "read_at", "created_at")
+
+    def get_urls(self):
+        return [
+            path(
+                "announce/",
+                self.admin_site.admin_view(self.announce_view),
+                name="notifications_notification_announce",
+            ),
+            *super().get_urls(),
+        ]
+
+    def announce_view(self, request):
+        """Tell all patients, all technicians or everyone: one notification each, and an e-mail."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = AnnouncementForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                count = notification_announce(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                text = ngettext(
+                    "Announcement sent to %(count)d person.", "Announcement sent to %(count)d people.", count
+                )
+                self.message_user(request, text % {"count": count}, messages.SUCCESS)
+                return redirect("admin:notifications_notification_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Send an announcement"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/notifications/notification/announce.html", context)
 
 
 @admin.register(EmailPreference)
