@@ -23,6 +23,7 @@ class NotificationsConfig(AppConfig):
             (bookings.booking_cancelled, receivers.booking_cancelled),
             (bookings.booking_paid, receivers.booking_paid),
             (bookings.booking_reviewed, receivers.booking_reviewed),
+            (technicians.technician_registered, receivers.technician_registered),
             (technicians.technician_verified, receivers.technician_verified),
             (technicians.technician_suspended, receivers.technician_suspended),
             (earnings.earnings_paid, receivers.earnings_paid),

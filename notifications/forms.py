@@ -21,7 +21,12 @@ EMAIL_KINDS = {
         NotificationType.ACCOUNT,
         NotificationType.ANNOUNCEMENT,
     ],
-    UserRole.ADMIN: [NotificationType.BOOKING, NotificationType.RECORD, NotificationType.ANNOUNCEMENT],
+    UserRole.ADMIN: [
+        NotificationType.BOOKING,
+        NotificationType.RECORD,
+        NotificationType.ACCOUNT,
+        NotificationType.ANNOUNCEMENT,
+    ],
 }
 
 HELP = {
@@ -34,15 +39,24 @@ HELP = {
 }
 
 
+# What administrators get of a kind differs from what patients and technicians get.
+ADMIN_HELP = {
+    NotificationType.BOOKING: _("Bookings that need a technician, and patients who were not at home."),
+    NotificationType.RECORD: _("Health records with vitals outside the usual range (never the values)."),
+    NotificationType.ACCOUNT: _("New technicians waiting for verification."),
+}
+
+
 class EmailPreferencesForm(forms.Form):
     """One checkbox per kind of notification the user can receive: ticked means "also by e-mail"."""
 
     def __init__(self, *args, user, current: dict[str, bool], **kwargs):
         super().__init__(*args, **kwargs)
+        help_texts = {**HELP, **ADMIN_HELP} if user.role == UserRole.ADMIN else HELP
         for kind in EMAIL_KINDS.get(user.role, []):
             self.fields[kind] = forms.BooleanField(
                 label=NotificationType(kind).label,
-                help_text=HELP[kind],
+                help_text=help_texts[kind],
                 required=False,
                 initial=current.get(kind, True),
             )

@@ -31,8 +31,8 @@ def booking_completed(sender, booking, **kwargs):
     services.notify_booking_completed(booking=booking)
 
 
-def booking_cancelled(sender, booking, actor=None, refunded=False, **kwargs):
-    services.notify_booking_cancelled(booking=booking, actor=actor, refunded=refunded)
+def booking_cancelled(sender, booking, actor=None, refunded=False, no_show=False, **kwargs):
+    services.notify_booking_cancelled(booking=booking, actor=actor, refunded=refunded, no_show=no_show)
 
 
 def booking_paid(sender, booking, **kwargs):
@@ -41,6 +41,10 @@ def booking_paid(sender, booking, **kwargs):
 
 def booking_reviewed(sender, booking, **kwargs):
     services.notify_booking_reviewed(booking=booking)
+
+
+def technician_registered(sender, technician, **kwargs):
+    services.notify_technician_registered(technician=technician)
 
 
 def technician_verified(sender, technician, **kwargs):

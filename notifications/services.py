@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, TextChoices
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -127,15 +127,8 @@ def _patient_url(booking: Booking) -> str:
     return reverse("bookings:detail", kwargs={"reference": booking.reference})
 
 
-def _link(name: str, **kwargs) -> str:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
-
-
 def _technician_url(booking: Booking) -> str:
-    return _link("portal:job", reference=booking.reference) or _link("portal:dashboard")
+    return reverse("portal:job", kwargs={"reference": booking.reference})
 
 
 def _admin_url(booking: Booking) -> str:
@@ -261,7 +254,7 @@ def notify_booking_assigned(*, booking: Booking, previous_technician: Technician
                 title=_("A visit was reassigned"),
                 message=_("%(service)s on %(when)s (%(reference)s) is no longer on your schedule.") % _facts(booking),
                 notification_type=NotificationType.BOOKING,
-                action_url=_link("portal:dashboard"),
+                action_url=reverse("portal:dashboard"),
                 entity=_booking_entity(booking),
             )
         )
@@ -307,12 +300,27 @@ def notify_booking_completed(*, booking: Booking) -> list[Notification]:
     )
 
 
-def notify_booking_cancelled(*, booking: Booking, actor: User | None, refunded: bool) -> list[Notification]:
-    """The other party hears of it: the technician when the patient cancels, both when an admin does."""
+def notify_booking_cancelled(
+    *, booking: Booking, actor: User | None, refunded: bool, no_show: bool = False
+) -> list[Notification]:
+    """The other party hears of it: the technician when the patient cancels, both when an admin does.
+
+    A no-show (the technician found nobody at home) goes to the patient and to every admin, who
+    decide about a refund or a new visit.
+    """
     facts = _facts(booking)
     drafts = []
     if booking.user != actor:
-        message = _("Your %(service)s on %(when)s (%(reference)s) was cancelled.") % facts
+        if no_show:
+            message = (
+                _(
+                    "%(technician)s found nobody at home for your %(service)s on %(when)s (%(reference)s), "
+                    "so the visit was cancelled. Please contact us to arrange another one."
+                )
+                % facts
+            )
+        else:
+            message = _("Your %(service)s on %(when)s (%(reference)s) was cancelled.") % facts
         if refunded:
             message += " " + _("Your online payment was refunded.")
         drafts.append(
@@ -339,6 +347,24 @@ def notify_booking_cancelled(*, booking: Booking, actor: User | None, refunded: 
                 entity=_booking_entity(booking),
             )
         )
+    if no_show:
+        drafts += [
+            Draft(
+                user=admin,
+                email="booking_no_show",
+                title=_("A patient was not at home"),
+                message=_(
+                    "%(technician)s found nobody at home for %(reference)s (%(service)s on %(when)s). The visit is "
+                    "cancelled; please decide about a refund or a new visit."
+                )
+                % facts,
+                notification_type=NotificationType.BOOKING,
+                action_url=_admin_url(booking),
+                priority=Priority.HIGH,
+                entity=_booking_entity(booking),
+            )
+            for admin in platform_admins()
+        ]
     return _deliver(drafts)
 
 
@@ -383,6 +409,28 @@ def notify_booking_reviewed(*, booking: Booking) -> list[Notification]:
 # --- Technicians, earnings, records ------------------------------------------------------------------------------
 
 
+def notify_technician_registered(*, technician: Technician) -> list[Notification]:
+    """Every admin is asked to check the new technician's credentials and verify them."""
+    message = _("%(name)s (%(specialization)s) signed up and waits for verification.") % {
+        "name": technician.user.get_full_name() or technician.user.email,
+        "specialization": technician.get_specialization_display(),
+    }
+    return _deliver(
+        [
+            Draft(
+                user=admin,
+                email="technician_registered",
+                title=_("A technician is waiting for verification"),
+                message=message,
+                notification_type=NotificationType.ACCOUNT,
+                action_url=reverse("admin:technicians_technician_change", args=[technician.pk]),
+                entity=("technician", str(technician.pk)),
+            )
+            for admin in platform_admins()
+        ]
+    )
+
+
 def notify_technician_verified(*, technician: Technician) -> list[Notification]:
     return _deliver(
         [
@@ -392,7 +440,7 @@ def notify_technician_verified(*, technician: Technician) -> list[Notification]:
                 title=_("Your account is verified"),
                 message=_("You can now receive visit requests. Keep your weekly schedule and areas up to date."),
                 notification_type=NotificationType.ACCOUNT,
-                action_url=_link("portal:dashboard"),
+                action_url=reverse("portal:dashboard"),
                 entity=("technician", str(technician.pk)),
             )
         ]
@@ -431,7 +479,7 @@ def notify_earnings_paid(*, earning: TechnicianEarnings) -> list[Notification]:
                 title=_("Payout recorded"),
                 message=_("%(amount)s for %(service)s on %(when)s (%(reference)s) was paid by %(method)s.") % facts,
                 notification_type=NotificationType.PAYMENT,
-                action_url=_link("earnings:list"),
+                action_url=reverse("earnings:list"),
                 entity=("earning", str(earning.pk)),
             )
         ]
@@ -449,7 +497,7 @@ def notify_record_added(*, record: HealthRecord) -> list[Notification]:
                 message=_("A new record from %(date)s is in your health records. Open it to read it.")
                 % {"date": formats.date_format(record.record_date, "j F Y")},
                 notification_type=NotificationType.RECORD,
-                action_url=_link("records:detail", pk=record.pk),
+                action_url=reverse("records:detail", kwargs={"pk": record.pk}),
                 entity=("health_record", str(record.pk)),
             )
         ]

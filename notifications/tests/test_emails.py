@@ -23,9 +23,7 @@ from notifications.models import Notification, NotificationType
 from notifications.tasks import MAX_ATTEMPTS, send_notification_emails
 from notifications.tests.conftest import visit_start
 from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory
-from records.models import HealthRecord
-from records.signals import health_record_added, vital_flagged
-from records.tests.factories import HealthRecordFactory
+from records.services import record_create
 
 MARKER = "ZZ-HEALTH-MARKER-7c1e"
 
@@ -71,27 +69,28 @@ def test_email_goes_out_only_once_the_transaction_commits(make_booking, technici
 def test_no_email_contains_health_data_planted_in_a_record(
     make_booking, technician, patient, admin_user, django_capture_on_commit_callbacks, mailoutbox
 ):
-    booking = make_booking(completed=True, start=timezone.now() - timedelta(hours=2))
-    record = HealthRecordFactory(
-        booking=booking,
-        diagnosis=f"Diagnosis {MARKER}",
-        treatment=f"Treatment {MARKER}",
-        medications=[{"name": f"Medication {MARKER}", "dose": "5 mg", "frequency": "daily"}],
-        vitals={"heart_rate": 141, "note": MARKER},
-        provider_notes=MARKER,
-    )
-    flags = [{"vital": "heart_rate", "label": f"Heart rate {MARKER}", "value": "141", "unit": "/min", "reason": MARKER}]
+    booking = make_booking(in_progress=True, start=timezone.now() - timedelta(minutes=30))
 
     with django_capture_on_commit_callbacks(execute=True):
-        health_record_added.send(sender=HealthRecord, record=record, actor=technician.user)
-        vital_flagged.send(sender=HealthRecord, record=record, actor=technician.user, flags=flags)
+        record = record_create(
+            actor=technician.user,
+            booking=booking,
+            record_type="checkup",
+            record_date=timezone.localdate(),
+            diagnosis=f"Diagnosis {MARKER}",
+            treatment=f"Treatment {MARKER}",
+            provider_notes=f"Notes {MARKER}",
+            medications=[{"name": f"Medication {MARKER}", "dose": "5 mg", "frequency": "daily"}],
+            vitals={"heart_rate": 187, "temperature": 39.7},
+        )
 
+    assert record.vital_flags
     assert sorted(message.to[0] for message in mailoutbox) == sorted([patient.email, admin_user.email])
     for message in mailoutbox:
-        html = message.alternatives[0][0]
-        for text in (message.subject, message.body, html):
+        for text in (message.subject, message.body, message.alternatives[0][0]):
             assert MARKER not in text
-            assert "141" not in text
+            assert "187" not in text
+            assert "39.7" not in text
         assert f"{settings.SITE_URL}/" in message.body
     assert MARKER not in " ".join(Notification.objects.values_list("message", flat=True))
 
@@ -209,7 +208,7 @@ EMAIL_TEMPLATES = sorted(
 
 
 def test_every_email_kind_has_its_three_templates():
-    assert len(EMAIL_TEMPLATES) == 18
+    assert len(EMAIL_TEMPLATES) == 20
     for name in EMAIL_TEMPLATES:
         for part in ("subject.txt", "body.txt", "body.html"):
             get_template(f"emails/{name}/{part}")

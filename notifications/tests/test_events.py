@@ -1,11 +1,10 @@
 """Every event and who hears about it (DESIGN 7): in the inbox, and by e-mail once the change commits.
 
-Booking events are caused through the booking services, so the table also proves that each
-service sends its signal. Technician, earnings and records events send their declared signal
-directly: this app's part is what happens once it is sent.
+Each event is caused through the service that owns it (bookings, technicians, earnings, records),
+so the table also proves that every service sends its signal and that a receiver listens.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,17 +13,14 @@ from django.utils import timezone
 
 from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
-from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
-from earnings.signals import earnings_paid
+from earnings import services as earnings_services
+from earnings.models import PayoutMethod
 from earnings.tests.factories import TechnicianEarningsFactory
 from notifications import services
 from notifications.models import Notification, NotificationType
 from notifications.tests.conftest import visit_start
-from records.models import HealthRecord
-from records.signals import health_record_added, vital_flagged
-from records.tests.factories import HealthRecordFactory
-from technicians.models import Technician
-from technicians.signals import technician_suspended, technician_verified
+from records import services as records_services
+from technicians import services as technician_services
 
 pytestmark = pytest.mark.django_db
 
@@ -133,38 +129,56 @@ def reviewed(w):
     booking_services.booking_review(booking=w.subject, actor=w.patient, rating=5, review="Lovely")
 
 
+def no_show(w):
+    w.subject = w.make_booking(confirmed=True, start=timezone.now() - timedelta(minutes=15))
+    booking_services.booking_report_no_show(booking=w.subject, actor=w.technician.user)
+
+
+def registered(w):
+    w.subject = technician_services.technician_sign_up(
+        email="new.nurse@example.com",
+        password="A-long-new-passw0rd",
+        first_name="Nell",
+        last_name="New",
+        phone="+44 20 7946 0999",
+        specialization="nurse",
+        license_number="NMC-NEW-1",
+    )
+
+
 def verified(w):
-    w.subject = w.technician
-    technician_verified.send(sender=Technician, technician=w.technician, actor=w.admin_user)
+    w.technician.is_verified = False
+    w.technician.save()
+    w.subject = technician_services.technician_verify(technician=w.technician, actor=w.admin_user)
 
 
 def suspended(w):
-    w.subject = w.technician
-    technician_suspended.send(sender=Technician, technician=w.technician, actor=w.admin_user)
+    w.subject = technician_services.technician_set_active(technician=w.technician, actor=w.admin_user, active=False)
 
 
 def paid_out(w):
-    w.subject = TechnicianEarningsFactory(
-        technician=w.technician,
-        booking=w.make_booking(completed=True, start=timezone.now() - timedelta(days=2)),
-        payment_status=EarningStatus.PAID,
-        payment_date=timezone.now(),
-        payment_method=PayoutMethod.BANK_TRANSFER,
+    booking = w.make_booking(completed=True, start=timezone.now() - timedelta(days=2))
+    earning = TechnicianEarningsFactory(technician=w.technician, booking=booking)
+    w.subject = earnings_services.earning_mark_paid(
+        earning=earning, actor=w.admin_user, method=PayoutMethod.BANK_TRANSFER, transaction_id="TX-1"
     )
-    earnings_paid.send(sender=TechnicianEarnings, earning=w.subject, actor=w.admin_user)
+
+
+RECORD_FIELDS = {"record_type": "checkup", "record_date": date(2026, 1, 10), "diagnosis": "Mild dehydration."}
 
 
 def record_added(w):
-    booking = w.make_booking(completed=True, start=timezone.now() - timedelta(hours=3))
-    w.subject = HealthRecordFactory(booking=booking)
-    health_record_added.send(sender=HealthRecord, record=w.subject, actor=w.technician.user)
+    booking = w.make_booking(in_progress=True, start=timezone.now() - timedelta(minutes=30))
+    w.subject = records_services.record_create(
+        actor=w.technician.user, booking=booking, vitals={"heart_rate": 72}, **RECORD_FIELDS
+    )
 
 
-def vitals_flagged(w):
-    booking = w.make_booking(completed=True, start=timezone.now() - timedelta(hours=3))
-    w.subject = HealthRecordFactory(booking=booking)
-    flags = [{"vital": "heart_rate", "label": "Heart rate", "value": "140", "unit": "/min", "reason": "High"}]
-    vital_flagged.send(sender=HealthRecord, record=w.subject, actor=w.technician.user, flags=flags)
+def record_with_flagged_vitals(w):
+    booking = w.make_booking(in_progress=True, start=timezone.now() - timedelta(minutes=30))
+    w.subject = records_services.record_create(
+        actor=w.technician.user, booking=booking, vitals={"heart_rate": 150}, **RECORD_FIELDS
+    )
 
 
 def reminded(w):
@@ -214,6 +228,21 @@ EVENTS = {
     ),
     "paid online": (paid_online, lambda w, b: [(w.patient, PAYMENT, patient_page(b))]),
     "visit rated": (reviewed, lambda w, b: [(w.technician.user, BOOKING, job_page(b))]),
+    "no-show reported by the technician": (
+        no_show,
+        lambda w, b: [
+            (w.patient, BOOKING, patient_page(b)),
+            (w.admin_user, BOOKING, admin_page(b)),
+            (w.second_admin, BOOKING, admin_page(b)),
+        ],
+    ),
+    "technician signed up": (
+        registered,
+        lambda w, t: [
+            (admin, ACCOUNT, reverse("admin:technicians_technician_change", args=[t.pk]))
+            for admin in (w.admin_user, w.second_admin)
+        ],
+    ),
     "technician verified": (verified, lambda w, t: [(w.technician.user, ACCOUNT, reverse("portal:dashboard"))]),
     "technician suspended": (suspended, lambda w, t: [(w.technician.user, ACCOUNT, reverse("contact"))]),
     "earnings paid": (paid_out, lambda w, e: [(w.technician.user, PAYMENT, reverse("earnings:list"))]),
@@ -221,11 +250,14 @@ EVENTS = {
         record_added,
         lambda w, r: [(w.patient, RECORD, reverse("records:detail", kwargs={"pk": r.pk}))],
     ),
-    "vital flagged": (
-        vitals_flagged,
+    "health record added with a flagged vital": (
+        record_with_flagged_vitals,
         lambda w, r: [
-            (admin, RECORD, reverse("admin:records_healthrecord_change", args=[r.pk]))
-            for admin in (w.admin_user, w.second_admin)
+            (w.patient, RECORD, reverse("records:detail", kwargs={"pk": r.pk})),
+            *(
+                (admin, RECORD, reverse("admin:records_healthrecord_change", args=[r.pk]))
+                for admin in (w.admin_user, w.second_admin)
+            ),
         ],
     ),
     "visit reminder": (
