@@ -6,7 +6,7 @@ The smoke tests walk `admin.site._registry`, so a newly registered model is cove
 
 import base64
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, TechnicianUserFactory
@@ -512,3 +513,42 @@ def test_service_added_in_the_admin(admin_client):
 
     assert response.status_code == 302
     assert Service.objects.get(slug="wound-dressing").price == Decimal("45.50")
+
+
+def test_mark_handled_action_marks_waiting_messages_once(admin_client, admin_user):
+    waiting = ContactFactory()
+    handled_before = ContactFactory(is_handled=True, handled_at=timezone.now() - timedelta(days=2))
+    first_handled_at = handled_before.handled_at
+
+    response = admin_client.post(
+        _url(Contact, "changelist"),
+        {"action": "mark_handled", "_selected_action": [waiting.pk, handled_before.pk]},
+    )
+
+    waiting.refresh_from_db()
+    handled_before.refresh_from_db()
+    assert response.status_code == 302
+    assert waiting.is_handled is True
+    assert waiting.handled_at is not None
+    assert handled_before.handled_at == first_handled_at
+    entry = AdminLog.objects.get(entity_type="homecure.contact")
+    assert (entry.entity_id, entry.admin_user) == (str(waiting.pk), admin_user)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"role__exact": "patient", "is_active__exact": "1"}, {"patient"}),
+        ({"role__exact": "technician"}, {"technician"}),
+        ({"role__exact": "admin"}, {"admin"}),
+        ({"is_active__exact": "0"}, {"former"}),
+    ],
+)
+def test_users_filter_by_role_and_active(admin_client, admin_user, patient, technician, params, expected):
+    former = PatientFactory(is_active=False)
+    people = {"patient": patient, "technician": technician.user, "admin": admin_user, "former": former}
+
+    response = admin_client.get(_url(User, "changelist"), params)
+
+    shown = set(response.context["cl"].result_list)
+    assert {name for name, person in people.items() if person in shown} == expected
