@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -41,6 +41,8 @@ SECTIONS = {
     "records.recordamendment": "health_records.*.corrections",
     "records.recordaccess": "who_viewed_my_records",
     "notifications.notification": "notifications",
+    "notifications.emailpreference": "email_preferences",
+    "notifications.sentreminder": "visit_reminders",
     "homecure.adminlog": "activity_log",
 }
 
@@ -242,6 +244,32 @@ def _notifications(user: User) -> list[dict[str, Any]]:
     return [_fields(item, names) for item in notification.objects.filter(user=user).order_by("created_at", "pk")]
 
 
+def _email_preferences(user: User) -> list[dict[str, Any]]:
+    preference = apps.get_model("notifications", "EmailPreference")
+    names = ("id", "notification_type", "email_enabled")
+    return [_fields(item, names) for item in preference.objects.filter(user=user).order_by("pk")]
+
+
+def _visit_reminders(user: User) -> list[dict[str, Any]]:
+    """Reminders of the patient's visits, to them and to their technician."""
+    reminder = apps.get_model("notifications", "SentReminder")
+    reminders = (
+        reminder.objects.filter(Q(user=user) | Q(booking__user=user))
+        .select_related("booking")
+        .order_by("sent_at", "pk")
+    )
+    return [
+        {
+            "id": item.pk,
+            "visit": item.booking.reference,
+            "kind": item.kind,
+            "to": "you" if item.user_id == user.pk else "your technician",
+            "sent_at": _value(item.sent_at),
+        }
+        for item in reminders
+    ]
+
+
 def _activity_log(user: User) -> list[dict[str, Any]]:
     names = ("id", "action", "entity_type", "entity_id", "description", "ip_address", "created_at")
     return [_fields(entry, names) for entry in AdminLog.objects.filter(admin_user=user).order_by("created_at", "pk")]
@@ -258,5 +286,7 @@ def export_for(user: User, *, now: datetime | None = None) -> dict[str, Any]:
         "health_records": _health_records(user),
         "who_viewed_my_records": _who_viewed(user),
         "notifications": _notifications(user),
+        "email_preferences": _email_preferences(user),
+        "visit_reminders": _visit_reminders(user),
         "activity_log": _activity_log(user),
     }

@@ -7,17 +7,20 @@ whether it shows the record's contents.
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
 from bookings.tests.factories import BookingFactory
-from records import vitals
-from records.tests.factories import HealthDocumentFactory, HealthRecordFactory
+from records import signals, vitals
+from records.tests.factories import PDF_BYTES, HealthDocumentFactory, HealthRecordFactory
 
 SECRET_DIAGNOSIS = "Zebra-diagnosis-4711"
 SECRET_MEDICATION = "Quokkamycin"
 SECRET_LAB_TEST = "Narwhal antibody titre"
+SECRET_DOCUMENT = "Zebra-scan-4711"
 OTHER_SECRET = "Okapi-diagnosis-0815"
+SECRETS = (SECRET_DIAGNOSIS, SECRET_MEDICATION, SECRET_LAB_TEST, SECRET_DOCUMENT)
 
 RECORD_VITALS = {"blood_pressure_systolic": 128, "blood_pressure_diastolic": 82, "oxygen_saturation": 89}
 
@@ -47,7 +50,11 @@ def record(finished_visit):
         medications=[{"name": SECRET_MEDICATION, "dose": "250 mg", "frequency": "Twice a day"}],
         lab_results=[{"test": SECRET_LAB_TEST, "value": "1:80", "unit": "", "reference_range": "< 1:40"}],
     )
-    HealthDocumentFactory(record=record, original_name="blood-test.pdf")
+    HealthDocumentFactory(
+        record=record,
+        original_name="blood-test.pdf",
+        file=ContentFile(PDF_BYTES + f"% {SECRET_DOCUMENT}\n".encode(), name="blood-test.pdf"),
+    )
     return record
 
 
@@ -63,7 +70,11 @@ def other_record(other_patient, other_technician, service, area):
         completed=True,
     )
     record = HealthRecordFactory(booking=visit, diagnosis=OTHER_SECRET)
-    HealthDocumentFactory(record=record, original_name="other-scan.pdf")
+    HealthDocumentFactory(
+        record=record,
+        original_name="other-scan.pdf",
+        file=ContentFile(PDF_BYTES + f"% {OTHER_SECRET}\n".encode(), name="other-scan.pdf"),
+    )
     return record
 
 
@@ -78,3 +89,24 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def record_signals():
+    """The records signals sent during the test, as (name, keyword arguments) pairs."""
+    sent = []
+    receivers = {}
+    for name, signal in (
+        ("health_record_added", signals.health_record_added),
+        ("vital_flagged", signals.vital_flagged),
+    ):
+
+        def receive(sender, _name=name, **kwargs):
+            kwargs.pop("signal")
+            sent.append((_name, kwargs))
+
+        receivers[name] = (signal, receive)
+        signal.connect(receive, dispatch_uid=f"records-test-{name}")
+    yield sent
+    for name, (signal, _receive) in receivers.items():
+        signal.disconnect(dispatch_uid=f"records-test-{name}")

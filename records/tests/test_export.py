@@ -1,0 +1,150 @@
+"""The patient's "download all my data": complete, their own only, and a fixed number of queries."""
+
+import json
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
+
+from bookings.models import Booking
+from bookings.tests.factories import BookingFactory, BookingStatusHistoryFactory
+from homecure.tests.factories import AdminLogFactory
+from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory, SentReminderFactory
+from records import export
+from records.models import HealthRecord
+from records.tests.conftest import OTHER_SECRET, SECRETS
+from records.tests.factories import RecordAccessFactory, RecordAmendmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _links_to_the_patient(model):
+    """The fields of `model` that tie a row to a user: directly, or through a booking or a health record."""
+    targets = {get_user_model(), Booking, HealthRecord}
+    return [
+        field
+        for field in model._meta.get_fields()
+        if field.is_relation and not field.auto_created and field.related_model in targets
+    ]
+
+
+def _related_models():
+    """Every model of the project (Django's included) that holds rows about a user."""
+    user_model = get_user_model()
+    return {model for model in apps.get_models() if model is user_model or _links_to_the_patient(model)}
+
+
+def _rows_of(model, patient):
+    """The rows of `model` tied to `patient` by any of those links."""
+    if model is get_user_model():
+        return model.objects.filter(pk=patient.pk)
+    condition = Q()
+    for field in _links_to_the_patient(model):
+        if field.related_model is get_user_model():
+            condition |= Q(**{field.name: patient})
+        else:
+            condition |= Q(**{f"{field.name}__user": patient})
+    return model.objects.filter(condition)
+
+
+def _ids_at(document, path):
+    """The `id`s of the items at a `SECTIONS` path such as "bookings.*.status_history"."""
+    nodes = [document]
+    for step in path.split("."):
+        nodes = [item for node in nodes for item in node] if step == "*" else [node[step] for node in nodes]
+    items = [item for node in nodes for item in (node if isinstance(node, list) else [node])]
+    return {item["id"] for item in items}
+
+
+def test_every_model_about_a_user_is_exported_or_has_a_reason_not_to_be():
+    labels = {model._meta.label_lower for model in _related_models()}
+
+    missing = labels - set(export.SECTIONS) - set(export.NOT_EXPORTED)
+    stale = (set(export.SECTIONS) | set(export.NOT_EXPORTED)) - labels
+
+    assert not missing, f"Add these to records.export (SECTIONS or NOT_EXPORTED with a reason): {sorted(missing)}"
+    assert not stale, f"Not models about a user any more: {sorted(stale)}"
+    assert not set(export.SECTIONS) & set(export.NOT_EXPORTED)
+    assert all(reason.strip() for reason in export.NOT_EXPORTED.values())
+
+
+@pytest.fixture
+def rich_patient(patient, technician, record, other_record, admin_user):
+    """`patient` with one row of every exported kind, and someone else's data beside it."""
+    booking = record.booking
+    BookingStatusHistoryFactory(booking=booking, changed_by=technician.user, note="Accepted")
+    RecordAccessFactory(record=record, reader=technician.user)
+    RecordAmendmentFactory(record=record, amended_by=technician.user)
+    NotificationFactory(user=patient, title="Your visit is confirmed")
+    NotificationFactory(user=other_record.user, title="Someone else's news")
+    EmailPreferenceFactory(user=patient)
+    SentReminderFactory(booking=BookingFactory(user=patient, technician=technician, confirmed=True))
+    AdminLogFactory(admin_user=patient, action="booking_cancelled", description="Cancelled a visit")
+    return patient
+
+
+def test_the_export_holds_every_row_about_the_patient(rich_patient):
+    document = export.export_for(rich_patient)
+
+    for model in _related_models():
+        label = model._meta.label_lower
+        if label in export.NOT_EXPORTED:
+            continue
+        expected = set(_rows_of(model, rich_patient).values_list("pk", flat=True))
+        assert expected, f"Make a row of {label} for the patient in this test, so the check below means something."
+        assert expected <= _ids_at(document, export.SECTIONS[label]), label
+
+
+def test_the_export_shows_records_in_words_and_nothing_of_other_patients(rich_patient, record):
+    document = export.export_for(rich_patient)
+    text = json.dumps(document)
+
+    (exported,) = document["health_records"]
+    assert {"vital": "oxygen_saturation", "name": "SpO2", "value": "89", "unit": "%", "flag": "low"} in exported[
+        "vitals"
+    ]
+    assert exported["documents"][0]["name"] == "blood-test.pdf"
+    assert document["who_viewed_my_records"][0]["reader"] == "Nadia Nurse"
+    assert document["profile"]["email"] == "patient@example.com"
+    assert all(secret in text for secret in SECRETS[:3])
+    assert OTHER_SECRET not in text
+    assert "Someone else's news" not in text
+    assert "Otto Other" not in text
+
+
+def test_the_export_leaves_out_credentials_and_check_in_codes(rich_patient):
+    text = json.dumps(export.export_for(rich_patient))
+
+    assert rich_patient.password not in text
+    for booking in rich_patient.bookings.exclude(qr_code_data=None):
+        assert booking.qr_code_data not in text
+
+
+def test_the_patient_downloads_their_data_as_a_json_file(rich_patient, client_for):
+    response = client_for(rich_patient).get(reverse("records:export"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="homecure-my-data-')
+    assert response["Cache-Control"].startswith("max-age=0")
+    document = json.loads(response.content)
+    assert document["format"] == "homecure-my-data"
+    assert len(document["bookings"]) == rich_patient.bookings.count()
+
+
+def test_the_export_runs_a_fixed_number_of_queries(rich_patient, technician, client_for, django_assert_max_num_queries):
+    for _ in range(15):
+        booking = BookingFactory(user=rich_patient, technician=technician, completed=True)
+        BookingStatusHistoryFactory(booking=booking)
+        record = HealthRecord.objects.create(
+            user=rich_patient, booking=booking, record_type="checkup", record_date=booking.scheduled_date
+        )
+        RecordAccessFactory(record=record, reader=technician.user)
+    client = client_for(rich_patient)
+
+    with django_assert_max_num_queries(13):
+        response = client.get(reverse("records:export"))
+
+    assert len(json.loads(response.content)["health_records"]) == 16
