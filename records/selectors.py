@@ -16,7 +16,7 @@ from django.http import Http404
 
 from accounts.models import User
 from bookings.models import ACTIVE_STATUSES, Booking
-from records.models import AccessReason, HealthDocument, HealthRecord, RecordAccess
+from records.models import WRITABLE_STATUSES, AccessReason, HealthDocument, HealthRecord, RecordAccess
 
 #: The reader is the record's patient: a read that is not audited.
 OWN_RECORD = "patient"
@@ -105,22 +105,30 @@ def records_for_patient(
     return records
 
 
-def records_for_job(user: User, booking: Booking) -> QuerySet[HealthRecord]:
-    """The patient's records a technician may open from a job: all of them while the visit is
-    active and theirs, otherwise only those they wrote. Titles only: each opens through the
-    audited record page."""
-    records = (
-        HealthRecord.objects.filter(user_id=booking.user_id)
-        .select_related("created_by")
-        .order_by("-record_date", "-created_at", "-pk")
-    )
-    if is_admin(user):
-        return records
-    if not is_working_technician(user) or booking.technician is None or booking.technician.user_id != user.pk:
-        return records.none()
-    if booking.status in ACTIVE_STATUSES:
-        return records
-    return records.filter(created_by=user)
+#: How many of the patient's records the job page lists (newest first).
+JOB_RECORDS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class JobRecords:
+    """What the portal's job page shows of health records: titles of the patient's records this
+    technician may open (each opens through the audited record page) and whether they may write
+    the visit's record now."""
+
+    records: list[HealthRecord]
+    can_write: bool
+
+
+def job_records(user: User, booking: Booking) -> JobRecords:
+    """All the patient's records while the visit is active and theirs, otherwise only those they wrote."""
+    records = HealthRecord.objects.filter(user_id=booking.user_id).select_related("created_by")
+    is_theirs = is_working_technician(user) and booking.technician is not None and booking.technician.user_id == user.pk
+    if not is_theirs:
+        records = records.none()
+    elif booking.status not in ACTIVE_STATUSES:
+        records = records.filter(created_by=user)
+    shown = list(records.order_by("-record_date", "-created_at", "-pk")[:JOB_RECORDS_SHOWN])
+    return JobRecords(records=shown, can_write=is_theirs and booking.status in WRITABLE_STATUSES)
 
 
 def reads_of_patient_records(user: User) -> QuerySet[RecordAccess]:

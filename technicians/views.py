@@ -19,6 +19,7 @@ from bookings import services as booking_services
 from bookings.models import BookingStatus, PaymentMethod, PaymentStatus
 from earnings import selectors as earnings_selectors
 from homecure.templatetags.homecure_tags import money
+from records import selectors as records_selectors
 from technicians import checkin, selectors, services
 from technicians.decorators import technician_profile_required
 from technicians.forms import (
@@ -278,6 +279,7 @@ def job(request, technician, reference):
         "checkin_closes": closes,
         "complete_form": _complete_form(booking) if booking.status == BookingStatus.IN_PROGRESS else None,
         "no_show_form": NoShowForm() if booking_services.can_report_no_show(booking, request.user, now=now) else None,
+        "patient_records": records_selectors.job_records(request.user, booking),
     }
     return render(request, "technicians/job.html", context)
 
