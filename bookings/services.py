@@ -432,16 +432,20 @@ def booking_complete(
 def can_report_no_show(booking: Booking, user: User, *, now: datetime | None = None) -> bool:
     """Whether `user` may report now that nobody was at home (the rule `booking_report_no_show` enforces)."""
     now = now or timezone.now()
-    opens, _closes = checkin_window(booking)
-    return _is_assigned_technician(user, booking) and booking.status == BookingStatus.CONFIRMED and now >= opens
+    return (
+        _is_assigned_technician(user, booking)
+        and booking.status == BookingStatus.CONFIRMED
+        and now >= booking.scheduled_start
+    )
 
 
 @transaction.atomic
 def booking_report_no_show(*, booking: Booking, actor: User, note: str = "", now: datetime | None = None) -> Booking:
     """The assigned technician found nobody at the door: confirmed -> cancelled, with that reason.
 
-    Allowed once the check-in window has opened. The payment is left as it is: administrators are
-    told (`booking_cancelled` with `no_show=True`) and decide about a refund or a new visit.
+    Allowed from the visit's start time: before it, the patient may simply not be home yet. The
+    payment is left as it is: administrators are told (`booking_cancelled` with `no_show=True`)
+    and decide about a refund or a new visit.
     """
     booking = _lock(booking)
     now = now or timezone.now()
@@ -453,11 +457,10 @@ def booking_report_no_show(*, booking: Booking, actor: User, note: str = "", now
         raise NotAllowed(
             _("Only a confirmed visit that has not started can be reported as a no-show."), code="wrong_state"
         )
-    opens, _closes = checkin_window(booking)
-    if now < opens:
+    if now < booking.scheduled_start:
         raise NotAllowed(
-            _("You can report a no-show from %(time)s, when check-in opens.")
-            % {"time": timezone.localtime(opens).strftime("%H:%M")},
+            _("You can report a no-show from %(time)s, when the visit is due to start.")
+            % {"time": timezone.localtime(booking.scheduled_start).strftime("%H:%M")},
             code="too_early",
         )
     reason = _("The patient was not at home (reported by the technician).")

@@ -263,7 +263,10 @@ def certification_initial(certifications) -> list[dict]:
 
 
 class ScheduleWindowForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("Day"), choices=Weekday.choices, coerce=int)
+    # The empty choice keeps the blank rows offered for new windows unchanged, so they are skipped.
+    weekday = forms.TypedChoiceField(
+        label=_("Day"), choices=[("", _("Choose a day")), *Weekday.choices], coerce=int, empty_value=None
+    )
     start_time = forms.TimeField(label=_("From"), widget=TIME_INPUT)
     end_time = forms.TimeField(label=_("Until"), widget=TIME_INPUT)
 
@@ -313,7 +316,7 @@ class BaseScheduleFormSet(forms.BaseFormSet):
 
 
 ScheduleFormSet = forms.formset_factory(
-    ScheduleWindowForm, formset=BaseScheduleFormSet, extra=3, can_delete=True, max_num=42, validate_max=True
+    ScheduleWindowForm, formset=BaseScheduleFormSet, extra=2, can_delete=True, max_num=42, validate_max=True
 )
 
 

@@ -289,8 +289,12 @@ def test_reporting_a_no_show_cancels_with_that_reason(technician_client, technic
     assert "The visit was cancelled as a no-show and the office has been told." in messages_of(response)
 
 
-def test_no_show_cannot_be_reported_before_check_in_opens(technician_client, technician, patient, service, area):
-    booking = services.booking_accept(booking=job(patient, technician, service, area), actor=technician.user)
+def test_no_show_cannot_be_reported_before_the_visit_is_due(technician_client, technician, patient, service, area):
+    # Twenty minutes before the start: check-in is open, but the patient may still be on the way home.
+    booking = services.booking_accept(
+        booking=job(patient, technician, service, area, start=timezone.now() + timedelta(minutes=20)),
+        actor=technician.user,
+    )
 
     page = technician_client.get(reverse("portal:job", args=[booking.reference])).content.decode()
     response = technician_client.post(reverse("portal:no-show", args=[booking.reference]), {"note": ""}, follow=True)
