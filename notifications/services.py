@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User, UserRole
 from bookings.models import Booking, BookingStatus
-from homecure.models import AdminLog
+from homecure.audit import audit_event
 from homecure.templatetags.homecure_tags import money
 from notifications.models import EmailPreference, Notification, NotificationType, Priority, ReminderKind, SentReminder
 
@@ -637,10 +637,10 @@ def notification_announce(*, audience: str, title: str, message: str, actor: Use
             chunk = []
     if chunk:
         total += _announce_to(chunk, title, message)
-    AdminLog.objects.create(
-        admin_user=actor,
+    audit_event(
+        actor=actor,
         action="announce",
-        entity_type="notification",
+        entity=("notification", ""),
         description=_("Announcement to %(audience)s (%(count)s people): %(title)s")
         % {"audience": Audience(audience).label, "count": total, "title": title},
         new_values={"audience": audience, "title": title, "message": message, "recipients": total},
