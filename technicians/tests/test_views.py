@@ -1,5 +1,6 @@
 """The technician portal as a technician uses it: dashboard, jobs, a job's actions, schedule, time off."""
 
+import itertools
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -26,13 +27,20 @@ def today_at(hour, minute=0):
     return datetime.combine(timezone.localdate(), time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
+_slots = itertools.count()
+
+
 def job(patient, technician, service, area, *, start=None, **traits):
+    """A visit of `technician`; without `start`, two days ahead in a two-hour slot of its own (PostgreSQL
+    refuses overlapping visits of one technician)."""
+    if start is None:
+        start = timezone.now() + timedelta(days=2, hours=2 * next(_slots))
     return BookingFactory(
         user=patient,
         technician=technician,
         service=service,
         service_area=area,
-        start=start or timezone.now() + timedelta(days=2),
+        start=start,
         **traits,
     )
 
