@@ -2,8 +2,11 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -72,6 +75,9 @@ class ReadableChanges:
             return related.get(value, f"#{value}")
         if field is not None and field.choices:
             return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, models.DateTimeField) and isinstance(value, str):
+            moment = parse_datetime(value)
+            return date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else value
         if isinstance(value, bool):
             return _("yes") if value else _("no")
         return str(value)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from homecure import audit
 from homecure.config import clear_settings_cache
 from homecure.models import SystemSettings
+from homecure.templatetags.homecure_tags import money
 
 if TYPE_CHECKING:
     from django.db import models
@@ -218,7 +219,7 @@ def earning_paid(sender, earning, actor, **kwargs):
             "Paid %(amount)s to %(technician)s for visit %(booking)s by %(method)s, transaction %(transaction)s."
         )
         % {
-            "amount": earning.net_earnings,
+            "amount": money(earning.net_earnings),
             "technician": earning.technician,
             "booking": earning.booking.reference,
             "method": earning.get_payment_method_display(),

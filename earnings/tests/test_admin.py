@@ -225,3 +225,15 @@ def test_changelist_queries_do_not_grow_with_the_rows(admin_client, technician, 
     with_100 = _changelist_queries(admin_client)
 
     assert with_10 == with_100
+
+
+def test_payout_entry_reads_in_words(admin_client, earnings):
+    _action(admin_client, "mark_paid", earnings[:1], apply="yes", method=PayoutMethod.WALLET, transaction_id="W-1")
+    entry = AdminLog.objects.get(action="earning_paid")
+
+    page = admin_client.get(reverse("admin:homecure_adminlog_change", args=[entry.pk])).content.decode()
+
+    assert entry.description.startswith("Paid $68.00 to Nadia Nurse (Nurse) for visit ")
+    assert "<th scope='row'>Payout status</th><td>Pending</td><td>Paid</td>" in page
+    assert "<th scope='row'>Payout method</th><td>-</td><td>Wallet</td>" in page
+    assert entry.new_values["payment_date"] not in page  # shown as a local date and time, not ISO
