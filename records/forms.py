@@ -233,7 +233,7 @@ class DocumentsField(forms.FileField):
 
 class DocumentsForm(forms.Form):
     documents = DocumentsField(
-        label=_("Documents"),
+        label=_("Attach files"),
         required=False,
         help_text=_("PDF, JPEG or PNG, up to 10 MB each."),
         widget=MultipleFileInput(attrs={"accept": document_checks.ACCEPT}),
