@@ -65,6 +65,8 @@ MASKED_FIELDS_BY_MODEL = {
     "technicians.failedcheckin": {"code"},
 }
 
+UNAUDITED_FIELD_NAMES = {"last_login"}
+
 # The entry names of generic changes; events use their own names ("technician_verified").
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 
@@ -170,11 +172,13 @@ def _json_value(value: Any) -> Any:
 
 
 def audited_fields(model: type[models.Model]) -> list[models.Field]:
-    """The concrete fields whose changes are logged; automatic timestamps only add noise."""
+    """The concrete fields whose changes are logged. Automatic timestamps, and the time of the last
+    log-in (saved at every log-in, an administrator's own included), only add noise."""
     return [
         f
         for f in model._meta.concrete_fields
-        if not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+        if f.name not in UNAUDITED_FIELD_NAMES
+        and not (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
     ]
 
 

@@ -681,3 +681,11 @@ def test_area_deleted_by_staff_is_logged(admin_user):
     entry = _only_entry(entity_type="technicians.servicearea")
     assert entry.action == "delete"
     assert entry.previous_values["name"] == "Barnet"
+
+
+def test_logging_in_to_the_back_office_is_not_a_change(client, admin_user):
+    client.post(reverse("admin:login"), {"username": admin_user.email, "password": DEFAULT_PASSWORD})
+
+    admin_user.refresh_from_db()
+    assert admin_user.last_login is not None
+    assert not AdminLog.objects.exists()
