@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User, UserRole
@@ -689,3 +690,20 @@ def test_logging_in_to_the_back_office_is_not_a_change(client, admin_user):
     admin_user.refresh_from_db()
     assert admin_user.last_login is not None
     assert not AdminLog.objects.exists()
+
+
+def test_log_changelist_queries_do_not_grow_with_the_entries(admin_client):
+    def queries():
+        admin_client.get(_url(AdminLog, "changelist"))
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get(_url(AdminLog, "changelist"))
+        return len(captured), len(response.context["cl"].result_list)
+
+    for _ in range(10):
+        AdminLogFactory()
+    with_10 = queries()
+    for _ in range(90):
+        AdminLogFactory()
+
+    assert queries() == (with_10[0], 100)
+    assert with_10[1] == 10
