@@ -263,7 +263,7 @@ def _visit_reminders(user: User) -> list[dict[str, Any]]:
             "id": item.pk,
             "visit": item.booking.reference,
             "kind": item.kind,
-            "to": "you" if item.user_id == user.pk else "your technician",
+            "to": "patient" if item.user_id == user.pk else "technician",
             "sent_at": _value(item.sent_at),
         }
         for item in reminders

@@ -118,7 +118,7 @@ def test_who_viewed_lists_the_reads_of_the_patients_records(
     assert "Nadia Nurse &lt;nurse@example.com&gt;" in page
     assert "Wrote the record" in page
     assert "Vera Visiting" in page
-    assert "Technician of an upcoming visit" in page
+    assert "Technician of a current or upcoming visit" in page
     assert "Downloaded a document: blood-test.pdf" in page
     assert "Ada Admin" in page
     assert "Viewed the record in the back office" in page
