@@ -68,6 +68,8 @@ def _fields(model, update_fields):
 
 
 def remember_previous(sender, instance, raw=False, update_fields=None, **kwargs):
+    # Whatever an earlier, failed save left behind must not be taken for this save's values.
+    instance.__dict__.pop(_PREVIOUS, None)
     if raw or _acting_for(sender) is None:
         return
     previous = None
