@@ -144,11 +144,9 @@ def record_create(
     """Write a record for the visit `booking` (its patient), or, for administrators only, for
     `patient` without a visit. Returns the record a repeated `request_token` already wrote."""
     _check_fields(fields)
-    if request_token is not None:
-        existing = HealthRecord.objects.filter(request_token=request_token, created_by=actor).first()
-        if existing is not None:
-            return existing
     if booking is not None:
+        # The visit's row lock also queues a double-submitted form behind the first one, which
+        # then finds the record the first one wrote.
         booking = Booking.objects.select_for_update(of=("self",)).select_related("technician").get(pk=booking.pk)
         if not can_write_for_booking(actor, booking):
             if booking.status not in WRITABLE_STATUSES:
@@ -157,6 +155,10 @@ def record_create(
         patient = booking.user
     elif patient is None or not is_admin(actor):
         raise NotAllowed(_("Only administrators can add a record without a visit."), code="no_visit")
+    if request_token is not None:
+        existing = HealthRecord.objects.filter(request_token=request_token, created_by=actor).first()
+        if existing is not None:
+            return existing
 
     record = HealthRecord(user=patient, booking=booking, created_by=actor, request_token=request_token, **fields)
     record.vital_flags = vital_signs.flags_for(record.vitals or {})

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import patient_required
 from bookings.models import Booking
@@ -35,6 +36,7 @@ def _audit_read(request, readable, kind, document=None):
 
 
 @never_cache
+@require_GET
 @patient_required
 def record_list(request):
     form = RecordFilterForm(request.GET or None)
@@ -62,6 +64,7 @@ def _detail_context(request, readable):
 
 
 @never_cache
+@require_GET
 @login_required
 def record_detail(request, pk):
     readable = selectors.get_record_for_reader(request.user, pk)
@@ -70,6 +73,7 @@ def record_detail(request, pk):
 
 
 @never_cache
+@require_GET
 @login_required
 def record_print(request, pk):
     readable = selectors.get_record_for_reader(request.user, pk)
@@ -80,6 +84,7 @@ def record_print(request, pk):
 
 
 @never_cache
+@require_GET
 @login_required
 def document_download(request, pk, document_pk):
     document, readable = selectors.get_document_for_reader(request.user, pk, document_pk)
@@ -103,6 +108,7 @@ def _request_token(request):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @login_required
 def record_new(request, reference):
     """The technician of a visit (or an administrator) writes its record."""
@@ -145,6 +151,7 @@ def record_new(request, reference):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @login_required
 def record_amend(request, pk):
     """The author (within the correction window) or an administrator corrects a record."""
@@ -177,6 +184,7 @@ def record_amend(request, pk):
 
 
 @never_cache
+@require_GET
 @patient_required
 def who_viewed(request):
     reads = selectors.reads_of_patient_records(request.user)
@@ -185,6 +193,7 @@ def who_viewed(request):
 
 
 @never_cache
+@require_GET
 @patient_required
 def my_data(request):
     """Everything about the patient as one JSON file."""

@@ -257,3 +257,17 @@ def test_every_records_url_is_in_a_matrix():
     names = {pattern.name for pattern in records_urls.urlpatterns}
 
     assert names == set(MATRICES)
+
+
+@pytest.mark.parametrize("view", ["detail", "print", "document"])
+def test_read_pages_answer_only_get_and_keep_no_read_otherwise(view, admin_user, record, client_for):
+    response = client_for(admin_user).post(_urls(record)[view])
+
+    assert response.status_code == 405
+    assert not record.accesses.exists()
+
+
+def test_the_record_form_answers_only_get_and_post(technician, finished_visit, client_for):
+    response = client_for(technician.user).put(reverse("records:new", args=[finished_visit.reference]))
+
+    assert response.status_code == 405
