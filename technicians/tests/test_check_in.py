@@ -1,9 +1,11 @@
 """QR check-in at the door and the typed short code: one clear answer per case, harmless re-scans,
 and every refusal kept for the back office."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -265,3 +267,17 @@ def test_the_code_form_shows_on_get(technician_client):
     assert response.status_code == 200
     assert "Check-in code" in response.content.decode()
     assert FailedCheckIn.objects.count() == 0
+
+
+def test_visits_confirmed_before_codes_existed_get_one_on_migration(technician, patient, service, area):
+    backfill = importlib.import_module("bookings.migrations.0006_checkin_code").give_confirmed_bookings_a_code
+    confirmed = visit(patient, technician, service, area, accept=False, confirmed=True)
+    pending = visit(patient, technician, service, area, minutes_to_start=300, accept=False)
+
+    backfill(apps, None)
+
+    confirmed.refresh_from_db()
+    pending.refresh_from_db()
+    assert len(confirmed.checkin_code) == 8
+    assert set(confirmed.checkin_code) <= set(services.REFERENCE_ALPHABET)
+    assert pending.checkin_code is None
