@@ -31,7 +31,8 @@ booking_checked_in = Signal()
 #: The visit was completed. The earnings app creates the technician's earning in the same transaction.
 booking_completed = Signal()
 
-#: The booking was cancelled. Extra argument: `reason`, `refunded` (an online payment was returned).
+#: The booking was cancelled. Extra arguments: `reason`, `refunded` (an online payment was returned),
+#: and `no_show` (True when the technician reported that the patient was not there).
 booking_cancelled = Signal()
 
 #: An online payment succeeded.
