@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from homecure import views
+from homecure import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("earnings/", include("earnings.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
 
 handler403 = "homecure.views.permission_denied"
