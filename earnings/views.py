@@ -13,13 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from earnings import selectors
+from homecure.csv import safe_cell
 from technicians.decorators import technician_profile_required
 
 PAGE_SIZE = 20
-
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection); a leading
-# apostrophe makes them show it as text instead.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Chart geometry in SVG user units; the drawing scales to the width of the screen.
 CHART_WIDTH = 360
@@ -88,12 +85,6 @@ def earning_list(request, technician):
     return render(request, "earnings/list.html", context)
 
 
-def csv_cell(value) -> str:
-    """`value` as CSV text that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 @never_cache
 @technician_profile_required
 def earning_export(request, technician):
@@ -132,5 +123,5 @@ def earning_export(request, technician):
             earning.get_payment_method_display(),
             earning.transaction_id,
         ]
-        writer.writerow([csv_cell(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row])
     return response

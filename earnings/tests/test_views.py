@@ -16,7 +16,7 @@ from bookings.tests.factories import BookingFactory, ServiceFactory
 from earnings.models import EarningStatus, PayoutMethod
 from earnings.selectors import month_start
 from earnings.tests.factories import TechnicianEarningsFactory
-from earnings.views import csv_cell
+from homecure.csv import safe_cell
 
 pytestmark = pytest.mark.django_db
 
@@ -169,8 +169,8 @@ def test_csv_cells_cannot_start_a_spreadsheet_formula(technician_client, technic
         (None, ""),
     ],
 )
-def test_csv_cell_neutralises_formula_starts(value, cell):
-    assert csv_cell(value) == cell
+def test_safe_cell_neutralises_formula_starts(value, cell):
+    assert safe_cell(value) == cell
 
 
 def test_month_start_is_local_midnight_on_the_first():
