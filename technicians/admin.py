@@ -1,5 +1,6 @@
 from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +50,6 @@ class TechnicianAdmin(admin.ModelAdmin):
     list_filter = ("specialization", "is_verified", "is_available", "is_active", "service_areas")
     search_fields = ("user__email", "user__first_name", "user__last_name", "license_number")
     autocomplete_fields = ("user",)
-    filter_horizontal = ("service_areas",)
     # Verification and suspension notify the technician and are audited, so they are actions,
     # not checkboxes; the review figures follow from patients' ratings.
     readonly_fields = (
@@ -98,6 +98,13 @@ class TechnicianAdmin(admin.ModelAdmin):
     )
     inlines = [ScheduleWindowInline, TimeOffInline]
     actions = ["verify", "unverify", "suspend", "reinstate"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # A labelled check box per area: the admin's two-box picker and its search widget both leave
+        # parts unnamed for screen readers, and a city has few enough areas to list them all.
+        if db_field.name == "service_areas":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _apply(self, request, queryset, change, *, field, audited_as="", description="") -> int:
         """Run a technicians service on every selected row; returns how many it changed.
