@@ -1,0 +1,109 @@
+"""`seed_scale` builds the load-test platform: the counts asked for, every status, no clash."""
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from accounts.models import User, UserRole
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, BookingStatusHistory
+from earnings.models import TechnicianEarnings
+from notifications.models import Notification
+from records.models import HealthRecord
+from technicians.models import Technician
+
+pytestmark = pytest.mark.django_db
+
+COUNTS = {"technicians": 6, "patients": 30, "bookings": 400, "records": 150, "notifications": 700, "chunk": 64}
+
+
+def seed(**options):
+    out = StringIO()
+    call_command("seed_scale", **{**COUNTS, **options}, stdout=out)
+    return out.getvalue()
+
+
+def fingerprint():
+    return list(
+        Booking.objects.order_by("reference").values_list(
+            "reference", "user__email", "technician__license_number", "service__slug", "scheduled_date", "scheduled_time"
+        )
+    )
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+
+
+def test_seeds_the_counts_asked_for_in_every_status(debug):
+    output = seed()
+
+    assert User.objects.filter(role=UserRole.PATIENT).count() == 30
+    assert Technician.objects.count() == 6
+    assert User.objects.filter(role=UserRole.ADMIN, is_staff=True).count() == 1
+    assert Booking.objects.count() == 400
+    assert HealthRecord.objects.count() == 150
+    assert Notification.objects.count() == 700
+    assert set(Booking.objects.values_list("status", flat=True)) == set(BookingStatus.values)
+    completed = Booking.objects.filter(status=BookingStatus.COMPLETED)
+    assert TechnicianEarnings.objects.count() == completed.exclude(technician=None).count()
+    assert BookingStatusHistory.objects.filter(to_status=BookingStatus.COMPLETED).count() == completed.count()
+    assert "bookings_booking" in output
+    assert "notifications_notification" in output
+
+
+def test_a_technicians_active_visits_never_overlap(debug):
+    seed()
+
+    active = Booking.objects.filter(status__in=ACTIVE_STATUSES).exclude(technician=None)
+    by_technician = Counter(active.values_list("technician_id", "scheduled_start"))
+    assert by_technician
+    assert max(by_technician.values()) == 1
+    for booking in active:
+        assert not active.filter(
+            technician_id=booking.technician_id,
+            scheduled_start__lt=booking.scheduled_end,
+            scheduled_end__gt=booking.scheduled_start,
+        ).exclude(pk=booking.pk)
+
+
+def test_the_first_patient_and_technician_are_the_busiest(debug):
+    seed()
+
+    per_patient = Counter(Booking.objects.values_list("user__email", flat=True))
+    per_technician = Counter(Booking.objects.exclude(technician=None).values_list("technician__user__email", flat=True))
+    assert per_patient.most_common(1)[0][0] == "patient-00000@scale.homecure.example"
+    assert per_technician.most_common(1)[0][0] == "technician-0000@scale.homecure.example"
+
+
+def test_the_same_seed_gives_the_same_data(debug):
+    with pytest.raises(Rollback), transaction.atomic():
+        seed()
+        first = fingerprint()
+        raise Rollback
+    seed()
+
+    assert fingerprint() == first
+    assert len(first) == 400
+
+
+def test_refuses_a_database_that_already_has_scale_data(debug):
+    seed(bookings=10, records=2, notifications=10)
+
+    with pytest.raises(CommandError, match="already holds scale data"):
+        seed()
+
+
+def test_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        seed()
+    assert not User.objects.exists()
