@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -12,10 +14,18 @@ class HealthDocumentInline(admin.TabularInline):
     """Lists a record's files; uploads go through the record pages, which check type and size."""
 
     model = HealthDocument
-    fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at", "download")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        # Through the record pages' checked view, so the download is kept like any other read.
+        if obj.pk is None:
+            return ""
+        url = reverse("records:document", args=[obj.record_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download"))
 
     def has_add_permission(self, request, obj=None):
         return False

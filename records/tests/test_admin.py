@@ -133,3 +133,15 @@ def test_a_visit_of_another_patient_is_refused_when_adding(admin_client, patient
     )
 
     assert response.context["adminform"].form.errors["booking"] == ["This visit belongs to another patient."]
+
+
+def test_documents_download_from_the_back_office_through_the_checked_view(admin_client, admin_user, record):
+    document = record.documents.get()
+    url = reverse("records:document", args=[record.pk, document.pk])
+
+    page = admin_client.get(_change_url(record)).content.decode()
+    download = admin_client.get(url)
+
+    assert f'<a href="{url}">Download</a>' in page
+    assert download.status_code == 200
+    assert list(RecordAccess.objects.values_list("kind", flat=True).order_by("pk")) == ["back_office", "document"]
