@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bookings.models import ACTIVE_STATUSES, Booking, Service
@@ -112,14 +112,6 @@ class DayPlan:
             return []
         day_start, day_end = _day_bounds(self.day)
         time_off = TimeOff.objects.filter(technician=OuterRef("pk"), start_date__lte=self.day, end_date__gte=self.day)
-        visits = Count(
-            "bookings",
-            filter=Q(
-                bookings__scheduled_start__gte=day_start,
-                bookings__scheduled_start__lt=day_end,
-                bookings__status__in=ACTIVE_STATUSES,
-            ),
-        )
         technicians = list(
             Technician.objects.filter(
                 is_verified=True,
@@ -131,12 +123,11 @@ class DayPlan:
             )
             .exclude(pk__in=exclude)
             .exclude(Exists(time_off))
-            .annotate(visits_that_day=visits)
             .select_related("user")
         )
         if not technicians:
             return []
-        by_id = {t.pk: _Candidate(technician=t, visits_that_day=t.visits_that_day) for t in technicians}
+        by_id = {t.pk: _Candidate(technician=t) for t in technicians}
 
         zone = timezone.get_current_timezone()
         windows = ScheduleWindow.objects.filter(technician_id__in=by_id, weekday=self.day.weekday())
@@ -149,17 +140,22 @@ class DayPlan:
                 )
             )
 
+        # The same rows give the busy times and each technician's visits that day (counted with the
+        # booking being re-assigned, which still belongs to its technician): counting them in SQL
+        # would join every booking each technician ever had.
         margin = self.buffer + self.duration
         busy = Booking.objects.filter(
             technician_id__in=by_id,
             status__in=ACTIVE_STATUSES,
             scheduled_start__lt=day_end + margin,
             scheduled_end__gt=day_start - margin,
-        )
-        if ignore_booking is not None:
-            busy = busy.exclude(pk=ignore_booking)
-        for technician_id, start, end in busy.values_list("technician_id", "scheduled_start", "scheduled_end"):
-            by_id[technician_id].busy.append((start, end))
+        ).values_list("pk", "technician_id", "scheduled_start", "scheduled_end")
+        for pk, technician_id, start, end in busy:
+            candidate = by_id[technician_id]
+            if day_start <= start < day_end:
+                candidate.visits_that_day += 1
+            if pk != ignore_booking:
+                candidate.busy.append((start, end))
         return [c for c in by_id.values() if c.windows]
 
     def _grid(self) -> list[datetime]:
