@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.apps import apps
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
@@ -36,7 +37,10 @@ _M2M_BEFORE = "_audit_m2m_before"
 
 @receiver([post_save, post_delete], sender=SystemSettings, dispatch_uid="homecure.clear_settings_cache")
 def settings_changed(**kwargs):
+    # Cleared now for this process, and again at commit: another app server that reads the
+    # settings in between would otherwise cache the old value from the database until it expires.
     clear_settings_cache()
+    transaction.on_commit(clear_settings_cache)
 
 
 # --- generic change receivers -------------------------------------------------------------

@@ -144,10 +144,39 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Several app servers without a shared directory keep private files in an S3-compatible bucket
+# instead (needs `pip install django-storages[s3]`; see the README, "Deploying and scaling"). The
+# bucket must not be public: files are still served only through the views that check permission.
+PRIVATE_MEDIA_S3_BUCKET = env.str("PRIVATE_MEDIA_S3_BUCKET", default="")
+if PRIVATE_MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PRIVATE_MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("PRIVATE_MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("PRIVATE_MEDIA_S3_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://homecure")}
+
+# Sessions: "db" keeps them in the database; "cached_db" also keeps them in the cache, so reading
+# one costs a cache lookup instead of a query, and a cache restart logs nobody out. The default is
+# "cached_db" with a shared (Redis) cache and "db" with the per-process default cache.
+_SESSION_ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+}
+_SHARED_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+_SESSION_STORE = env.str("SESSION_ENGINE", default="cached_db" if _SHARED_CACHE else "db")
+if _SESSION_STORE not in _SESSION_ENGINES:
+    raise ImproperlyConfigured(f"SESSION_ENGINE must be one of {', '.join(_SESSION_ENGINES)}, not {_SESSION_STORE!r}.")
+SESSION_ENGINE = _SESSION_ENGINES[_SESSION_STORE]
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

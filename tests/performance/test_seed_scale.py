@@ -28,7 +28,12 @@ def seed(**options):
 def fingerprint():
     return list(
         Booking.objects.order_by("reference").values_list(
-            "reference", "user__email", "technician__license_number", "service__slug", "scheduled_date", "scheduled_time"
+            "reference",
+            "user__email",
+            "technician__license_number",
+            "service__slug",
+            "scheduled_date",
+            "scheduled_time",
         )
     )
 

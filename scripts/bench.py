@@ -1,0 +1,483 @@
+#!/usr/bin/env python3
+"""Load benchmark of HomeCure's key pages under gunicorn, against a database filled by `seed_scale`.
+
+    python scripts/bench.py run --database-url postgres://postgres@127.0.0.1:5432/homecure_scale \\
+        [--duration 5] [--connections 8] [--port 8765] [--json result.json]
+    python scripts/bench.py compare small.json large.json
+
+`run` works in three steps:
+1. In a child process with Django loaded, it picks the people and objects to ask for (the busiest
+   patient and technician of the seed data, the administrator, the patient's latest visit, the busiest
+   bookable day) and counts the SQL queries of one request to every page through Django's test client.
+2. It collects the static files into a temporary directory and starts gunicorn (2 sync workers,
+   DEBUG off, persistent database connections) on 127.0.0.1, then logs in through the login form as
+   the patient, the technician and the administrator.
+3. It drives each page with wrk for a fixed time and prints requests/s, the ratio to `/healthz`
+   in the same run (measured before and after the pages), p50/p95/p99 latency, the queries per
+   request and the peak resident memory (VmHWM) of each gunicorn worker. Then it stops gunicorn.
+
+`compare` checks two runs (e.g. at 1,000 and at 100,000 bookings) against the targets: every page at
+least 0.40 of `/healthz`, p95 of the larger within 1.5x of the smaller, worker peak memory under
+150 MB and no larger with more data.
+
+Only 127.0.0.1 is ever contacted. Other settings (CACHE_URL, SESSION_ENGINE, ...) come from the
+environment as for any HomeCure process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+HOST = "127.0.0.1"
+
+RATIO_TARGET = 0.40
+P95_GROWTH_TARGET = 1.5
+MEMORY_TARGET_MB = 150
+
+# (name, who, method, path or None when the prepare step fills it in). "who" is the persona whose
+# session cookie is sent, or None for an anonymous visitor.
+PAGES = [
+    ("home", None, "GET", "/"),
+    ("catalog", None, "GET", "/services/"),
+    ("free times (busy day)", "patient", "POST", None),
+    ("my bookings", "patient", "GET", "/bookings/"),
+    ("booking detail", "patient", "GET", None),
+    ("technician dashboard", "technician", "GET", "/portal/"),
+    ("earnings", "technician", "GET", "/earnings/"),
+    ("notifications inbox", "patient", "GET", "/notifications/"),
+    ("records list", "patient", "GET", "/records/"),
+    ("admin booking list", "admin", "GET", "/admin/bookings/booking/"),
+]
+
+WRK_SCRIPT = """
+wrk.method = "%(method)s"
+wrk.body = "%(body)s"
+wrk.headers["Cookie"] = "%(cookie)s"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\nRESULT {"requests": %%d, "duration_us": %%d, "socket_errors": %%d, "status_errors": %%d, '
+    .. '"p50_us": %%d, "p95_us": %%d, "p99_us": %%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+# --- step 1: inside Django -------------------------------------------------------------------------------
+
+
+def prepare() -> None:
+    """Print (as JSON) the personas, the objects to ask for and each page's query count."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "homecure.settings")
+    import django
+
+    django.setup()
+
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts.models import User
+    from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Service, ServiceCategory
+    from bookings.scheduling import DayPlan, bookable_days
+    from homecure.management.commands.seed_scale import (
+        ADMIN_EMAIL,
+        SCALE_PASSWORD,
+        Command,
+    )
+    from notifications.models import Notification
+    from technicians.models import ServiceArea, Technician
+
+    patient = User.objects.get(email=Command._patient_email(0))
+    technician = User.objects.get(email=Command._technician_email(0))
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    booking = (
+        Booking.objects.filter(user=patient, status=BookingStatus.COMPLETED).order_by("-scheduled_start").first()
+        or Booking.objects.filter(user=patient).order_by("-scheduled_start").first()
+    )
+
+    # The busiest bookable day: the (area, specialization) with the most technicians, then the day
+    # on which they have the most active visits.
+    first_day, last_day = bookable_days()
+    busiest = (
+        Technician.objects.filter(is_verified=True, is_active=True, is_available=True)
+        .values("service_areas", "specialization")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "service_areas", "specialization")
+        .first()
+    )
+    category = next(c for c in ServiceCategory if c.specialization == busiest["specialization"])
+    service = Service.objects.filter(category=category, is_active=True).order_by("duration_minutes", "slug").first()
+    day_row = (
+        Booking.objects.filter(
+            status__in=ACTIVE_STATUSES,
+            service_area_id=busiest["service_areas"],
+            technician__specialization=busiest["specialization"],
+            scheduled_date__range=(first_day, last_day),
+        )
+        .values("scheduled_date")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "scheduled_date")
+        .first()
+    )
+    day = day_row["scheduled_date"] if day_row else first_day
+    area = ServiceArea.objects.get(pk=busiest["service_areas"])
+    plan = DayPlan(service=service, area=area, day=day)
+    free_times = {
+        "path": f"/bookings/new/{service.slug}/",
+        "form": {
+            "action": "times",
+            "area": str(area.pk),
+            "address": patient.address or "1 High Street",
+            "date": day.isoformat(),
+            "request_token": "7a0c1d9e-3b7f-4d21-9a54-0c6e4f1b2a33",
+        },
+        "day": day.isoformat(),
+        "service": service.slug,
+        "area": area.name,
+        "eligible_technicians": len(plan.candidates),
+        "active_visits_that_day": day_row["n"] if day_row else 0,
+        "free_starts": len(plan.free_starts()),
+    }
+
+    paths = {name: path for name, _who, _method, path in PAGES}
+    paths["booking detail"] = f"/bookings/{booking.reference}/"
+    paths["free times (busy day)"] = free_times["path"]
+    people = {"patient": patient, "technician": technician, "admin": admin}
+    queries = {}
+    for name, who, method, _path in PAGES:
+        client = Client(HTTP_HOST=HOST)
+        if who:
+            client.force_login(people[who])
+        path = paths[name]
+
+        def request(client=client, path=path, method=method):
+            if method == "POST":
+                return client.post(path, free_times["form"])
+            return client.get(path)
+
+        request()  # fill the per-process caches first, as a warmed-up worker has them
+        with CaptureQueriesContext(connection) as captured:
+            response = request()
+        if response.status_code != 200:
+            raise SystemExit(f"{name}: {path} answered {response.status_code} to the test client")
+        queries[name] = len(captured)
+
+    counts = {
+        "bookings": Booking.objects.count(),
+        "patient_bookings": Booking.objects.filter(user=patient).count(),
+        "technician_visits": Booking.objects.filter(technician__user=technician).count(),
+        "patient_notifications": Notification.objects.filter(user=patient).count(),
+        "notifications": Notification.objects.count(),
+    }
+    print(
+        json.dumps(
+            {
+                "password": SCALE_PASSWORD,
+                "emails": {who: user.email for who, user in people.items()},
+                "paths": paths,
+                "free_times": free_times,
+                "queries": queries,
+                "counts": counts,
+                "database": connection.vendor,
+                "timestamp": timezone.now().isoformat(),
+            }
+        )
+    )
+
+
+# --- step 2 and 3: the server and the load ---------------------------------------------------------------
+
+
+def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
+    jar = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def _request(port: int, method: str, path: str, *, cookies=None, form=None):
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    headers = {"Host": HOST}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    content = response.read().decode("utf-8", "replace")
+    connection.close()
+    return response, content
+
+
+def log_in(port: int, email: str, password: str) -> dict[str, str]:
+    """Log in through the login form; the session and CSRF cookies it ends with."""
+    response, html = _request(port, "GET", "/accounts/login/")
+    cookies = _cookies(response)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if response.status != 200 or not token:
+        raise SystemExit(f"login page answered {response.status} without a form")
+    form = {"csrfmiddlewaretoken": token.group(1), "username": email, "password": password}
+    response, _html = _request(port, "POST", "/accounts/login/", cookies=cookies, form=form)
+    cookies.update(_cookies(response))
+    if response.status != 302 or "sessionid" not in cookies:
+        raise SystemExit(f"log-in as {email} failed (status {response.status})")
+    return cookies
+
+
+def start_server(env: dict[str, str], port: int, workers: int, log_path: Path) -> subprocess.Popen:
+    command = [
+        str(GUNICORN),
+        "homecure.wsgi",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        "--worker-class=sync",
+        "--timeout=60",
+    ]
+    log = log_path.open("w")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn stopped at start; see {log_path}")
+        try:
+            response, _ = _request(port, "GET", "/healthz")
+            if response.status == 200 and len(worker_pids(server.pid)) == workers:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit(f"gunicorn did not answer within 60 s; see {log_path}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    return sorted(int(pid) for pid in children)
+
+
+def peak_memory_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(port: int, path: str, *, method="GET", cookies=None, form=None, duration: int, connections: int) -> dict:
+    cookie = "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())
+    body = urllib.parse.urlencode(form) if form else ""
+    if form and cookies:
+        body += "&csrfmiddlewaretoken=" + cookies["csrftoken"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"method": method, "body": body, "cookie": cookie})
+    try:
+        completed = subprocess.run(
+            [
+                "wrk",
+                "--threads=1",
+                f"--connections={connections}",
+                f"--duration={duration}s",
+                "--timeout=10s",
+                f"--script={script.name}",
+                f"http://{HOST}:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=duration + 30,
+            check=True,
+        )
+    finally:
+        os.unlink(script.name)
+    line = next(line for line in completed.stdout.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line[len("RESULT ") :])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1_000_000)
+    return result
+
+
+def run(args) -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=args.database_url,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=HOST,
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        SECURE_HSTS_SECONDS="0",
+        CONN_MAX_AGE=str(args.conn_max_age),
+        LOG_LEVEL="WARNING",
+    )
+    work = Path(tempfile.mkdtemp(prefix="homecure-bench-"))
+    env["STATIC_ROOT"] = str(work / "static")
+    subprocess.run([str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    print(f"Preparing: personas, targets and queries per page ({args.database_url.rsplit('/', 1)[-1]}) ...")
+    prepare_step = subprocess.run([str(PYTHON), __file__, "prepare"], cwd=ROOT, env=env, capture_output=True, text=True)
+    if prepare_step.returncode:
+        shutil.rmtree(work, ignore_errors=True)
+        raise SystemExit(f"The prepare step failed:\n{prepare_step.stderr}")
+    prepared = json.loads(prepare_step.stdout)
+    server = start_server(env, args.port, args.workers, work / "gunicorn.log")
+    try:
+        sessions = {who: log_in(args.port, email, prepared["password"]) for who, email in prepared["emails"].items()}
+        results = measure(args, prepared, sessions)
+        workers = {str(pid): round(peak_memory_mb(pid), 1) for pid in worker_pids(server.pid)}
+    finally:
+        stop_server(server)
+        shutil.rmtree(work, ignore_errors=True)
+    report = {
+        "database_url": args.database_url,
+        "counts": prepared["counts"],
+        "free_times": prepared["free_times"],
+        "paths": prepared["paths"],
+        "pages": results,
+        "worker_peak_mb": workers,
+        "settings": {
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "workers": args.workers,
+            "CACHE_URL": env.get("CACHE_URL", "(default)"),
+            "SESSION_ENGINE": env.get("SESSION_ENGINE", "(default)"),
+        },
+    }
+    print_report(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+        print(f"Saved to {args.json}")
+
+
+def measure(args, prepared, sessions) -> dict:
+    load = {"duration": args.duration, "connections": args.connections}
+    targets = [("/healthz (before)", None, "GET", "/healthz")]
+    targets += [(name, who, method, prepared["paths"][name]) for name, who, method, _path in PAGES]
+    targets += [("/healthz (after)", None, "GET", "/healthz")]
+    results = {}
+    for name, who, method, path in targets:
+        cookies = sessions.get(who)
+        form = prepared["free_times"]["form"] if method == "POST" else None
+        check_form = {**form, "csrfmiddlewaretoken": cookies["csrftoken"]} if form else None
+        # One request on its own first: it must succeed, and it waits until the workers have
+        # finished what the previous run left queued.
+        response, _html = _request(args.port, method, path, cookies=cookies, form=check_form)
+        if response.status != 200:
+            raise SystemExit(f"{name}: {method} {path} answered {response.status}")
+        result = wrk(args.port, path, method=method, cookies=cookies, form=form, **load)
+        if result["status_errors"] or result["socket_errors"]:
+            errors = f"{result['status_errors']} error answers, {result['socket_errors']} socket errors"
+            raise SystemExit(f"{name}: {errors}")
+        result["queries"] = prepared["queries"].get(name, 0)
+        results[name] = result
+    healthz = (results["/healthz (before)"]["rps"] + results["/healthz (after)"]["rps"]) / 2
+    for result in results.values():
+        result["ratio"] = result["rps"] / healthz
+    return results
+
+
+def print_report(report: dict) -> None:
+    counts = report["counts"]
+    free = report["free_times"]
+    print()
+    print(
+        f"{counts['bookings']:,} bookings; the patient has {counts['patient_bookings']:,} bookings and "
+        f"{counts['patient_notifications']:,} notifications, the technician {counts['technician_visits']:,} visits"
+    )
+    print(
+        f"free times: {free['service']} in {free['area']} on {free['day']}: {free['eligible_technicians']} eligible "
+        f"technicians, {free['active_visits_that_day']} active visits that day, {free['free_starts']} free starts"
+    )
+    print(f"{'page':<24} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'queries':>7}")
+    for name, r in report["pages"].items():
+        print(
+            f"{name:<24} {r['rps']:>8.0f} {r['ratio']:>6.2f} {r['p50_us'] / 1000:>7.1f} {r['p95_us'] / 1000:>7.1f} "
+            f"{r['p99_us'] / 1000:>7.1f} {r.get('queries', ''):>7}"
+        )
+    memory = ", ".join(f"{mb:.1f} MB" for mb in report["worker_peak_mb"].values())
+    print(f"gunicorn workers' peak resident memory (VmHWM): {memory}")
+
+
+def compare(args) -> None:
+    small, large = (json.loads(Path(p).read_text()) for p in (args.small, args.large))
+    print(f"{small['counts']['bookings']:,} bookings vs {large['counts']['bookings']:,} bookings")
+    print(f"{'page':<24} {'ratio':>6} {'p95 small':>9} {'p95 large':>9} {'growth':>6}  verdict")
+    failures = 0
+    for name, big in large["pages"].items():
+        if name.startswith("/healthz"):
+            continue
+        growth = big["p95_us"] / small["pages"][name]["p95_us"]
+        ok = big["ratio"] >= RATIO_TARGET and growth <= P95_GROWTH_TARGET
+        failures += not ok
+        print(
+            f"{name:<24} {big['ratio']:>6.2f} {small['pages'][name]['p95_us'] / 1000:>8.1f}ms "
+            f"{big['p95_us'] / 1000:>8.1f}ms {growth:>5.2f}x  {'ok' if ok else 'MISSED'}"
+        )
+    small_peak, large_peak = max(small["worker_peak_mb"].values()), max(large["worker_peak_mb"].values())
+    memory_ok = large_peak < MEMORY_TARGET_MB and large_peak <= small_peak * 1.05
+    failures += not memory_ok
+    print(
+        f"worker peak memory: {small_peak:.1f} MB -> {large_peak:.1f} MB  {'ok' if memory_ok else 'MISSED'} "
+        f"(target < {MEMORY_TARGET_MB} MB and no larger, 5% noise allowed)"
+    )
+    sys.exit(1 if failures else 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="benchmark the key pages")
+    run_parser.add_argument("--database-url", required=True, help="a PostgreSQL database filled by seed_scale")
+    run_parser.add_argument("--duration", type=int, default=5, help="seconds of load per page")
+    run_parser.add_argument("--connections", type=int, default=8)
+    run_parser.add_argument("--workers", type=int, default=2)
+    run_parser.add_argument("--port", type=int, default=8765)
+    run_parser.add_argument("--conn-max-age", type=int, default=600)
+    run_parser.add_argument("--json", help="also save the figures to this file")
+    compare_parser = commands.add_parser("compare", help="check two saved runs against the targets")
+    compare_parser.add_argument("small")
+    compare_parser.add_argument("large")
+    commands.add_parser("prepare", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    {"run": run, "compare": compare, "prepare": lambda _args: prepare()}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
