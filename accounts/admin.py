@@ -1,7 +1,9 @@
-from django.contrib import admin
+from axes.utils import reset as axes_reset
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User, UserRole
 
@@ -53,6 +55,22 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     autocomplete_fields = ("area",)
     readonly_fields = ("last_login", "date_joined")
+    actions = ["unlock_login"]
+
+    @admin.action(description=_("Unlock log-in of the selected users"), permissions=["change"])
+    def unlock_login(self, request, queryset):
+        # Failures are counted against the address as typed, lower-cased (accounts.throttling).
+        cleared = sum(axes_reset(username=email) for email in queryset.values_list("email", flat=True))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed log-in attempt record cleared; the selected users can log in again.",
+                "%(count)d failed log-in attempt records cleared; the selected users can log in again.",
+                cleared,
+            )
+            % {"count": cleared},
+            messages.SUCCESS,
+        )
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -11,9 +11,11 @@ from decimal import Decimal
 
 import pytest
 import qrcode
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.http import HttpRequest
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -119,6 +121,26 @@ ADMIN_OBJECTS = {
     EmailPreference: (EmailPreferenceFactory, lambda obj: obj.user.email),
     SentReminder: (SentReminderFactory, lambda obj: obj.booking.reference),
     FailedCheckIn: (FailedCheckInFactory, lambda obj: obj.code),
+    # Log-in throttling: a locked address, a log-in, a refused log-in.
+    AccessAttempt: (
+        lambda: AccessAttempt.objects.create(
+            username="locked@example.com",
+            ip_address="203.0.113.9",
+            failures_since_start=5,
+            path_info="/accounts/login/",
+        ),
+        lambda obj: obj.username,
+    ),
+    AccessLog: (
+        lambda: AccessLog.objects.create(username="nurse@example.com", ip_address="203.0.113.9", path_info="/"),
+        lambda obj: obj.username,
+    ),
+    AccessFailureLog: (
+        lambda: AccessFailureLog.objects.create(
+            username="guess@example.com", ip_address="203.0.113.9", path_info="/accounts/login/", locked_out=True
+        ),
+        lambda obj: obj.username,
+    ),
 }
 
 # Models whose rows come only from the product's own flows, never from the admin's add form.
@@ -131,6 +153,9 @@ NOT_ADDABLE = {
     EmailPreference,
     SentReminder,
     FailedCheckIn,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
 }
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -268,7 +293,7 @@ def test_admin_creates_a_user_who_can_log_in(admin_client, client):
     user = User.objects.get(email="new.nurse@example.com")
     assert response.status_code == 302
     assert user.role == UserRole.TECHNICIAN
-    assert client.login(email="new.nurse@example.com", password=DEFAULT_PASSWORD)
+    assert client.login(request=HttpRequest(), email="new.nurse@example.com", password=DEFAULT_PASSWORD)
 
 
 def test_admin_cannot_create_a_second_account_for_an_address_in_other_case(admin_client, patient):

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import User, UserRole
@@ -123,11 +124,11 @@ def test_seed_demo_refuses_to_run_with_debug_off_unless_told(db, settings):
 def test_printed_demo_logins_work(seeded, client):
     for user in User.objects.filter(email__endswith="@homecure.example"):
         assert user.email in seeded
-        assert client.login(email=user.email, password=DEMO_PASSWORD), user.email
+        assert client.login(request=HttpRequest(), email=user.email, password=DEMO_PASSWORD), user.email
         client.logout()
     assert DEMO_PASSWORD in seeded
 
-    client.login(email="admin@homecure.example", password=DEMO_PASSWORD)
+    client.login(request=HttpRequest(), email="admin@homecure.example", password=DEMO_PASSWORD)
     assert client.get(reverse("admin:index")).status_code == 200
 
 
@@ -138,4 +139,4 @@ def test_seed_demo_restores_a_changed_demo_password(seeded, client):
 
     seed()
 
-    assert client.login(email=patient.email, password=DEMO_PASSWORD)
+    assert client.login(request=HttpRequest(), email=patient.email, password=DEMO_PASSWORD)
