@@ -386,7 +386,12 @@ class CheckInCodeForm(forms.Form):
         max_length=20,
         help_text=_("The 8 letters and digits under the patient's QR code."),
         widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "inputmode": "text"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "inputmode": "text",
+            }
         ),
     )
 

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from a11y import AxeReport, axe_violations
 
 # Playwright's sync API keeps an event loop in the main thread from the first browser test to the
 # end of the session, and Django refuses ORM calls beside a running loop unless told that this is
@@ -74,3 +75,35 @@ def failed_responses(page):
 
     page.on("response", record)
     return failures
+
+
+AXE_REPORT = pytest.StashKey[AxeReport]()
+
+
+@pytest.fixture
+def axe_problems(page, request):
+    """`axe_problems("checkout")` lists the page's serious and critical axe-core violations, one a line."""
+    report = request.config.stash.setdefault(AXE_REPORT, AxeReport())
+
+    def check(label=""):
+        return [f"{label or page.url}: {failure}" for failure in axe_violations(page, report=report, label=label)]
+
+    return check
+
+
+@pytest.fixture
+def assert_accessible(page, axe_problems):
+    """`assert_accessible("checkout")` fails on any serious or critical axe-core violation of the page."""
+
+    def check(label=""):
+        failures = axe_problems(label)
+        assert not failures, f"{page.url} has accessibility violations:\n" + "\n".join(failures)
+
+    return check
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    report = config.stash.get(AXE_REPORT, None)
+    if report is not None:
+        terminalreporter.write_sep("-", "accessibility")
+        terminalreporter.write_line(report.summary())
