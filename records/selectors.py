@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
@@ -90,10 +91,13 @@ def records_for_patient(
     user: User, *, record_type: str = "", date_from: date | None = None, date_to: date | None = None
 ) -> QuerySet[HealthRecord]:
     """The patient's own records, newest first, optionally of one type and within dates."""
+    # A subquery rather than a join and GROUP BY: the database then counts documents only for the
+    # page of records shown, not for every record the patient has.
+    documents = HealthDocument.objects.filter(record=OuterRef("pk")).order_by().values("record").annotate(n=Count("pk"))
     records = (
         HealthRecord.objects.filter(user=user)
         .select_related("created_by", "booking__service")
-        .annotate(document_count=Count("documents"))
+        .annotate(document_count=Coalesce(Subquery(documents.values("n")), 0))
         .order_by("-record_date", "-created_at", "-pk")
     )
     if record_type:
