@@ -38,6 +38,8 @@ from technicians.models import CheckInFailure, CheckInMethod, Technician, TimeOf
 
 PAGE_SIZE = 10
 UPCOMING_ON_DASHBOARD = 5
+# The dashboard shows the soonest requests; a technician with more answers the rest from the jobs page.
+REQUESTS_ON_DASHBOARD = 5
 # Typed codes are short; after this many wrong ones in the window the form stops answering for a while.
 CODE_TRIES = 10
 CODE_TRIES_WINDOW = timedelta(minutes=15)
@@ -220,11 +222,13 @@ def availability(request, technician):
 @technician_profile_required
 def dashboard(request, technician):
     now = timezone.now()
+    requests = list(selectors.job_requests(technician, now=now)[: REQUESTS_ON_DASHBOARD + 1])
     context = {
         "technician": technician,
         "may_work": selectors.may_work(technician),
         "today_visits": selectors.today_visits(technician, now=now),
-        "requests": selectors.job_requests(technician, now=now),
+        "requests": requests[:REQUESTS_ON_DASHBOARD],
+        "more_requests": len(requests) > REQUESTS_ON_DASHBOARD,
         "upcoming": selectors.upcoming_visits(technician, now=now)[:UPCOMING_ON_DASHBOARD],
         "totals": earnings_selectors.totals_for(technician, now=now),
         "decline_form": DeclineForm(),
