@@ -16,10 +16,11 @@ HOME_SERVICES_PER_CATEGORY = 2
 
 def home(request):
     categories = category_cards()
-    services = []
-    for category in categories:
-        active = Service.objects.filter(is_active=True, category=category["value"]).order_by("name")
-        services += active[:HOME_SERVICES_PER_CATEGORY]
+    # One query for the whole (short) catalog rather than one per category.
+    by_category = {}
+    for service in Service.objects.filter(is_active=True).order_by("name"):
+        by_category.setdefault(service.category, []).append(service)
+    services = [s for c in categories for s in by_category.get(c["value"], [])[:HOME_SERVICES_PER_CATEGORY]]
     return render(request, "home.html", {"categories": categories, "services": services})
 
 
