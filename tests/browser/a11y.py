@@ -85,6 +85,24 @@ SMALL_TAP_TARGETS = """() => {
 }"""
 
 
+# Form fields without a label a person can see (a visually hidden radio button's label is its
+# button). Fields inside a closed <details> or a [hidden] block are not on the page yet.
+UNLABELLED_FIELDS = """() => {
+    const selector = "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea";
+    const seen = (element) => {
+        const box = element.getBoundingClientRect();
+        return box.width > 1 && box.height > 1 && getComputedStyle(element).visibility !== "hidden";
+    };
+    const missing = [];
+    for (const field of document.querySelectorAll(selector)) {
+        if (!field.matches(".btn-check") && !seen(field)) continue;
+        if (![...field.labels].some((label) => seen(label) && !label.matches(".visually-hidden"))) {
+            missing.push(field.name || field.id);
+        }
+    }
+    return missing;
+}"""
+
 # The element that has keyboard focus, and whether a person can see that it has: an outline of at
 # least 2 CSS pixels drawn by :focus-visible (keyboard focus, not a mouse click). A visually
 # hidden radio button (a time slot) shows its focus on its label.
@@ -167,6 +185,11 @@ def focused(page) -> dict | None:
         page.wait_for_timeout(100)
         element = page.evaluate(FOCUSED)
     return element
+
+
+def unlabelled_fields(page) -> list[str]:
+    """The names of the page's form fields that have no visible label."""
+    return page.evaluate(UNLABELLED_FIELDS)
 
 
 def small_tap_targets(page) -> list[str]:

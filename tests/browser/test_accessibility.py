@@ -10,11 +10,12 @@ import re
 from io import StringIO
 
 import pytest
-from a11y import sideways_overflow, small_tap_targets
+from a11y import sideways_overflow, small_tap_targets, unlabelled_fields
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.tests.factories import DEFAULT_PASSWORD
 from bookings.models import Booking, BookingStatus
 from homecure.management.commands.seed_demo import DEMO_PASSWORD
 from records.models import HealthRecord
@@ -24,6 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+# The home page's title; any other page names itself before the site's name.
+GENERIC_TITLE = "Healthcare at home · HomeCure"
 
 EMMA = "emma.clarke@homecure.example"  # patient: completed visits with records, a confirmed one ahead
 JAMES = "james.wilson@homecure.example"  # patient: a visit under way, a pending one, a cancelled one
@@ -42,6 +45,16 @@ def log_in(page, live_server, email):
     page.goto(live_server.url + reverse("accounts:login"))
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(reverse("accounts:login")))
+
+
+def log_in_as(page, live_server, user):
+    """Log in a person made by the factories (their password is the factories' default)."""
+    page.context.clear_cookies()
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.get_by_label("E-mail address").fill(user.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).not_to_have_url(re.compile(reverse("accounts:login")))
 
@@ -137,12 +150,23 @@ def admin_pages():
     }
 
 
-def check_pages(page, live_server, axe_problems, pages, *, phone):
-    """Every problem of every page, so that one run lists them all."""
+def check_pages(page, live_server, axe_problems, pages, *, phone, site=True):
+    """Every problem of every page, so that one run lists them all.
+
+    Site pages (not the back office) must also have a title of their own ("My bookings · HomeCure")
+    and a visible label on every field.
+    """
     problems = []
     for name, url in pages.items():
         page.goto(live_server.url + url)
         problems.extend(axe_problems(f"{name} ({'phone' if phone else 'desktop'})"))
+        if site:
+            title = page.title()
+            if not title.endswith(" · HomeCure") or (title == GENERIC_TITLE and url != reverse("home")):
+                problems.append(f"{name} ({url}) has the title {title!r}, which does not say where one is")
+            problems.extend(
+                f"{name} ({url}): no visible label for the field {field}" for field in unlabelled_fields(page)
+            )
         if phone:
             overflow = sideways_overflow(page)
             if overflow > 0:
@@ -156,9 +180,9 @@ def test_every_page_passes_axe_on_desktop_and_patient_and_portal_pages_fit_a_pho
 ):
     problems = []
 
-    def check(pages, *, phone):
+    def check(pages, *, phone, site=True):
         page.set_viewport_size(PHONE if phone else DESKTOP)
-        problems.extend(check_pages(page, live_server, axe_problems, pages, phone=phone))
+        problems.extend(check_pages(page, live_server, axe_problems, pages, phone=phone, site=site))
 
     check(public_pages(), phone=False)
     check(public_pages(), phone=True)
@@ -175,6 +199,80 @@ def test_every_page_passes_axe_on_desktop_and_patient_and_portal_pages_fit_a_pho
     check(record_writer_pages(), phone=True)
 
     log_in(page, live_server, ADMIN)
-    check(admin_pages(), phone=False)
+    check(admin_pages(), phone=False, site=False)
 
     assert problems == [], "\n".join(problems)
+
+
+def error_summary(page):
+    return page.get_by_role("alert").filter(has_text="with what you entered")
+
+
+def test_form_errors_are_listed_at_the_top_linked_to_their_fields_and_announced(
+    page, live_server, screenshot, assert_accessible, patient, technician, service, area
+):
+    # Sign-up with an e-mail address already taken and two passwords that differ.
+    page.goto(live_server.url + reverse("accounts:signup"))
+    expect(page.get_by_text("Fields marked * are required.")).to_be_visible()
+    email = page.get_by_label("E-mail address")
+    expect(email).to_have_attribute("type", "email")
+    expect(email).to_have_attribute("autocomplete", "email")
+    expect(page.get_by_label("Phone")).to_have_attribute("type", "tel")
+    expect(page.get_by_label("Phone")).to_have_attribute("autocomplete", "tel")
+    expect(page.get_by_label("Home address")).to_have_attribute("autocomplete", "street-address")
+    page.get_by_label("First name").fill("Vera")
+    page.get_by_label("Last name").fill("Visitor")
+    email.fill(patient.email)
+    page.get_by_label("Area").select_option(label=area.name)
+    page.get_by_label("Password", exact=False).first.fill("violet-harbour-lantern-42")
+    page.get_by_label("Password confirmation").fill("violet-harbour-lantern-43")
+    page.get_by_role("button", name="Create account").click()
+
+    summary = error_summary(page)
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text("There are 2 problems with what you entered:")
+    expect(summary.get_by_role("link")).to_have_text(
+        [
+            "E-mail address: An account with this e-mail address already exists. Log in or reset your password.",
+            "Password confirmation: The two password fields didn\u2019t match.",
+        ]
+    )
+    assert_accessible("sign-up with errors")
+    screenshot("sign-up-errors")
+
+    # The first Tab reaches the first error; Enter takes focus to its field, which says what is wrong.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(email).to_be_focused()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(re.compile("An account with this e-mail address already exists"))
+    expect(page.locator("#div_id_email")).to_contain_text("An account with this e-mail address already exists")
+
+    # An error of the whole form is announced too, without a link.
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.get_by_label("E-mail address").fill(patient.email)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(error_summary(page)).to_have_text(re.compile("The e-mail address or password is not correct."))
+    expect(error_summary(page).get_by_role("link")).to_have_count(0)
+    assert_accessible("log in refused")
+
+    # A form rendered field by field (the booking) has the same summary.
+    log_in_as(page, live_server, patient)
+    page.goto(live_server.url + reverse("bookings:new", args=[service.slug]))
+    page.get_by_label("Address of the visit").fill("")
+    page.get_by_label("Date").fill("2020-01-06")
+    page.get_by_role("button", name="Show free times").click()
+    expect(error_summary(page).get_by_role("link")).to_have_text(
+        ["Address of the visit: This field is required.", re.compile("^Date: The earliest date you can book is ")]
+    )
+    error_summary(page).get_by_role("link", name=re.compile("^Date")).click()
+    expect(page.get_by_label("Date")).to_be_focused()
+    assert_accessible("booking form with errors")
+    screenshot("booking-errors")
+
+    # The technician's check-in code field offers the code a phone may have received.
+    log_in_as(page, live_server, technician.user)
+    page.goto(live_server.url + reverse("portal:check-in-code"))
+    expect(page.get_by_label("Check-in code")).to_have_attribute("autocomplete", "one-time-code")
