@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.admin import TechnicianListFilter
 from bookings.tests.factories import BookingFactory
+from technicians.tests.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +48,29 @@ def test_dashboard_with_few_requests_shows_them_all_without_a_link(
 
     assert '<span class="badge text-bg-warning">1</span>' in html
     assert "?show=requests" not in html
+
+
+def test_admin_booking_filter_lists_every_technician_while_they_fit(admin_client, monkeypatch):
+    monkeypatch.setattr(TechnicianListFilter, "MAX_LISTED", 3)
+    technicians = [TechnicianFactory(user__last_name=f"Listed{i}") for i in range(3)]
+
+    html = admin_client.get(reverse("admin:bookings_booking_changelist")).content.decode()
+
+    for technician in technicians:
+        assert f"technician__id__exact={technician.pk}" in html
+
+
+def test_admin_booking_filter_lists_only_the_chosen_technician_past_the_limit(admin_client, monkeypatch):
+    monkeypatch.setattr(TechnicianListFilter, "MAX_LISTED", 3)
+    technicians = [TechnicianFactory(user__last_name=f"Many{i}") for i in range(4)]
+    chosen = technicians[2]
+    BookingFactory(completed=True, technician=chosen)
+    url = reverse("admin:bookings_booking_changelist")
+
+    unfiltered = admin_client.get(url).content.decode()
+    filtered = admin_client.get(url, {"technician__id__exact": chosen.pk}).content.decode()
+
+    assert "technician__id__exact=" not in unfiltered.split('id="changelist-filter"')[1]
+    assert "technician__isnull=True" in unfiltered
+    assert f"technician__id__exact={chosen.pk}" in filtered
+    assert f"technician__id__exact={technicians[0].pk}" not in filtered
