@@ -167,6 +167,11 @@ class Booking(models.Model):
             models.Index(fields=["technician", "scheduled_start"], name="booking_tech_start_idx"),
             models.Index(fields=["scheduled_date", "status"], name="booking_date_status_idx"),
             models.Index(fields=["status", "scheduled_start"], name="booking_status_start_idx"),
+            # The back office lists all bookings latest first (with the id as tie-breaker): read
+            # in index order, its first page costs the same at 1,000 and at 100,000 bookings.
+            models.Index(fields=["-scheduled_start", "-id"], name="booking_start_desc_idx"),
+            # A technician's offers, accepted visits and past jobs: one index range each.
+            models.Index(fields=["technician", "status", "scheduled_start"], name="booking_tech_status_start_idx"),
         ]
         constraints = [
             models.CheckConstraint(
