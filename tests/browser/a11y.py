@@ -103,6 +103,11 @@ UNLABELLED_FIELDS = """() => {
     return missing;
 }"""
 
+# Status badges and flags that show only a colour: each must say its status in words too.
+WORDLESS_BADGES = """() => [...document.querySelectorAll(".badge")]
+    .filter((badge) => badge.getBoundingClientRect().width > 0 && !badge.textContent.trim())
+    .map((badge) => badge.className)"""
+
 # The element that has keyboard focus, and whether a person can see that it has: an outline of at
 # least 2 CSS pixels drawn by :focus-visible (keyboard focus, not a mouse click). A visually
 # hidden radio button (a time slot) shows its focus on its label.
@@ -190,6 +195,11 @@ def focused(page) -> dict | None:
 def unlabelled_fields(page) -> list[str]:
     """The names of the page's form fields that have no visible label."""
     return page.evaluate(UNLABELLED_FIELDS)
+
+
+def wordless_badges(page) -> list[str]:
+    """The classes of visible badges that carry no text, only a colour."""
+    return page.evaluate(WORDLESS_BADGES)
 
 
 def small_tap_targets(page) -> list[str]:

@@ -10,7 +10,7 @@ import re
 from io import StringIO
 
 import pytest
-from a11y import sideways_overflow, small_tap_targets, unlabelled_fields
+from a11y import sideways_overflow, small_tap_targets, unlabelled_fields, wordless_badges
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -153,8 +153,8 @@ def admin_pages():
 def check_pages(page, live_server, axe_problems, pages, *, phone, site=True):
     """Every problem of every page, so that one run lists them all.
 
-    Site pages (not the back office) must also have a title of their own ("My bookings · HomeCure")
-    and a visible label on every field.
+    Site pages (not the back office) must also have a title of their own ("My bookings · HomeCure"),
+    a visible label on every field and words on every status badge.
     """
     problems = []
     for name, url in pages.items():
@@ -164,9 +164,8 @@ def check_pages(page, live_server, axe_problems, pages, *, phone, site=True):
             title = page.title()
             if not title.endswith(" · HomeCure") or (title == GENERIC_TITLE and url != reverse("home")):
                 problems.append(f"{name} ({url}) has the title {title!r}, which does not say where one is")
-            problems.extend(
-                f"{name} ({url}): no visible label for the field {field}" for field in unlabelled_fields(page)
-            )
+            problems.extend(f"{name} ({url}): no visible label for {field}" for field in unlabelled_fields(page))
+            problems.extend(f"{name} ({url}): a badge shows only a colour ({badge})" for badge in wordless_badges(page))
         if phone:
             overflow = sideways_overflow(page)
             if overflow > 0:
