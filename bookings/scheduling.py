@@ -124,13 +124,15 @@ class DayPlan:
             .exclude(pk__in=exclude)
             .exclude(Exists(time_off))
             .select_related("user")
+            # Ranked in Python (free_technicians); the default order by name would only add a sort.
+            .order_by()
         )
         if not technicians:
             return []
         by_id = {t.pk: _Candidate(technician=t) for t in technicians}
 
         zone = timezone.get_current_timezone()
-        windows = ScheduleWindow.objects.filter(technician_id__in=by_id, weekday=self.day.weekday())
+        windows = ScheduleWindow.objects.filter(technician_id__in=by_id, weekday=self.day.weekday()).order_by()
         for technician_id, start, end in windows.values_list("technician_id", "start_time", "end_time"):
             # A window edge inside a spring-forward gap resolves to the instant PEP 495 gives it.
             by_id[technician_id].windows.append(
@@ -144,12 +146,16 @@ class DayPlan:
         # booking being re-assigned, which still belongs to its technician): counting them in SQL
         # would join every booking each technician ever had.
         margin = self.buffer + self.duration
-        busy = Booking.objects.filter(
-            technician_id__in=by_id,
-            status__in=ACTIVE_STATUSES,
-            scheduled_start__lt=day_end + margin,
-            scheduled_end__gt=day_start - margin,
-        ).values_list("pk", "technician_id", "scheduled_start", "scheduled_end")
+        busy = (
+            Booking.objects.filter(
+                technician_id__in=by_id,
+                status__in=ACTIVE_STATUSES,
+                scheduled_start__lt=day_end + margin,
+                scheduled_end__gt=day_start - margin,
+            )
+            .values_list("pk", "technician_id", "scheduled_start", "scheduled_end")
+            .order_by()
+        )
         for pk, technician_id, start, end in busy:
             candidate = by_id[technician_id]
             if day_start <= start < day_end:
