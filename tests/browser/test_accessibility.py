@@ -31,7 +31,9 @@ GENERIC_TITLE = "Healthcare at home · HomeCure"
 EMMA = "emma.clarke@homecure.example"  # patient: completed visits with records, a confirmed one ahead
 JAMES = "james.wilson@homecure.example"  # patient: a visit under way, a pending one, a cancelled one
 SARAH = "sarah.bennett@homecure.example"  # nurse: a completed visit with its record, a confirmed one ahead
+GRACE = "grace.okafor@homecure.example"  # patient: lab results to read, a visit to review, one to pay online
 DAVID = "david.okoye@homecure.example"  # nurse: a visit under way today, for which he writes the record
+NINA = "nina.kowalski@homecure.example"  # nurse the office has not verified yet
 ADMIN = "admin@homecure.example"
 
 
@@ -79,7 +81,7 @@ def public_pages():
 
 
 def patient_pages():
-    """Emma's pages; James's bookings show the statuses Emma has none of."""
+    """Emma's pages; James's and Grace's bookings show the states Emma has none of."""
     return {
         "catalog": reverse("catalog:list"),
         "book a service": reverse("bookings:new", args=["wound-dressing"]),
@@ -97,11 +99,19 @@ def patient_pages():
     }
 
 
-def other_patient_pages():
+def james_pages():
     return {
         "booking under way": reverse("bookings:detail", args=["HC-DEMO0004"]),
         "booking pending, can cancel": reverse("bookings:detail", args=["HC-DEMO0006"]),
         "booking cancelled": reverse("bookings:detail", args=["HC-DEMO0008"]),
+    }
+
+
+def grace_pages():
+    return {
+        "booking completed, to review": reverse("bookings:detail", args=["HC-DEMO0003"]),
+        "booking confirmed, to pay online": reverse("bookings:detail", args=["HC-DEMO0010"]),
+        "health record with lab results": reverse("records:detail", args=[record_of("HC-DEMO0003").pk]),
     }
 
 
@@ -190,12 +200,16 @@ def test_every_page_passes_axe_on_desktop_and_patient_and_portal_pages_fit_a_pho
     check(patient_pages(), phone=False)
     check(patient_pages(), phone=True)
     log_in(page, live_server, JAMES)
-    check(other_patient_pages(), phone=True)
+    check(james_pages(), phone=True)
+    log_in(page, live_server, GRACE)
+    check(grace_pages(), phone=True)
 
     log_in(page, live_server, SARAH)
     check(technician_pages(), phone=True)
     log_in(page, live_server, DAVID)
     check(record_writer_pages(), phone=True)
+    log_in(page, live_server, NINA)
+    check({"portal before verification": reverse("portal:dashboard")}, phone=True)
 
     log_in(page, live_server, ADMIN)
     check(admin_pages(), phone=False, site=False)
