@@ -213,6 +213,24 @@ class Command(BaseCommand):
         timing[1] += clock.perf_counter() - started
         return created
 
+    def _copy(self, model: type[models.Model], rows: list[models.Model]) -> None:
+        """Insert rows whose ids nothing needs: with PostgreSQL's COPY, several times faster than
+        INSERT for the million notifications; elsewhere with `bulk_create`."""
+        if connection.vendor != "postgresql":
+            self._insert(model, rows)
+            return
+        started = clock.perf_counter()
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with transaction.atomic(), connection.cursor() as cursor:
+            sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row([f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields])
+        timing = self.timings[model._meta.db_table]
+        timing[0] += len(rows)
+        timing[1] += clock.perf_counter() - started
+
     def _name(self) -> tuple[str, str]:
         return self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
 
@@ -504,7 +522,7 @@ class Command(BaseCommand):
                     if records_left and self.rng.random() < record_share:
                         records.append(self._record(booking, technician))
                         records_left -= 1
-                self._insert(BookingStatusHistory, history)
+                self._copy(BookingStatusHistory, history)
                 self._insert(TechnicianEarnings, earnings)
                 self._insert(HealthRecord, records)
             for chunk in chunked(range(records_left), self.chunk):
@@ -626,7 +644,7 @@ class Command(BaseCommand):
     def _notifications(self, count: int, technicians: list[TechnicianRow], patients: list[PatientRow]):
         with explicit_timestamps(_field(Notification, "created_at")):
             for chunk in chunked(range(count), self.chunk * 2):
-                self._insert(Notification, [self._notification(technicians, patients) for _ in chunk])
+                self._copy(Notification, [self._notification(technicians, patients) for _ in chunk])
 
     def _notification(self, technicians, patients) -> Notification:
         for_patient = self.rng.random() < 0.8
