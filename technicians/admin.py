@@ -169,7 +169,9 @@ class TechnicianAdmin(admin.ModelAdmin):
     @admin.display(description=_("credentials"))
     def credentials(self, obj):
         """The certificates as a table to check against the licence register; expired ones say so."""
-        certificates = [c for c in (obj.certifications or []) if isinstance(c, dict)]
+        # A form re-shown with errors may hold any JSON the administrator typed, not only a list.
+        listed = obj.certifications if isinstance(obj.certifications, list) else []
+        certificates = [c for c in listed if isinstance(c, dict)]
         if not certificates:
             return _("No certificates listed.")
         today = timezone.localdate().isoformat()
