@@ -102,16 +102,12 @@ def prepare() -> None:
     from accounts.models import User
     from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Service, ServiceCategory
     from bookings.scheduling import DayPlan, bookable_days
-    from homecure.management.commands.seed_scale import (
-        ADMIN_EMAIL,
-        SCALE_PASSWORD,
-        Command,
-    )
+    from homecure.management.commands.seed_scale import ADMIN_EMAIL, SCALE_PASSWORD, patient_email, technician_email
     from notifications.models import Notification
     from technicians.models import ServiceArea, Technician
 
-    patient = User.objects.get(email=Command._patient_email(0))
-    technician = User.objects.get(email=Command._technician_email(0))
+    patient = User.objects.get(email=patient_email(0))
+    technician = User.objects.get(email=technician_email(0))
     admin = User.objects.get(email=ADMIN_EMAIL)
     booking = (
         Booking.objects.filter(user=patient, status=BookingStatus.COMPLETED).order_by("-scheduled_start").first()

@@ -91,6 +91,14 @@ NOTIFICATION_TITLES = (
 )
 
 
+def patient_email(index: int) -> str:
+    return f"patient-{index:05d}@{EMAIL_DOMAIN}"
+
+
+def technician_email(index: int) -> str:
+    return f"technician-{index:04d}@{EMAIL_DOMAIN}"
+
+
 def skewed(rng: random.Random, count: int, power: float) -> int:
     """An index in [0, count) where low indexes come up far more often: index 0 is the busiest."""
     return min(int(count * rng.random() ** power), count - 1)
@@ -193,13 +201,13 @@ class Command(BaseCommand):
 
         for table, (rows, seconds) in self.timings.items():
             if rows:
-                self.stdout.write(f"  {table:<28} {rows:>10,} rows {seconds:7.1f} s  ({rows / seconds:,.0f} rows/s)")
+                self.stdout.write(f"  {table:<36} {rows:>10,} rows {seconds:7.1f} s  ({rows / seconds:,.0f} rows/s)")
             else:
-                self.stdout.write(f"  {table:<28} {'':>15} {seconds:7.1f} s")
+                self.stdout.write(f"  {table:<36} {'':>15} {seconds:7.1f} s")
         self.stdout.write(self.style.SUCCESS(f"Done in {clock.perf_counter() - started:.1f} s."))
         self.stdout.write(
-            f"Logins (password {SCALE_PASSWORD}): admin {ADMIN_EMAIL}, busiest patient {self._patient_email(0)}, "
-            f"busiest technician {self._technician_email(0)}"
+            f"Logins (password {SCALE_PASSWORD}): admin {ADMIN_EMAIL}, busiest patient {patient_email(0)}, "
+            f"busiest technician {technician_email(0)}"
         )
 
     # --- helpers -------------------------------------------------------------------------------------
@@ -236,14 +244,6 @@ class Command(BaseCommand):
 
     def _address(self) -> str:
         return f"{self.rng.randint(1, 240)} {self.rng.choice(STREETS)}, London"
-
-    @staticmethod
-    def _patient_email(index: int) -> str:
-        return f"patient-{index:05d}@{EMAIL_DOMAIN}"
-
-    @staticmethod
-    def _technician_email(index: int) -> str:
-        return f"technician-{index:04d}@{EMAIL_DOMAIN}"
 
     def _local(self, day_offset: int, hour: int) -> datetime:
         return datetime.combine(self.today + timedelta(days=day_offset), time(hour), tzinfo=self.zone)
@@ -298,7 +298,7 @@ class Command(BaseCommand):
                 first, last = self._name()
                 users.append(
                     User(
-                        email=self._technician_email(index),
+                        email=technician_email(index),
                         first_name=first,
                         last_name=last,
                         role=UserRole.TECHNICIAN,
@@ -359,7 +359,7 @@ class Command(BaseCommand):
                 first, last = self._name()
                 users.append(
                     User(
-                        email=self._patient_email(index),
+                        email=patient_email(index),
                         first_name=first,
                         last_name=last,
                         role=UserRole.PATIENT,
