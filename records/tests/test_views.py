@@ -353,3 +353,42 @@ def test_after_24_hours_the_author_is_sent_back_with_the_reason(technician, clie
     assert "Ask an administrator to correct it." in _page(response)
     record.refresh_from_db()
     assert record.diagnosis == "Zebra-diagnosis-4711"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"diagnosis": "Null\x00byte", "medications-0-name": "Amox\x00icillin", "labs-0-unit": "\x00"},
+        {"vitals-heart_rate": "NaN", "vitals-temperature": "Infinity", "vitals-weight": "1e309"},
+        {"medications-TOTAL_FORMS": "99999"},
+        {"medications-TOTAL_FORMS": "-1", "labs-TOTAL_FORMS": "x"},
+        {"record_type": "surgery", "follow_up_required": "maybe", "record_date": "2026-02-30"},
+    ],
+)
+def test_malformed_input_is_refused_with_messages_and_saves_nothing(technician, client_for, visit_in_progress, changes):
+    response = client_for(technician.user).post(
+        reverse("records:new", args=[visit_in_progress.reference]), _form_data(**changes)
+    )
+
+    assert response.status_code == 200
+    assert not HealthRecord.objects.exists()
+
+
+def test_malformed_back_office_json_is_refused(admin_client, record):
+    response = admin_client.post(
+        reverse("admin:records_healthrecord_change", args=[record.pk]),
+        {
+            "record_type": "checkup",
+            "record_date": "2026-01-10",
+            "medications": '[{"name": "A\\u0000B"}]',
+            "vitals": '{"heart_rate": "\\u0000"}',
+            "lab_results": '"not a list"',
+            "documents-TOTAL_FORMS": "0",
+            "documents-INITIAL_FORMS": "0",
+        },
+    )
+
+    errors = response.context["adminform"].form.errors
+    assert set(errors) >= {"medications", "vitals", "lab_results"}
+    record.refresh_from_db()
+    assert record.medications[0]["name"] == "Quokkamycin"
