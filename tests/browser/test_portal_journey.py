@@ -166,7 +166,10 @@ def test_every_portal_page_fits_a_phone_screen(
     page.goto(live_server.url + reverse("portal:schedule"))
     page.get_by_role("group", name="Window 1", exact=True).get_by_label("Until").fill("07:00")
     page.get_by_role("button", name="Save weekly hours").click()
-    expect(page.get_by_text("The end must be later than the start (08:00).")).to_be_visible()
+    # The window says what is wrong, and so does the error summary at the top of the form.
+    window_1 = page.get_by_role("group", name="Window 1", exact=True)
+    expect(window_1.get_by_text("The end must be later than the start (08:00).")).to_be_visible()
+    expect(page.get_by_role("link", name="Until: The end must be later than the start (08:00).")).to_be_visible()
     assert_fits_the_screen(page)
     screenshot("schedule-error")
 
