@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Service, ServiceCategory
+from homecure.public_cache import public_page
 
 CATEGORY_DESCRIPTIONS = {
     ServiceCategory.NURSING: _("Wound care, injections, drips and check-ups by a registered nurse, in your own home."),
@@ -21,6 +22,7 @@ def category_cards():
     return [{"value": c.value, "label": c.label, "description": CATEGORY_DESCRIPTIONS[c]} for c in ServiceCategory]
 
 
+@public_page(params=("category",))
 def service_list(request):
     selected = request.GET.get("category", "")
     if selected not in ServiceCategory.values:
@@ -41,6 +43,7 @@ def service_list(request):
     )
 
 
+@public_page()
 def service_detail(request, slug):
     service = get_object_or_404(Service, slug=slug, is_active=True)
     return render(

@@ -9,11 +9,13 @@ from bookings.catalog_views import category_cards
 from bookings.models import Service
 from homecure.audit import client_ip
 from homecure.forms import ContactForm
+from homecure.public_cache import public_page
 
 # The home page shows this many active services of each category, so every kind of care appears.
 HOME_SERVICES_PER_CATEGORY = 2
 
 
+@public_page()
 def home(request):
     categories = category_cards()
     # One query for the whole (short) catalog rather than one per category.

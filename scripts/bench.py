@@ -102,10 +102,15 @@ def prepare() -> None:
     from accounts.models import User
     from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Service, ServiceCategory
     from bookings.scheduling import DayPlan, bookable_days
+    from homecure.config import clear_settings_cache
     from homecure.management.commands.seed_scale import ADMIN_EMAIL, SCALE_PASSWORD, patient_email, technician_email
+    from homecure.public_cache import forget_public_pages
     from notifications.models import Notification
     from technicians.models import ServiceArea, Technician
 
+    # A shared cache (Redis) may still hold pages and settings of another database's run.
+    forget_public_pages()
+    clear_settings_cache()
     patient = User.objects.get(email=patient_email(0))
     technician = User.objects.get(email=technician_email(0))
     admin = User.objects.get(email=ADMIN_EMAIL)

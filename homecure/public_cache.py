@@ -1,0 +1,70 @@
+"""Public pages kept whole in the cache for visitors who send no cookies.
+
+A request without cookies carries no session, no log-in, no flash message and no CSRF token, so
+the page it gets is the same for every such visitor: first-time visitors, search engines and
+link previews. For them the home page and the service catalog are served from the shared cache
+instead of being rendered again. A visitor who sends any cookie (logged in or not) always gets a
+freshly rendered page, and a page that would set a cookie is never kept.
+
+Kept pages are dropped as soon as a service is saved or deleted (the catalog is what they show),
+and after `PUBLIC_PAGE_SECONDS` in any case.
+"""
+
+import hashlib
+import uuid
+from functools import wraps
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import get_language
+
+from bookings.models import Service
+
+PUBLIC_PAGE_SECONDS = 300
+GENERATION_KEY = "homecure:public-pages:generation"
+
+
+def _generation() -> str:
+    """The current generation of kept pages; a new one makes every kept page unreachable."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def forget_public_pages() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def public_page(*, params: tuple[str, ...] = ()):
+    """Serve the view from the cache to cookie-less GET requests whose query names only `params`
+    (any other query string is rendered every time, so made-up URLs cannot fill the cache)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or request.COOKIES or set(request.GET) - set(params):
+                return view(request, *args, **kwargs)
+            path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+            key = f"homecure:public-page:{_generation()}:{get_language()}:{path}"
+            response = cache.get(key)
+            if response is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200 and not response.cookies and not response.streaming:
+                    cache.set(key, response, PUBLIC_PAGE_SECONDS)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+@receiver([post_save, post_delete], sender=Service, dispatch_uid="homecure.forget_public_pages")
+def service_changed(**kwargs):
+    # Again at commit: a page rendered by another request before the change is committed would
+    # otherwise keep the old catalog.
+    forget_public_pages()
+    transaction.on_commit(forget_public_pages)
