@@ -6,6 +6,7 @@ cache, which `clear_settings_cache()` empties whenever a row is saved.
 """
 
 import json
+import threading
 from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -13,6 +14,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.signals import request_finished, request_started
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from homecure.models import SettingType
@@ -160,15 +163,37 @@ def _load() -> dict[str, Any]:
     return values
 
 
+# Within one request the settings are read from the cache once: a page that shows 50 amounts in
+# the platform currency would otherwise make 50 round trips to a shared (Redis) cache. Outside a
+# request (a worker, a command) every read goes to the cache, so a long-running process sees a
+# change as soon as the web process that made it.
+_request = threading.local()
+
+
+@receiver(request_started, dispatch_uid="homecure.config.request_started")
+def _request_started(**kwargs):
+    _request.active, _request.values = True, None
+
+
+@receiver(request_finished, dispatch_uid="homecure.config.request_finished")
+def _request_finished(**kwargs):
+    _request.active, _request.values = False, None
+
+
 def get_setting(key: str) -> Any:
     """The typed value of a declared setting (KeyError for an undeclared key)."""
     spec = SETTINGS[key]
-    values = cache.get(CACHE_KEY)
+    values = getattr(_request, "values", None)
     if values is None:
-        values = _load()
-        cache.set(CACHE_KEY, values, CACHE_SECONDS)
+        values = cache.get(CACHE_KEY)
+        if values is None:
+            values = _load()
+            cache.set(CACHE_KEY, values, CACHE_SECONDS)
+        if getattr(_request, "active", False):
+            _request.values = values
     return values.get(key, spec.default)
 
 
 def clear_settings_cache() -> None:
     cache.delete(CACHE_KEY)
+    _request.values = None

@@ -6,11 +6,16 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.cache.backends.redis import RedisCache
+from django.urls import reverse
+from django.utils import timezone
 
+from earnings.tests.factories import TechnicianEarningsFactory
+from homecure import config
 from homecure.config import CACHE_KEY, get_setting
 from homecure.models import SystemSettings
 
@@ -104,3 +109,59 @@ def test_a_settings_change_reaches_every_server_sharing_redis(redis_cache, djang
 
     assert redis_cache.get(CACHE_KEY) is None
     assert get_setting("booking_slot_minutes") == 15
+
+
+class CountingCache:
+    """The real cache, counting reads of the settings entry."""
+
+    def __init__(self, real):
+        self.real, self.reads = real, 0
+
+    def get(self, key, *args, **kwargs):
+        self.reads += key == CACHE_KEY
+        return self.real.get(key, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+@pytest.fixture
+def counting_cache(monkeypatch):
+    counting = CountingCache(config.cache)
+    monkeypatch.setattr(config, "cache", counting)
+    return counting
+
+
+@pytest.mark.django_db
+def test_a_page_reads_the_settings_from_the_cache_once(technician_client, technician, counting_cache):
+    TechnicianEarningsFactory.create_batch(5, technician=technician)
+    technician_client.get(reverse("earnings:list"))
+    counting_cache.reads = 0
+
+    response = technician_client.get(reverse("earnings:list"))
+
+    assert response.status_code == 200
+    assert counting_cache.reads == 1
+
+
+@pytest.mark.django_db
+def test_outside_a_request_every_read_asks_the_cache(counting_cache):
+    get_setting("currency")
+    get_setting("currency")
+
+    assert counting_cache.reads == 2
+
+
+@pytest.mark.django_db
+def test_the_next_request_sees_a_change_made_elsewhere(patient_client, service):
+    page = reverse("bookings:new", kwargs={"slug": service.slug})
+    patient_client.get(page)
+    values = dict(config.cache.get(CACHE_KEY))
+    values["booking_horizon_days"] = 7
+    # Another app server changed the setting and the shared cache holds the new value.
+    config.cache.set(CACHE_KEY, values)
+
+    html = patient_client.get(page).content.decode()
+
+    last_day = timezone.localdate() + timedelta(days=7)
+    assert f'max="{last_day.isoformat()}"' in html
