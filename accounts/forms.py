@@ -60,13 +60,12 @@ class SignUpForm(SetPasswordMixin, forms.ModelForm):
         )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this e-mail address already exists. Log in or reset your password."),
-                code="unique",
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+    def validate_unique(self):
+        # Whether the address already has an account is not the form's to say: the sign-up answers
+        # the same either way and tells the address's owner by e-mail (accounts.services).
+        pass
 
     def clean(self):
         self.validate_passwords()

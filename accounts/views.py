@@ -5,16 +5,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts import emails
 from accounts.forms import ProfileForm, SignUpForm
-from accounts.models import UserRole
-from accounts.services import patient_sign_up
+from accounts.models import User, UserRole
+from accounts.services import is_pending, patient_confirm_email, patient_sign_up
+from accounts.tokens import email_confirmation_token
 
 ROLE_HOME = {
     UserRole.PATIENT: "bookings:list",
@@ -33,6 +35,11 @@ def _safe_next(request):
 
 @sensitive_post_parameters("password1", "password2")
 def signup(request):
+    """A new patient account, opened once the e-mailed link confirms the address.
+
+    A new address and one that already has an account get the same answer (the owner of the
+    latter is told by e-mail), so the form does not reveal who has an account.
+    """
     if request.user.is_authenticated:
         return redirect("accounts:after-login")
     next_url = _safe_next(request)
@@ -40,26 +47,49 @@ def signup(request):
         form = SignUpForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                user = patient_sign_up(
-                    email=data["email"],
-                    password=data["password1"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    phone=data["phone"],
-                    address=data["address"],
-                    area=data["area"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
+            user = patient_sign_up(
+                email=data["email"],
+                password=data["password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+                address=data["address"],
+                area=data["area"],
+            )
+            if user is None:
+                emails.send_already_registered(email=data["email"])
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("Welcome to HomeCure, %(name)s.") % {"name": user.first_name})
-                after_login = reverse("accounts:after-login")
-                return redirect(f"{after_login}?{urlencode({'next': next_url})}" if next_url else after_login)
+                emails.send_confirmation(user=user, next_url=next_url)
+            return redirect("accounts:signup-sent")
     else:
         form = SignUpForm()
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+def _pending_user(uidb64, token):
+    try:
+        user = User.objects.get(pk=urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, OverflowError, User.DoesNotExist):
+        return None
+    return user if email_confirmation_token.check_token(user, token) and is_pending(user) else None
+
+
+@never_cache
+def signup_confirm(request, uidb64, token):
+    """The link of the confirmation e-mail: GET shows a button (a link preview changes nothing), POST confirms."""
+    pending = _pending_user(uidb64, token)
+    if pending is not None and request.method == "POST":
+        user = patient_confirm_email(user=pending)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to HomeCure, %(name)s.") % {"name": user.first_name})
+        next_url = _safe_next(request)
+        after_login = reverse("accounts:after-login")
+        return redirect(f"{after_login}?{urlencode({'next': next_url})}" if next_url else after_login)
+    return render(request, "accounts/signup_confirm.html", {"valid": pending is not None, "pending": pending})
 
 
 @login_required

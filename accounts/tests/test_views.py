@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.forms import SignUpForm
@@ -41,37 +42,104 @@ def logged_in_user_id(client):
 # Sign-up
 
 
-def test_sign_up_creates_a_patient_and_logs_them_in(client, area):
+def confirmation_link(email):
+    """The path of the confirmation link in the last e-mail sent to `email`."""
+    (message,) = [m for m in mail.outbox if m.to == [email]][-1:]
+    return re.search(re.escape(settings.SITE_URL) + r"(/accounts/signup/confirm/\S+)", message.body).group(1)
+
+
+def test_sign_up_opens_an_inactive_patient_account_and_emails_a_confirmation_link(client, area):
     response = client.post(reverse("accounts:signup"), {**SIGN_UP, "area": area.pk})
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:after-login")
+    assert response.url == reverse("accounts:signup-sent")
     user = User.objects.get()
     assert user.email == "sam.okafor@example.com"
     assert (user.first_name, user.last_name, user.role) == ("Sam", "Okafor", UserRole.PATIENT)
     assert (user.phone, user.address, user.area) == ("+44 20 7946 0991", "12 Elm Street", area)
     assert user.check_password("lantern-orchard-42")
+    assert not user.is_active
+    assert logged_in_user_id(client) is None
+    assert mail.outbox[0].subject == "Confirm your e-mail address for HomeCure"
+    assert "Check your e-mail" in client.get(response.url).content.decode()
+
+
+def test_the_confirmation_link_asks_first_then_activates_and_logs_in(client, area):
+    client.post(reverse("accounts:signup"), {**SIGN_UP, "area": area.pk})
+    link = confirmation_link("sam.okafor@example.com")
+
+    page = client.get(link)
+    assert "Confirm and log in" in page.content.decode()
+    assert not User.objects.get().is_active
+
+    response = client.post(link)
+
+    user = User.objects.get()
+    assert user.is_active
     assert str(logged_in_user_id(client)) == str(user.pk)
     assert client.get(response.url).url == reverse("bookings:list")
+
+
+def test_the_confirmation_link_works_once(client):
+    client.post(reverse("accounts:signup"), SIGN_UP)
+    link = confirmation_link("sam.okafor@example.com")
+    client.post(link)
+    client.post(reverse("accounts:logout"))
+
+    again = client.post(link)
+
+    assert again.status_code == 200
+    assert "This link does not work" in again.content.decode()
+    assert logged_in_user_id(client) is None
+
+
+def test_an_unconfirmed_account_cannot_log_in(client):
+    client.post(reverse("accounts:signup"), SIGN_UP)
+
+    response = client.post(reverse("accounts:login"), {"username": SIGN_UP["email"], "password": SIGN_UP["password1"]})
+
+    assert response.status_code == 200
+    assert "Open the link we e-mailed you" in response.content.decode()
+    assert logged_in_user_id(client) is None
 
 
 def test_sign_up_keeps_a_safe_next_page(client, service):
     booking_url = reverse("bookings:new", args=[service.slug])
 
-    response = client.post(f"{reverse('accounts:signup')}?next={booking_url}", {**SIGN_UP, "next": booking_url})
+    client.post(f"{reverse('accounts:signup')}?next={booking_url}", {**SIGN_UP, "next": booking_url})
+    response = client.post(confirmation_link("sam.okafor@example.com"))
 
     assert client.get(response.url).url == booking_url
 
 
-def test_sign_up_with_an_email_taken_in_another_case_shows_the_error_at_the_field(client):
-    PatientFactory(email="sam.okafor@example.com")
+def test_sign_up_with_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(client):
+    owner = PatientFactory(email="sam.okafor@example.com", first_name="Samantha")
+    new = Client().post(reverse("accounts:signup"), {**SIGN_UP, "email": "someone.new@example.com"})
 
-    response = client.post(reverse("accounts:signup"), {**SIGN_UP, "email": "SAM.OKAFOR@example.com"})
+    taken = client.post(reverse("accounts:signup"), {**SIGN_UP, "email": "SAM.OKAFOR@example.com"})
 
-    assert response.status_code == 200
-    assert "already exists" in field_error(response, "email")
-    assert User.objects.count() == 1
+    assert (taken.status_code, taken.url) == (new.status_code, new.url)
+    owner.refresh_from_db()
+    assert (owner.first_name, owner.is_active) == ("Samantha", True)
+    assert not owner.check_password(SIGN_UP["password1"])
     assert logged_in_user_id(client) is None
+    (message,) = [m for m in mail.outbox if m.to == ["sam.okafor@example.com"]]
+    assert message.subject == "You already have a HomeCure account"
+    assert "/accounts/password/reset/" in message.body
+
+
+def test_signing_up_again_before_confirming_replaces_the_first_sign_up(client):
+    client.post(reverse("accounts:signup"), SIGN_UP)
+    client.post(
+        reverse("accounts:signup"),
+        {**SIGN_UP, "first_name": "Samuel", "password1": "new-orchard-77", "password2": "new-orchard-77"},
+    )
+
+    user = User.objects.get()
+    assert user.first_name == "Samuel"
+    assert user.check_password("new-orchard-77")
+    assert not user.is_active
+    assert len(mail.outbox) == 2
 
 
 def test_sign_up_with_a_weak_password_shows_the_error_at_the_field(client):
@@ -292,7 +360,7 @@ def test_password_reset_answers_the_same_for_an_unknown_address(client, patient)
     assert mail.outbox == []
 
 
-def test_sign_up_racing_another_with_the_same_email_gets_the_field_error(client, monkeypatch):
+def test_sign_up_racing_another_with_the_same_email_answers_as_usual(client, monkeypatch):
     is_valid = SignUpForm.is_valid
 
     def other_sign_up_commits_after_the_checks(form):
@@ -304,7 +372,6 @@ def test_sign_up_racing_another_with_the_same_email_gets_the_field_error(client,
 
     response = client.post(reverse("accounts:signup"), SIGN_UP)
 
-    assert response.status_code == 200
-    assert field_error(response, "email") == "An account with this e-mail address already exists."
+    assert response.url == reverse("accounts:signup-sent")
     assert User.objects.count() == 1
     assert logged_in_user_id(client) is None

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User, UserRole
@@ -48,8 +49,15 @@ def test_visitor_signs_up_logs_out_and_logs_back_in(page, live_server, service, 
     field(page, "Password confirmation").fill(PASSWORD)
     screenshot("sign-up-form")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1, name="Check your e-mail")).to_be_visible()
+    screenshot("check-your-email")
 
-    # Signing up from a service page carries on to booking that service, logged in.
+    # The e-mailed link confirms the address; signing up from a service page then carries on to
+    # booking that service, logged in.
+    (message,) = mail.outbox
+    link = re.search(r"https?://\S+?(/accounts/signup/confirm/\S+)", message.body).group(1)
+    page.goto(live_server.url + link)
+    page.get_by_role("button", name="Confirm and log in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(service.name)
     expect(navbar).to_contain_text("Vera Visitor")
     screenshot("signed-up")

@@ -159,6 +159,39 @@ def test_choosing_a_new_password_through_the_emailed_link_lifts_the_pause(patien
     assert _log_in(_client("192.0.2.10"), patient.email, "quiet-harbour-77").status_code == 302
 
 
+# The same answers for known and unknown addresses ----------------------------------------------------------
+
+
+def _answer(client, url, data):
+    response = client.post(url, data, follow=True)
+    return response.redirect_chain, response.status_code, _page(response)
+
+
+def test_sign_up_answers_the_same_for_a_known_and_an_unknown_address(patient, area):
+    form = {
+        "first_name": "Sam",
+        "last_name": "Okafor",
+        "phone": "",
+        "address": "",
+        "area": area.pk,
+        "password1": "lantern-orchard-42",
+        "password2": "lantern-orchard-42",
+    }
+
+    known = _answer(Client(), reverse("accounts:signup"), {**form, "email": patient.email})
+    unknown = _answer(Client(), reverse("accounts:signup"), {**form, "email": "nobody@example.com"})
+
+    assert known == unknown
+    assert [m.to for m in mail.outbox] == [[patient.email], ["nobody@example.com"]]
+
+
+def test_password_reset_answers_the_same_for_a_known_and_an_unknown_address(patient):
+    known = _answer(Client(), reverse("accounts:password_reset"), {"email": patient.email})
+    unknown = _answer(Client(), reverse("accounts:password_reset"), {"email": "nobody@example.com"})
+
+    assert known == unknown
+
+
 # Password reset ----------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,17 @@
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+
+
+class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
+    """The token of the link that confirms a new account's e-mail address.
+
+    It works for `PASSWORD_RESET_TIMEOUT` (an hour) and once: confirming activates the account and
+    logs its owner in, and both change the value the token is made from.
+    """
+
+    key_salt = "accounts.tokens.EmailConfirmationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{super()._make_hash_value(user, timestamp)}{user.is_active}"
+
+
+email_confirmation_token = EmailConfirmationTokenGenerator()
