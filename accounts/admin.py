@@ -2,10 +2,11 @@ from axes.utils import reset as axes_reset
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.models import User, UserRole
+from homecure.audit import audit_event
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -60,7 +61,17 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description=_("Unlock log-in of the selected users"), permissions=["change"])
     def unlock_login(self, request, queryset):
         # Failures are counted against the address as typed, lower-cased (accounts.throttling).
-        cleared = sum(axes_reset(username=email) for email in queryset.values_list("email", flat=True))
+        cleared = 0
+        for user in queryset:
+            count = axes_reset(username=user.email)
+            cleared += count
+            audit_event(
+                actor=request.user,
+                action="login_unlocked",
+                entity=user,
+                description=gettext("Unlocked the log-in of %(user)s (%(count)d failed attempt records cleared).")
+                % {"user": user.email, "count": count},
+            )
         self.message_user(
             request,
             ngettext(

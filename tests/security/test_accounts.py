@@ -21,6 +21,7 @@ from accounts.middleware import LAST_SEEN_KEY, STARTED_KEY
 from accounts.tests.factories import DEFAULT_PASSWORD
 from bookings.models import BookingStatus
 from bookings.tests.factories import BookingFactory
+from homecure.models import AdminLog
 from technicians import services as technician_services
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +116,7 @@ def test_a_known_and_an_unknown_address_get_the_same_answers_and_the_same_pause(
     assert _page(locked_known) == _page(locked_unknown)
 
 
-def test_an_administrator_unlocks_an_account_from_the_users_list(patient, admin_client):
+def test_an_administrator_unlocks_an_account_from_the_users_list(patient, admin_client, admin_user):
     client = _client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _log_in(client, patient.email, WRONG)
@@ -129,6 +130,8 @@ def test_an_administrator_unlocks_an_account_from_the_users_list(patient, admin_
 
     assert "the selected users can log in again" in response.content.decode()
     assert _log_in(_client("192.0.2.9"), patient.email).status_code == 302
+    entry = AdminLog.objects.get(action="login_unlocked")
+    assert (entry.admin_user, entry.entity_id) == (admin_user, str(patient.pk))
 
 
 def test_an_administrator_unlocks_an_address_by_deleting_its_attempt_record(patient, admin_client):
