@@ -1,5 +1,6 @@
-"""Accessibility checks run inside the browser: axe-core on the page as it stands, and the phone-size
-measurements axe does not make (sideways scrolling, tap target sizes).
+"""Accessibility checks run inside the browser: axe-core on the page as it stands, and what axe does
+not measure: sideways scrolling and tap target sizes on a phone, visible labels, status badges in
+words, and where the keyboard focus is and whether it can be seen.
 
 axe-core is vendored under tests/browser/vendor/axe-core/ for the tests only; the site never serves
 it. It is evaluated in the page through Playwright, so no `<script>` tag is added to what is tested.
@@ -86,7 +87,7 @@ SMALL_TAP_TARGETS = """() => {
 
 
 # Form fields without a label a person can see (a visually hidden radio button's label is its
-# button). Fields inside a closed <details> or a [hidden] block are not on the page yet.
+# button). Fields not shown yet (in a closed <details>, a [hidden] block) are left out.
 UNLABELLED_FIELDS = """() => {
     const selector = "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea";
     const seen = (element) => {

@@ -1,9 +1,12 @@
 """Every page a person reaches, checked with axe-core (WCAG 2.2 A and AA): no serious or critical
 violation anywhere. Patient and portal pages are opened on a 390x844 phone screen as well, where
-nothing may scroll sideways and every tap target is at least 24x24 CSS pixels.
+nothing may scroll sideways and every tap target is at least 24x24 CSS pixels. Site pages also need
+a title of their own, a visible label on every field and words on every status badge.
 
 The pages are listed below by role so that a new page is added here on purpose. The data is the
 demo platform (`seed_demo`): bookings in every status, records, earnings and notifications.
+
+Forms, after a failed submit, list every error at the top, announced and linked to its field.
 """
 
 import re
@@ -27,11 +30,13 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # The home page's title; any other page names itself before the site's name.
 GENERIC_TITLE = "Healthcare at home · HomeCure"
+# Pages that answer with a refusal on purpose; every other page must answer 200.
+REFUSALS = {"page not found": 404, "check-in too early": 409}
 
 EMMA = "emma.clarke@homecure.example"  # patient: completed visits with records, a confirmed one ahead
 JAMES = "james.wilson@homecure.example"  # patient: a visit under way, a pending one, a cancelled one
-SARAH = "sarah.bennett@homecure.example"  # nurse: a completed visit with its record, a confirmed one ahead
 GRACE = "grace.okafor@homecure.example"  # patient: lab results to read, a visit to review, one to pay online
+SARAH = "sarah.bennett@homecure.example"  # nurse: a completed visit with its record, a confirmed one ahead
 DAVID = "david.okoye@homecure.example"  # nurse: a visit under way today, for which he writes the record
 NINA = "nina.kowalski@homecure.example"  # nurse the office has not verified yet
 ADMIN = "admin@homecure.example"
@@ -42,21 +47,12 @@ def demo(db):
     call_command("seed_demo", allow_without_debug=True, stdout=StringIO())
 
 
-def log_in(page, live_server, email):
+def log_in(page, live_server, email, password=DEMO_PASSWORD):
+    """Log in as someone else: a demo account, or with `DEFAULT_PASSWORD` a person the factories made."""
     page.context.clear_cookies()
     page.goto(live_server.url + reverse("accounts:login"))
     page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).not_to_have_url(re.compile(reverse("accounts:login")))
-
-
-def log_in_as(page, live_server, user):
-    """Log in a person made by the factories (their password is the factories' default)."""
-    page.context.clear_cookies()
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.get_by_label("E-mail address").fill(user.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).not_to_have_url(re.compile(reverse("accounts:login")))
 
@@ -100,6 +96,7 @@ def patient_pages():
 
 
 def james_pages():
+    """James's bookings, in the states Emma has none of."""
     return {
         "booking under way": reverse("bookings:detail", args=["HC-DEMO0004"]),
         "booking pending, can cancel": reverse("bookings:detail", args=["HC-DEMO0006"]),
@@ -108,6 +105,7 @@ def james_pages():
 
 
 def grace_pages():
+    """Grace's forms to review and to pay a visit, and her lab results."""
     return {
         "booking completed, to review": reverse("bookings:detail", args=["HC-DEMO0003"]),
         "booking confirmed, to pay online": reverse("bookings:detail", args=["HC-DEMO0010"]),
@@ -116,7 +114,7 @@ def grace_pages():
 
 
 def technician_pages():
-    """Sarah's portal; David writes the record of the visit he has under way."""
+    """Sarah's portal, her jobs and the record she wrote."""
     ahead = Booking.objects.get(reference="HC-DEMO0009")
     return {
         "portal dashboard": reverse("portal:dashboard"),
@@ -136,6 +134,7 @@ def technician_pages():
 
 
 def record_writer_pages():
+    """David writes the record of the visit he has under way."""
     under_way = Booking.objects.get(reference="HC-DEMO0004")
     assert under_way.status == BookingStatus.IN_PROGRESS
     return {
@@ -168,7 +167,9 @@ def check_pages(page, live_server, axe_problems, pages, *, phone, site=True):
     """
     problems = []
     for name, url in pages.items():
-        page.goto(live_server.url + url)
+        response = page.goto(live_server.url + url)
+        if response.status != REFUSALS.get(name, 200):
+            problems.append(f"{name} ({url}) answered {response.status}")
         problems.extend(axe_problems(f"{name} ({'phone' if phone else 'desktop'})"))
         if site:
             title = page.title()
@@ -273,7 +274,7 @@ def test_form_errors_are_listed_at_the_top_linked_to_their_fields_and_announced(
     assert_accessible("log in refused")
 
     # A form rendered field by field (the booking) has the same summary.
-    log_in_as(page, live_server, patient)
+    log_in(page, live_server, patient.email, DEFAULT_PASSWORD)
     page.goto(live_server.url + reverse("bookings:new", args=[service.slug]))
     page.get_by_label("Address of the visit").fill("")
     page.get_by_label("Date").fill("2020-01-06")
@@ -287,6 +288,6 @@ def test_form_errors_are_listed_at_the_top_linked_to_their_fields_and_announced(
     screenshot("booking-errors")
 
     # The technician's check-in code field offers the code a phone may have received.
-    log_in_as(page, live_server, technician.user)
+    log_in(page, live_server, technician.user.email, DEFAULT_PASSWORD)
     page.goto(live_server.url + reverse("portal:check-in-code"))
     expect(page.get_by_label("Check-in code")).to_have_attribute("autocomplete", "one-time-code")
