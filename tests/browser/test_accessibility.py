@@ -69,6 +69,8 @@ def public_pages():
         "contact": reverse("contact"),
         "log in": reverse("accounts:login"),
         "sign up": reverse("accounts:signup"),
+        "sign-up link sent": reverse("accounts:signup-sent"),
+        "sign-up link not valid": reverse("accounts:signup-confirm", args=["MQ", "no-such-token"]),
         "forgotten password": reverse("accounts:password_reset"),
         "password reset sent": reverse("accounts:password_reset_done"),
         "work with us": reverse("portal:join"),
