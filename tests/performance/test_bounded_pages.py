@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bookings.admin import TechnicianListFilter
 from bookings.tests.factories import BookingFactory
+from notifications.tests.factories import NotificationFactory
 from technicians.tests.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,14 @@ def test_admin_booking_filter_lists_only_the_chosen_technician_past_the_limit(ad
     assert "technician__isnull=True" in unfiltered
     assert f"technician__id__exact={chosen.pk}" in filtered
     assert f"technician__id__exact={technicians[0].pk}" not in filtered
+
+
+def test_admin_notification_list_shows_the_newest_first_with_a_date_filter(admin_client, patient):
+    older = NotificationFactory(user=patient, title="Older notice", is_read=False)
+    newer = NotificationFactory(user=patient, title="Newer notice", is_read=True)
+
+    html = admin_client.get(reverse("admin:notifications_notification_changelist")).content.decode()
+
+    assert html.index(newer.title) < html.index(older.title)
+    assert "created_at__gte=" in html
+    assert "created_at__year=" not in html
