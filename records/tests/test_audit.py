@@ -162,6 +162,7 @@ AUDITED_READ_PATHS = {
 #: URL names the walk does not open, and why.
 NOT_WALKED = {
     "accounts:password_reset_confirm": "a one-time link of a user's own password reset",
+    "accounts:signup-confirm": "a one-time link that confirms a new account's e-mail address",
     "admin:view_on_site": "redirects to the object's own page, which the walk opens itself",
 }
 
