@@ -244,10 +244,13 @@ def failed_check_in_record(
     ip_address: str | None = None,
     now: datetime | None = None,
 ) -> FailedCheckIn:
-    """Keep a refused check-in for the back office (who, when, which code, why)."""
+    """Keep a refused check-in for the back office (who, when, which code, why).
+
+    The code is kept as typed, less NUL characters (PostgreSQL text cannot hold them).
+    """
     return FailedCheckIn.objects.create(
         user=user,
-        code=(code or "")[:100],
+        code=(code or "").replace("\x00", "")[:100],
         method=method,
         reason=reason,
         booking_reference=booking_reference,
