@@ -338,9 +338,9 @@ def wrk(port: int, path: str, *, method="GET", cookies=None, form=None, duration
 def run(args) -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    work = Path(tempfile.mkdtemp(prefix="homecure-bench-"))
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=args.database_url,
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS=HOST,
@@ -350,81 +350,108 @@ def run(args) -> None:
         SECURE_HSTS_SECONDS="0",
         CONN_MAX_AGE=str(args.conn_max_age),
         LOG_LEVEL="WARNING",
+        STATIC_ROOT=str(work / "static"),
     )
-    work = Path(tempfile.mkdtemp(prefix="homecure-bench-"))
-    env["STATIC_ROOT"] = str(work / "static")
-    subprocess.run([str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    print(f"Preparing: personas, targets and queries per page ({args.database_url.rsplit('/', 1)[-1]}) ...")
-    prepare_step = subprocess.run([str(PYTHON), __file__, "prepare"], cwd=ROOT, env=env, capture_output=True, text=True)
-    if prepare_step.returncode:
-        shutil.rmtree(work, ignore_errors=True)
-        raise SystemExit(f"The prepare step failed:\n{prepare_step.stderr}")
-    prepared = json.loads(prepare_step.stdout)
-    server = start_server(env, args.port, args.workers, work / "gunicorn.log")
+    targets = []
+    servers = []
     try:
-        sessions = {who: log_in(args.port, email, prepared["password"]) for who, email in prepared["emails"].items()}
-        results = measure(args, prepared, sessions)
-        workers = {str(pid): round(peak_memory_mb(pid), 1) for pid in worker_pids(server.pid)}
+        subprocess.run(
+            [str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        for index, url in enumerate(args.database_url):
+            target_env = {**env, "DATABASE_URL": url}
+            print(f"Preparing: personas, targets and queries per page ({url.rsplit('/', 1)[-1]}) ...")
+            step = subprocess.run(
+                [str(PYTHON), __file__, "prepare"], cwd=ROOT, env=target_env, capture_output=True, text=True
+            )
+            if step.returncode:
+                raise SystemExit(f"The prepare step failed:\n{step.stderr}")
+            targets.append(
+                {"url": url, "env": target_env, "port": args.port + index, "prepared": json.loads(step.stdout)}
+            )
+        for target in targets:
+            log = work / f"gunicorn-{target['port']}.log"
+            target["server"] = start_server(target["env"], target["port"], args.workers, log)
+            servers.append(target["server"])
+        for target in targets:
+            emails = target["prepared"]["emails"].items()
+            password = target["prepared"]["password"]
+            target["sessions"] = {who: log_in(target["port"], email, password) for who, email in emails}
+        results = measure(args, targets)
+        for target in targets:
+            pids = worker_pids(target["server"].pid)
+            target["workers"] = {str(pid): round(peak_memory_mb(pid), 1) for pid in pids}
     finally:
-        stop_server(server)
+        for server in servers:
+            stop_server(server)
         shutil.rmtree(work, ignore_errors=True)
-    report = {
-        "database_url": args.database_url,
-        "counts": prepared["counts"],
-        "free_times": prepared["free_times"],
-        "paths": prepared["paths"],
-        "pages": results,
-        "worker_peak_mb": workers,
-        "settings": {
-            "duration_s": args.duration,
-            "connections": args.connections,
-            "workers": args.workers,
-            "CACHE_URL": env.get("CACHE_URL", "(default)"),
-            "SESSION_ENGINE": env.get("SESSION_ENGINE", "(default)"),
-        },
-    }
-    print_report(report)
+    reports = [
+        {
+            "database_url": target["url"],
+            "counts": target["prepared"]["counts"],
+            "free_times": target["prepared"]["free_times"],
+            "paths": target["prepared"]["paths"],
+            "pages": pages,
+            "worker_peak_mb": target["workers"],
+            "settings": {
+                "duration_s": args.duration,
+                "connections": args.connections,
+                "workers": args.workers,
+                "rounds": args.rounds,
+                "CACHE_URL": env.get("CACHE_URL", "(default)"),
+                "SESSION_ENGINE": env.get("SESSION_ENGINE", "(default)"),
+            },
+        }
+        for target, pages in zip(targets, results, strict=True)
+    ]
+    for report in reports:
+        print_report(report)
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2))
+        Path(args.json).write_text(json.dumps({"runs": reports}, indent=2))
         print(f"Saved to {args.json}")
+    if len(reports) == 2:
+        print()
+        sys.exit(1 if compare_reports(*reports) else 0)
 
 
-def _load_once(args, name, who, method, path, prepared, sessions, duration) -> dict:
-    cookies = sessions.get(who)
+def _load_once(port, name, who, method, path, target, duration, connections) -> dict:
+    prepared, cookies = target["prepared"], target["sessions"].get(who)
     form = prepared["free_times"]["form"] if method == "POST" else None
     check_form = {**form, "csrfmiddlewaretoken": cookies["csrftoken"]} if form else None
     # One request on its own first: it must succeed, and it waits until the workers have
     # finished what the previous run left queued.
-    response, _html = _request(args.port, method, path, cookies=cookies, form=check_form)
+    response, _html = _request(port, method, path, cookies=cookies, form=check_form)
     if response.status != 200:
         raise SystemExit(f"{name}: {method} {path} answered {response.status}")
-    load = {"duration": duration, "connections": args.connections}
-    result = wrk(args.port, path, method=method, cookies=cookies, form=form, **load)
+    result = wrk(port, path, method=method, cookies=cookies, form=form, duration=duration, connections=connections)
     if result["status_errors"] or result["socket_errors"]:
         errors = f"{result['status_errors']} error answers, {result['socket_errors']} socket errors"
         raise SystemExit(f"{name}: {errors}")
     return result
 
 
-def measure(args, prepared, sessions) -> dict:
+def measure(args, targets) -> list[dict]:
     """Each page right after a short `/healthz` run, its ratio taken to that run: on a machine shared
-    with other work the speed drifts, and neighbouring runs drift least. With several rounds the
-    round with the best ratio counts (other work only ever slows a run down)."""
-    results: dict[str, dict] = {}
-    healthz_runs = []
+    with other work the speed drifts, and neighbouring runs drift least. With two databases each
+    page is measured on both, one right after the other, for the same reason. With several rounds
+    the round with the best ratio counts (other work only ever slows a run down)."""
+    results: list[dict[str, dict]] = [{} for _ in targets]
     for _round in range(args.rounds):
         for name, who, method, _path in PAGES:
-            path = prepared["paths"][name]
-            healthz = _load_once(args, "/healthz", None, "GET", "/healthz", prepared, sessions, args.healthz_duration)
-            healthz_runs.append(healthz)
-            result = _load_once(args, name, who, method, path, prepared, sessions, args.duration)
-            result["queries"] = prepared["queries"][name]
-            result["healthz_rps"] = healthz["rps"]
-            result["ratio"] = result["rps"] / healthz["rps"]
-            if name not in results or result["ratio"] > results[name]["ratio"]:
-                results[name] = result
-    best = max(healthz_runs, key=lambda r: r["rps"])
-    return {"/healthz (best run)": {**best, "queries": 0, "ratio": 1.0, "healthz_rps": best["rps"]}, **results}
+            for target, pages in zip(targets, results, strict=True):
+                port, path = target["port"], target["prepared"]["paths"][name]
+                healthz = _load_once(port, "/healthz", None, "GET", "/healthz", target, args.healthz_duration, 8)
+                result = _load_once(port, name, who, method, path, target, args.duration, args.connections)
+                result["queries"] = target["prepared"]["queries"][name]
+                result["healthz_rps"] = healthz["rps"]
+                result["ratio"] = result["rps"] / healthz["rps"]
+                best = pages.setdefault("/healthz (best run)", {**healthz, "queries": 0, "ratio": 1.0})
+                if healthz["rps"] > best["rps"]:
+                    pages["/healthz (best run)"] = {**healthz, "queries": 0, "ratio": 1.0}
+                pages["/healthz (best run)"]["healthz_rps"] = pages["/healthz (best run)"]["rps"]
+                if name not in pages or result["ratio"] > pages[name]["ratio"]:
+                    pages[name] = result
+    return results
 
 
 def print_report(report: dict) -> None:
@@ -439,46 +466,61 @@ def print_report(report: dict) -> None:
         f"free times: {free['service']} in {free['area']} on {free['day']}: {free['eligible_technicians']} eligible "
         f"technicians, {free['active_visits_that_day']} active visits that day, {free['free_starts']} free starts"
     )
-    print(f"{'page':<24} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'queries':>7}")
+    header = ("page", "req/s", "healthz", "ratio", "p50 ms", "p95 ms", "p99 ms", "queries")
+    print("{:<24} {:>8} {:>8} {:>6} {:>7} {:>7} {:>7} {:>7}".format(*header))
     for name, r in report["pages"].items():
         print(
-            f"{name:<24} {r['rps']:>8.0f} {r['ratio']:>6.2f} {r['p50_us'] / 1000:>7.1f} {r['p95_us'] / 1000:>7.1f} "
-            f"{r['p99_us'] / 1000:>7.1f} {r.get('queries', ''):>7}"
+            f"{name:<24} {r['rps']:>8.0f} {r['healthz_rps']:>8.0f} {r['ratio']:>6.2f} {r['p50_us'] / 1000:>7.1f} "
+            f"{r['p95_us'] / 1000:>7.1f} {r['p99_us'] / 1000:>7.1f} {r['queries']:>7}"
         )
     memory = ", ".join(f"{mb:.1f} MB" for mb in report["worker_peak_mb"].values())
     print(f"gunicorn workers' peak resident memory (VmHWM): {memory}")
 
 
-def compare(args) -> None:
-    small, large = (json.loads(Path(p).read_text()) for p in (args.small, args.large))
+def compare_reports(small: dict, large: dict) -> int:
+    """Print the targets' verdicts for two runs; the number of targets missed."""
     print(f"{small['counts']['bookings']:,} bookings vs {large['counts']['bookings']:,} bookings")
-    print(f"{'page':<24} {'ratio':>6} {'p95 small':>9} {'p95 large':>9} {'growth':>6}  verdict")
-    failures = 0
+    header = ("page", "ratio", f">={RATIO_TARGET}", "p95 small", "p95 large", "growth", f"<={P95_GROWTH_TARGET}x")
+    print("{:<24} {:>6} {:>7} {:>10} {:>10} {:>7} {:>7}".format(*header))
+    missed = 0
     for name, big in large["pages"].items():
         if name.startswith("/healthz"):
             continue
         growth = big["p95_us"] / small["pages"][name]["p95_us"]
-        ok = big["ratio"] >= RATIO_TARGET and growth <= P95_GROWTH_TARGET
-        failures += not ok
+        ratio_ok, growth_ok = big["ratio"] >= RATIO_TARGET, growth <= P95_GROWTH_TARGET
+        missed += (not ratio_ok) + (not growth_ok)
         print(
-            f"{name:<24} {big['ratio']:>6.2f} {small['pages'][name]['p95_us'] / 1000:>8.1f}ms "
-            f"{big['p95_us'] / 1000:>8.1f}ms {growth:>5.2f}x  {'ok' if ok else 'MISSED'}"
+            f"{name:<24} {big['ratio']:>6.2f} {'ok' if ratio_ok else 'MISSED':>7} "
+            f"{small['pages'][name]['p95_us'] / 1000:>8.1f}ms {big['p95_us'] / 1000:>8.1f}ms {growth:>6.2f}x "
+            f"{'ok' if growth_ok else 'MISSED':>7}"
         )
     small_peak, large_peak = max(small["worker_peak_mb"].values()), max(large["worker_peak_mb"].values())
     memory_ok = large_peak < MEMORY_TARGET_MB and large_peak <= small_peak * 1.05
-    failures += not memory_ok
+    missed += not memory_ok
     print(
         f"worker peak memory: {small_peak:.1f} MB -> {large_peak:.1f} MB  {'ok' if memory_ok else 'MISSED'} "
         f"(target < {MEMORY_TARGET_MB} MB and no larger, 5% noise allowed)"
     )
-    sys.exit(1 if failures else 0)
+    return missed
+
+
+def compare(args) -> None:
+    runs = [run for path in args.files for run in json.loads(Path(path).read_text())["runs"]]
+    if len(runs) != 2:
+        raise SystemExit("compare needs two runs: one file saved from a run of two databases, or two files")
+    sys.exit(1 if compare_reports(*runs) else 0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="benchmark the key pages")
-    run_parser.add_argument("--database-url", required=True, help="a PostgreSQL database filled by seed_scale")
+    run_parser.add_argument(
+        "--database-url",
+        action="append",
+        required=True,
+        help="a PostgreSQL database filled by seed_scale; give two (smaller first) to compare them page by page",
+    )
     run_parser.add_argument("--duration", type=int, default=5, help="seconds of load per page")
     run_parser.add_argument("--healthz-duration", type=int, default=2, help="seconds of /healthz before each page")
     run_parser.add_argument("--rounds", type=int, default=1, help="measure every page this many times, keep the best")
@@ -488,8 +530,7 @@ def main() -> None:
     run_parser.add_argument("--conn-max-age", type=int, default=600)
     run_parser.add_argument("--json", help="also save the figures to this file")
     compare_parser = commands.add_parser("compare", help="check two saved runs against the targets")
-    compare_parser.add_argument("small")
-    compare_parser.add_argument("large")
+    compare_parser.add_argument("files", nargs="+", help="the smaller run first")
     commands.add_parser("prepare", help=argparse.SUPPRESS)
     args = parser.parse_args()
     {"run": run, "compare": compare, "prepare": lambda _args: prepare()}[args.command](args)
