@@ -22,7 +22,7 @@ def category_cards():
     return [{"value": c.value, "label": c.label, "description": CATEGORY_DESCRIPTIONS[c]} for c in ServiceCategory]
 
 
-@public_page(params=("category",))
+@public_page(params={"category": ServiceCategory.values})
 def service_list(request):
     selected = request.GET.get("category", "")
     if selected not in ServiceCategory.values:

@@ -12,6 +12,7 @@ and after `PUBLIC_PAGE_SECONDS` in any case.
 
 import hashlib
 import uuid
+from collections.abc import Collection, Mapping
 from functools import wraps
 
 from django.core.cache import cache
@@ -39,14 +40,22 @@ def forget_public_pages() -> None:
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
 
 
-def public_page(*, params: tuple[str, ...] = ()):
-    """Serve the view from the cache to cookie-less GET requests whose query names only `params`
-    (any other query string is rendered every time, so made-up URLs cannot fill the cache)."""
+def _cacheable_query(request, params: Mapping[str, Collection[str]]) -> bool:
+    return all(
+        name in params and len(values) == 1 and values[0] in params[name] for name, values in request.GET.lists()
+    )
+
+
+def public_page(*, params: Mapping[str, Collection[str]] | None = None):
+    """Serve the view from the cache to cookie-less GET requests whose query string holds only the
+    names and values in `params` (any other query is rendered every time, so made-up URLs cannot
+    fill the cache)."""
+    params = params or {}
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD") or request.COOKIES or set(request.GET) - set(params):
+            if request.method not in ("GET", "HEAD") or request.COOKIES or not _cacheable_query(request, params):
                 return view(request, *args, **kwargs)
             path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
             key = f"homecure:public-page:{_generation()}:{get_language()}:{path}"
