@@ -2,44 +2,53 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
+from accounts import signals
 from accounts.models import User, UserRole
 
 if TYPE_CHECKING:
     from technicians.models import ServiceArea
 
 
+#: The roles people give themselves on the public sign-up pages (patients, and technicians on "Work
+#: with us"); administrators are only ever made by other administrators.
+SIGN_UP_ROLES = frozenset({UserRole.PATIENT, UserRole.TECHNICIAN})
+
+
 def is_pending(user: User) -> bool:
-    """A patient account that was signed up for but whose e-mail address was never confirmed."""
-    return user.role == UserRole.PATIENT and not user.is_active and user.last_login is None
+    """An account that was signed up for but whose e-mail address was never confirmed."""
+    return user.role in SIGN_UP_ROLES and not user.is_active and user.last_login is None
 
 
-def patient_sign_up(
-    *,
-    email: str,
-    password: str,
-    first_name: str,
-    last_name: str,
-    phone: str = "",
-    address: str = "",
-    area: "ServiceArea | None" = None,
-) -> User | None:
-    """Start a patient account, inactive until its owner confirms the e-mail address.
+def sign_up(*, email: str, password: str, role: str, **details) -> User | None:
+    """Start an account with `role`, inactive until its owner confirms the e-mail address.
 
     Returns the account to confirm, or None when the address belongs to an account in use: the
     caller then tells that address's owner by e-mail and answers exactly as for a new account,
-    so the sign-up form does not reveal who has an account. A sign-up that was never confirmed is
-    replaced by the new one (its owner may have lost the first e-mail).
+    so a sign-up form does not reveal who has an account. A sign-up that was never confirmed is
+    replaced by the new one (its owner may have lost the first e-mail); one for the other role is
+    deleted first, so nothing of it (a technician profile) stays behind.
+
+    `details` are other fields of the user (name, phone, address, area). Called inside the
+    caller's transaction when the caller saves more (the technician's profile), so that both
+    are saved or neither.
     """
-    details = {"first_name": first_name, "last_name": last_name, "phone": phone, "address": address, "area": area}
     try:
         with transaction.atomic():
             existing = User.objects.select_for_update().filter(email__iexact=email).first()
+            if existing is not None and is_pending(existing) and existing.role != role:
+                try:
+                    existing.delete()
+                except ProtectedError:
+                    # The office has already recorded something for it (a booking): keep it, as
+                    # an account in use.
+                    pass
+                else:
+                    existing = None
             if existing is None:
-                return User.objects.create_user(
-                    email=email, password=password, role=UserRole.PATIENT, is_active=False, **details
-                )
-            if not is_pending(existing):
+                return User.objects.create_user(email=email, password=password, role=role, is_active=False, **details)
+            if not is_pending(existing) or existing.role != role:
                 # Hashing takes most of a sign-up's time: spend it here too, so the answer for an
                 # address in use takes as long as for a new one.
                 make_password(password)
@@ -54,11 +63,41 @@ def patient_sign_up(
         return None
 
 
-def patient_confirm_email(*, user: User) -> User:
-    """Activate a signed-up account once its owner has opened the link sent to the address."""
+def patient_sign_up(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    phone: str = "",
+    address: str = "",
+    area: "ServiceArea | None" = None,
+) -> User | None:
+    """Start a patient account (see `sign_up`): the account to confirm, or None for an address in use."""
+    return sign_up(
+        email=email,
+        password=password,
+        role=UserRole.PATIENT,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        address=address,
+        area=area,
+    )
+
+
+def confirm_email(*, user: User) -> User:
+    """Activate a signed-up account (patient or technician) once its owner has opened the link
+    sent to the address.
+
+    The other apps hear of it through `accounts.signals.email_confirmed`, sent once per account
+    and in this transaction: the technicians app then asks the office to verify a new technician,
+    which waits until now because before the link is opened the address may not be theirs.
+    """
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if is_pending(user):
             user.is_active = True
             user.save(update_fields=["is_active"])
+            signals.email_confirmed.send(sender=User, user=user)
     return user

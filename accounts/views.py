@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import emails
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import User, UserRole
-from accounts.services import is_pending, patient_confirm_email, patient_sign_up
+from accounts.services import confirm_email, is_pending, patient_sign_up
 from accounts.tokens import email_confirmation_token
 
 ROLE_HOME = {
@@ -80,11 +80,22 @@ def _pending_user(uidb64, token):
 
 @never_cache
 def signup_confirm(request, uidb64, token):
-    """The link of the confirmation e-mail: GET shows a button (a link preview changes nothing), POST confirms."""
+    """The link of the confirmation e-mail: GET shows a button (a link preview changes nothing), POST confirms.
+
+    Patients and technicians (who signed up on "Work with us") both come here; a technician then
+    starts on the portal's profile page, which the office checks before offering any visit.
+    """
     pending = _pending_user(uidb64, token)
     if pending is not None and request.method == "POST":
-        user = patient_confirm_email(user=pending)
+        user = confirm_email(user=pending)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if user.is_technician:
+            messages.success(
+                request,
+                _("Welcome, %(name)s. Complete your profile; the office verifies it before you get visits.")
+                % {"name": user.first_name},
+            )
+            return redirect("portal:profile")
         messages.success(request, _("Welcome to HomeCure, %(name)s.") % {"name": user.first_name})
         next_url = _safe_next(request)
         after_login = reverse("accounts:after-login")

@@ -1,0 +1,11 @@
+"""Domain signals of the accounts app, sent by `accounts.services` after the change.
+
+Other apps listen to them, so that accounts never has to import the apps built on top of it.
+"""
+
+from django.dispatch import Signal
+
+#: The owner of a signed-up account (patient or technician) opened the e-mailed link: the account
+#: is active from now on. Sent once per account, inside the confirmation's transaction, with
+#: `sender=User` and the keyword argument `user`.
+email_confirmed = Signal()

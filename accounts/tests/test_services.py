@@ -1,0 +1,67 @@
+"""Signing up and confirming the address, for both roles that sign themselves up."""
+
+import pytest
+from django.utils import timezone
+
+from accounts import services, signals
+from accounts.models import User, UserRole
+from accounts.tests.factories import AdminUserFactory, PatientFactory, TechnicianUserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "lantern-orchard-42"
+
+
+@pytest.mark.parametrize(
+    ("factory", "changes", "pending"),
+    [
+        (PatientFactory, {"is_active": False}, True),
+        (TechnicianUserFactory, {"is_active": False}, True),
+        (AdminUserFactory, {"is_active": False}, False),
+        (PatientFactory, {"is_active": True}, False),
+        (TechnicianUserFactory, {"is_active": False, "last_login": timezone.now()}, False),
+    ],
+)
+def test_pending_means_signed_up_for_and_never_confirmed(factory, changes, pending):
+    assert services.is_pending(factory(**changes)) is pending
+
+
+@pytest.mark.parametrize("role", [UserRole.PATIENT, UserRole.TECHNICIAN])
+def test_sign_up_starts_an_inactive_account_of_the_role(role):
+    user = services.sign_up(email="Sam@Example.com", password=PASSWORD, role=role, first_name="Sam")
+
+    assert (user.email, user.role, user.first_name, user.is_active) == ("sam@example.com", role, "Sam", False)
+    assert user.check_password(PASSWORD)
+
+
+def test_sign_up_for_an_address_in_use_changes_nothing():
+    owner = TechnicianUserFactory(email="sam@example.com", first_name="Samantha")
+    before = User.objects.values().get(pk=owner.pk)
+
+    assert services.sign_up(email="SAM@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Sam") is None
+
+    assert User.objects.values().get(pk=owner.pk) == before
+
+
+def test_confirming_activates_once_and_tells_the_other_apps_once():
+    user = services.sign_up(email="sam@example.com", password=PASSWORD, role=UserRole.TECHNICIAN)
+    heard = []
+    signals.email_confirmed.connect(lambda **kw: heard.append(kw["user"]), weak=False, dispatch_uid="heard")
+    try:
+        services.confirm_email(user=user)
+        services.confirm_email(user=user)
+    finally:
+        signals.email_confirmed.disconnect(dispatch_uid="heard")
+
+    user.refresh_from_db()
+    assert user.is_active
+    assert heard == [user]
+
+
+def test_confirming_does_not_reactivate_an_account_that_is_not_pending():
+    admin = AdminUserFactory(is_active=False)
+
+    services.confirm_email(user=admin)
+
+    admin.refresh_from_db()
+    assert not admin.is_active
