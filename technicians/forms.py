@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 from accounts.models import User
+from accounts.services import is_pending
 from bookings.services import CHECKIN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_checkin_code
 from technicians.models import ServiceArea, Specialization, Technician, Weekday
 from technicians.services import Window
@@ -41,6 +42,17 @@ def _license_taken(license_number: str, *, exclude_pk: int | None = None) -> boo
     if exclude_pk is not None:
         technicians = technicians.exclude(pk=exclude_pk)
     return technicians.exists()
+
+
+def _license_held_by_another(license_number: str, *, email: str) -> bool:
+    """Whether another technician holds the licence on the "Work with us" form.
+
+    A sign-up with this same address that was never confirmed does not count: its owner may sign
+    up again (the first e-mail lost) with the same licence. The licence of an account in use does
+    count, whatever the address typed, so the answer says nothing about who has an account.
+    """
+    holder = Technician.objects.select_related("user").filter(license_number__iexact=license_number).first()
+    return holder is not None and not (holder.user.email == email and is_pending(holder.user))
 
 
 LICENSE_TAKEN = _("A technician with this license number is already registered.")
@@ -87,23 +99,23 @@ class TechnicianSignUpForm(SetPasswordMixin, forms.ModelForm):
         )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this e-mail address already exists. Log in or reset your password."),
-                code="unique",
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+    def validate_unique(self):
+        # Whether the address already has an account is not the form's to say: the sign-up answers
+        # the same either way and tells the address's owner by e-mail (technicians.services).
+        pass
 
     def clean_license_number(self):
-        license_number = normalize_license(self.cleaned_data["license_number"])
-        if _license_taken(license_number):
-            raise forms.ValidationError(LICENSE_TAKEN, code="unique")
-        return license_number
+        return normalize_license(self.cleaned_data["license_number"])
 
     def clean(self):
         self.validate_passwords()
-        return super().clean()
+        cleaned = super().clean()
+        license_number = cleaned.get("license_number")
+        if license_number and _license_held_by_another(license_number, email=cleaned.get("email", "")):
+            self.add_error("license_number", forms.ValidationError(LICENSE_TAKEN, code="unique"))
+        return cleaned
 
     def _post_clean(self):
         super()._post_clean()

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import services as account_services
 from accounts.models import User, UserRole
 from technicians import signals
 from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
@@ -82,32 +83,61 @@ def technician_sign_up(
     phone: str,
     specialization: str,
     license_number: str,
-) -> Technician:
-    """A new technician account from the "Work with us" page: unverified, so offered no work yet.
+) -> Technician | None:
+    """A technician account from the "Work with us" page, inactive until the e-mailed link confirms
+    the address, with its unverified profile (specialization and license, what the office checks first).
 
-    Raises ValidationError on "email" or "license_number" when another sign-up took it meanwhile.
+    Works like a patient's sign-up (`accounts.services.sign_up`): returns None when the address
+    belongs to an account in use, so that the page answers as for a new address and tells the
+    owner by e-mail; a sign-up that was never confirmed is replaced, profile included. The office
+    is asked to verify the technician only once the address is confirmed (`technician_confirmed`).
+
+    Raises ValidationError on "license_number" when another technician holds the licence (taken by
+    another sign-up meanwhile); then nothing is saved.
     """
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email=email,
-                password=password,
-                role=UserRole.TECHNICIAN,
-                first_name=first_name,
-                last_name=last_name,
-                phone=phone,
-            )
-            technician = Technician.objects.create(
-                user=user, specialization=specialization, license_number=license_number, is_verified=False
-            )
-    except IntegrityError:
-        # Two sign-ups with one address or licence at the same moment: the unique indexes decide.
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError({"email": _("An account with this e-mail address already exists.")}) from None
-        raise ValidationError(
-            {"license_number": _("A technician with this license number is already registered.")}
-        ) from None
-    signals.technician_registered.send(sender=Technician, technician=technician, actor=user)
+    with transaction.atomic():
+        user = account_services.sign_up(
+            email=email,
+            password=password,
+            role=UserRole.TECHNICIAN,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+        )
+        if user is None:
+            return None
+        try:
+            with transaction.atomic():
+                technician, _created = Technician.objects.update_or_create(
+                    user=user,
+                    defaults={
+                        "specialization": specialization,
+                        "license_number": license_number,
+                        "is_verified": False,
+                        "verified_at": None,
+                    },
+                )
+        except IntegrityError:
+            # Two sign-ups with one licence at the same moment: the unique index decides, and the
+            # account started above is rolled back with this error.
+            raise ValidationError(
+                {"license_number": _("A technician with this license number is already registered.")}
+            ) from None
+    return technician
+
+
+def technician_confirmed(*, user: User) -> Technician | None:
+    """A technician who signed up has confirmed their e-mail address: ask the office to verify them.
+
+    Called (through `technicians.receivers`) when accounts confirms an address, once per account.
+    Not at sign-up: until the link is opened the address may not be the technician's, and the
+    office should not check the credentials of someone who may not exist.
+    """
+    if not user.is_technician:
+        return None
+    technician = Technician.objects.filter(user=user).first()
+    if technician is not None:
+        signals.technician_registered.send(sender=Technician, technician=technician, actor=user)
     return technician
 
 

@@ -12,5 +12,6 @@ technician_verified = Signal()
 #: An administrator suspended the technician: they get no new work and cannot act on jobs.
 technician_suspended = Signal()
 
-#: Someone signed up on the "Work with us" page; their profile waits for an administrator to verify it.
+#: Someone who signed up on the "Work with us" page confirmed their e-mail address (sent once per
+#: technician, in the confirmation's transaction); their profile waits for an administrator to verify it.
 technician_registered = Signal()

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -14,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts import emails as account_emails
 from accounts.decorators import technician_required
 from bookings import services as booking_services
 from bookings.models import BookingStatus, PaymentMethod, PaymentStatus
@@ -50,7 +50,12 @@ CODE_TRIES_WINDOW = timedelta(minutes=15)
 
 @sensitive_post_parameters("password1", "password2")
 def join(request):
-    """The public "Work with us" page: an unverified technician account, then the profile."""
+    """The public "Work with us" page: a technician account, opened once the e-mailed link confirms
+    the address (`accounts:signup-confirm`, which then leads to the profile).
+
+    A new address and one that already has an account get the same answer (the owner of the latter
+    is told by e-mail), so the form does not reveal who has an account.
+    """
     if request.user.is_authenticated:
         return redirect("accounts:after-login")
     form = TechnicianSignUpForm(request.POST or None)
@@ -69,13 +74,11 @@ def join(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            login(request, technician.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request,
-                _("Welcome, %(name)s. Complete your profile; the office verifies it before you get visits.")
-                % {"name": technician.user.first_name},
-            )
-            return redirect("portal:profile")
+            if technician is None:
+                account_emails.send_already_registered(email=data["email"])
+            else:
+                account_emails.send_confirmation(user=technician.user)
+            return redirect("accounts:signup-sent")
     return render(request, "technicians/join.html", {"form": form})
 
 

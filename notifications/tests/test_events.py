@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as account_services
 from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
 from earnings import services as earnings_services
@@ -135,6 +136,7 @@ def no_show(w):
 
 
 def registered(w):
+    # The office hears of a new technician once the e-mailed link has confirmed their address.
     w.subject = technician_services.technician_sign_up(
         email="new.nurse@example.com",
         password="A-long-new-passw0rd",
@@ -144,6 +146,7 @@ def registered(w):
         specialization="nurse",
         license_number="NMC-NEW-1",
     )
+    account_services.confirm_email(user=w.subject.user)
 
 
 def verified(w):

@@ -1,20 +1,28 @@
-"""Joining from the "Work with us" page, the professional profile, and the photo kept private."""
+"""Joining from the "Work with us" page (confirmed by an e-mailed link, answering the same whether
+or not the address has an account), the professional profile, and the photo kept private."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import UserRole
+from accounts.models import User, UserRole
 from accounts.tests.factories import PatientFactory, TechnicianUserFactory
+from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
-from technicians.forms import PHOTO_STORED_SIDE
+from notifications.models import Notification
+from technicians.forms import PHOTO_STORED_SIDE, TechnicianSignUpForm
 from technicians.models import Specialization, Technician
-from technicians.tests.factories import ServiceAreaFactory
+from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,25 +72,241 @@ def profile_data(area, **overrides):
 # --- Work with us ---------------------------------------------------------------------------------------------
 
 
-def test_joining_creates_an_unverified_technician_and_logs_them_in(client):
-    response = client.post(reverse("portal:join"), join_data(), follow=True)
+def confirmation_link(email):
+    """The path of the confirmation link in the last e-mail sent to `email`."""
+    (message,) = [m for m in mail.outbox if m.to == [email]][-1:]
+    return re.search(re.escape(settings.SITE_URL) + r"(/accounts/signup/confirm/\S+)", message.body).group(1)
+
+
+def without_csrf_token(response):
+    return re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", response.content.decode())
+
+
+def admin_heard_of_new_technicians(admin):
+    return Notification.objects.filter(user=admin, action_url__startswith="/admin/technicians/technician/").count()
+
+
+def test_joining_opens_an_inactive_technician_account_and_emails_a_confirmation_link(client, admin_user):
+    response = client.post(reverse("portal:join"), join_data())
+
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:signup-sent")
+    technician = Technician.objects.select_related("user").get()
+    user = technician.user
+    assert (user.email, user.role, user.first_name, user.phone) == (
+        "jana.joiner@example.com",
+        UserRole.TECHNICIAN,
+        "Jana",
+        "+44 7700 900123",
+    )
+    assert user.check_password(PASSWORD)
+    assert not user.is_active
+    assert (technician.license_number, technician.specialization) == ("HCPC-PH12345", Specialization.PHYSIOTHERAPIST)
+    assert not technician.is_verified
+    assert SESSION_KEY not in client.session
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["jana.joiner@example.com"], "Confirm your e-mail address for HomeCure")
+    ]
+    assert admin_heard_of_new_technicians(admin_user) == 0
+    assert "Check your e-mail" in client.get(response.url).content.decode()
+
+
+def test_the_confirmation_link_asks_first_then_activates_logs_in_and_opens_the_profile(client):
+    client.post(reverse("portal:join"), join_data())
+    link = confirmation_link("jana.joiner@example.com")
+
+    page = client.get(link)
+    assert "Confirm and log in" in page.content.decode()
+    assert not User.objects.get().is_active
+
+    response = client.post(link, follow=True)
+
+    user = User.objects.get()
+    assert user.is_active
+    assert client.session[SESSION_KEY] == str(user.pk)
+    assert response.redirect_chain == [(reverse("portal:profile"), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Welcome, Jana. Complete your profile; the office verifies it before you get visits."
+    ]
+    assert "Waiting for verification" in response.content.decode()
+
+
+def test_a_used_confirmation_link_does_nothing_the_second_time(client, admin_user):
+    client.post(reverse("portal:join"), join_data())
+    link = confirmation_link("jana.joiner@example.com")
+    client.post(link)
+    client.post(reverse("accounts:logout"))
+
+    again = client.post(link)
+
+    assert again.status_code == 200
+    assert "This link does not work" in again.content.decode()
+    assert SESSION_KEY not in client.session
+    assert admin_heard_of_new_technicians(admin_user) == 1
+
+
+def test_admins_are_asked_to_verify_only_once_the_address_is_confirmed(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:join"), join_data())
+    assert admin_heard_of_new_technicians(admin_user) == 0
+    assert [m.to for m in mail.outbox] == [["jana.joiner@example.com"]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirmation_link("jana.joiner@example.com"))
+
+    technician = Technician.objects.get()
+    notification = Notification.objects.get(user=admin_user)
+    assert notification.action_url == reverse("admin:technicians_technician_change", args=[technician.pk])
+    assert "Jana Joiner (Physiotherapist) signed up and waits for verification." in notification.message
+    assert [m.to for m in mail.outbox][1:] == [[admin_user.email]]
+
+
+@pytest.mark.parametrize("owner", ["patient", "technician"])
+def test_joining_with_a_taken_address_answers_as_for_a_new_one_and_tells_the_owner(request, client, owner):
+    owner = request.getfixturevalue(owner)
+    owner = getattr(owner, "user", owner)
+    before = User.objects.values().get(pk=owner.pk)
+    new = Client().post(reverse("portal:join"), join_data(email="someone.new@example.com"), follow=True)
+    mail.outbox.clear()
+
+    taken = client.post(
+        reverse("portal:join"), join_data(email=owner.email.upper(), license_number="NEW-LICENCE-1"), follow=True
+    )
+
+    assert taken.redirect_chain == new.redirect_chain == [(reverse("accounts:signup-sent"), 302)]
+    assert without_csrf_token(taken) == without_csrf_token(new)
+    assert "already" not in taken.content.decode()
+    assert User.objects.values().get(pk=owner.pk) == before
+    assert User.objects.count() == User.objects.filter(email__in=[owner.email, "someone.new@example.com"]).count()
+    assert not Technician.objects.filter(license_number="NEW-LICENCE-1").exists()
+    assert SESSION_KEY not in client.session
+    (message,) = mail.outbox
+    assert (message.to, message.subject) == ([owner.email], "You already have a HomeCure account")
+    assert "/accounts/password/reset/" in message.body
+
+
+def test_joining_again_before_confirming_replaces_the_first_sign_up(client):
+    client.post(reverse("portal:join"), join_data())
+    first_link = confirmation_link("jana.joiner@example.com")
+
+    client.post(
+        reverse("portal:join"),
+        join_data(
+            first_name="Janet",
+            specialization=Specialization.NURSE,
+            license_number="NMC-777777",
+            password1="new-orchard-77",
+            password2="new-orchard-77",
+        ),
+    )
 
     technician = Technician.objects.select_related("user").get()
-    assert technician.user.email == "jana.joiner@example.com"
-    assert technician.user.role == UserRole.TECHNICIAN
-    assert technician.license_number == "HCPC-PH12345"
-    assert technician.specialization == Specialization.PHYSIOTHERAPIST
-    assert not technician.is_verified
-    assert response.redirect_chain[-1][0] == reverse("portal:profile")
-    assert response.context["user"] == technician.user
-    assert "Waiting for verification" in response.content.decode()
+    assert technician.user.first_name == "Janet"
+    assert technician.user.check_password("new-orchard-77")
+    assert not technician.user.is_active
+    assert (technician.specialization, technician.license_number) == (Specialization.NURSE, "NMC-777777")
+    assert len(mail.outbox) == 2
+    assert "This link does not work" in client.post(first_link).content.decode()
+    client.post(confirmation_link("jana.joiner@example.com"))
+    technician.user.refresh_from_db()
+    assert technician.user.is_active
+
+
+def test_joining_again_with_the_same_licence_before_confirming_is_not_refused(client):
+    client.post(reverse("portal:join"), join_data())
+
+    response = client.post(reverse("portal:join"), join_data(first_name="Janet"))
+
+    assert response.url == reverse("accounts:signup-sent")
+    assert Technician.objects.select_related("user").get().user.first_name == "Janet"
+
+
+def test_an_unconfirmed_patient_sign_up_is_replaced_by_joining(client):
+    client.post(
+        reverse("accounts:signup"),
+        {**join_data(), "address": "", "area": ""},
+    )
+    assert User.objects.get().role == UserRole.PATIENT
+
+    client.post(reverse("portal:join"), join_data())
+    client.post(confirmation_link("jana.joiner@example.com"))
+
+    technician = Technician.objects.select_related("user").get()
+    assert (technician.user.role, technician.user.is_active) == (UserRole.TECHNICIAN, True)
+    assert User.objects.count() == 1
+
+
+def test_a_patient_sign_up_replaces_an_unconfirmed_technician_one_profile_and_all(client):
+    client.post(reverse("portal:join"), join_data())
+
+    client.post(reverse("accounts:signup"), {**join_data(), "address": "", "area": ""})
+
+    user = User.objects.get()
+    assert (user.role, user.is_active) == (UserRole.PATIENT, False)
+    assert not Technician.objects.exists()
+
+
+def test_an_unconfirmed_patient_the_office_booked_for_is_kept_as_an_account_in_use(client, service, area):
+    pending = PatientFactory(email="jana.joiner@example.com", is_active=False)
+    booking = BookingFactory(user=pending, service=service, service_area=area)
+
+    response = client.post(reverse("portal:join"), join_data())
+
+    assert response.url == reverse("accounts:signup-sent")
+    assert User.objects.get(pk=pending.pk).role == UserRole.PATIENT
+    assert Booking.objects.get(pk=booking.pk).user == pending
+    assert not Technician.objects.exists()
+    assert mail.outbox[0].subject == "You already have a HomeCure account"
+
+
+def test_an_address_taken_by_another_sign_up_meanwhile_answers_as_usual(client, monkeypatch):
+    is_valid = TechnicianSignUpForm.is_valid
+
+    def other_sign_up_commits_after_the_checks(form):
+        valid = is_valid(form)
+        PatientFactory(email="jana.joiner@example.com")
+        return valid
+
+    monkeypatch.setattr(TechnicianSignUpForm, "is_valid", other_sign_up_commits_after_the_checks)
+
+    response = client.post(reverse("portal:join"), join_data())
+
+    assert response.url == reverse("accounts:signup-sent")
+    assert User.objects.get().role == UserRole.PATIENT
+    assert not Technician.objects.exists()
+
+
+def test_a_licence_taken_by_another_sign_up_meanwhile_is_explained_and_nothing_is_saved(client, monkeypatch):
+    is_valid = TechnicianSignUpForm.is_valid
+
+    def other_sign_up_commits_after_the_checks(form):
+        valid = is_valid(form)
+        TechnicianFactory(license_number="HCPC-PH12345")
+        return valid
+
+    monkeypatch.setattr(TechnicianSignUpForm, "is_valid", other_sign_up_commits_after_the_checks)
+
+    response = client.post(reverse("portal:join"), join_data())
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["license_number"] == [
+        "A technician with this license number is already registered."
+    ]
+    assert not User.objects.filter(email="jana.joiner@example.com").exists()
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
         ({"license_number": "nmc-000001"}, "license_number", "A technician with this license number is already"),
-        ({"email": "NURSE@example.com"}, "email", "An account with this e-mail address already exists."),
+        (
+            {"email": "nurse@example.com", "license_number": "nmc-000001"},
+            "license_number",
+            "A technician with this license number is already",
+        ),
         ({"password2": "something-else-42"}, "password2", "The two password fields"),
         ({"phone": ""}, "phone", "This field is required."),
         ({"phone": "call me"}, "phone", "Enter a phone number"),
@@ -94,7 +318,9 @@ def test_joining_explains_bad_input_next_to_the_field(client, technician, overri
 
     assert response.status_code == 200
     assert any(message in error for error in response.context["form"].errors[field])
+    assert list(response.context["form"].errors) == [field]
     assert Technician.objects.count() == 1
+    assert mail.outbox == []
 
 
 def test_logged_in_people_are_not_offered_to_join_again(technician_client):

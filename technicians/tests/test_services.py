@@ -4,6 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from accounts import services as account_services
+from accounts.models import User
 from technicians import services, signals
 from technicians.models import CheckInFailure, CheckInMethod, Technician
 
@@ -67,40 +69,67 @@ def test_schedule_service_refuses_overlaps_and_backwards_windows_and_keeps_the_o
     assert list(technician.availability_schedule.values_list("weekday", "start_time", "end_time")) == before
 
 
-def test_a_licence_taken_at_the_same_moment_is_explained(technician):
+def sign_up(**overrides):
+    return services.technician_sign_up(
+        **{
+            "email": "new@example.com",
+            "password": "Harbour-lantern-42",
+            "first_name": "Nina",
+            "last_name": "New",
+            "phone": "+44 7700 900001",
+            "specialization": "nurse",
+            "license_number": "NMC-NEW-1",
+            **overrides,
+        }
+    )
+
+
+def test_a_licence_taken_at_the_same_moment_is_explained_and_nothing_is_saved(technician):
     with pytest.raises(ValidationError) as caught:
-        services.technician_sign_up(
-            email="late@example.com",
-            password="Harbour-lantern-42",
-            first_name="Lena",
-            last_name="Late",
-            phone="+44 7700 900000",
-            specialization="nurse",
-            license_number=technician.license_number,
-        )
+        sign_up(email="late@example.com", license_number=technician.license_number)
     assert caught.value.message_dict == {
         "license_number": ["A technician with this license number is already registered."]
     }
-    assert not Technician.objects.filter(user__email="late@example.com").exists()
+    assert not User.objects.filter(email="late@example.com").exists()
 
 
-def test_sign_up_announces_the_new_technician(db):
+def test_sign_up_with_an_address_in_use_changes_nothing_and_returns_none(technician):
+    before = User.objects.values().get(pk=technician.user.pk)
+
+    assert sign_up(email="NURSE@example.com") is None
+
+    assert User.objects.values().get(pk=technician.user.pk) == before
+    assert not Technician.objects.filter(license_number="NMC-NEW-1").exists()
+
+
+def test_the_new_technician_is_announced_once_their_address_is_confirmed(db):
     sent = []
     signals.technician_registered.connect(lambda **kw: sent.append(kw), weak=False, dispatch_uid="registered")
     try:
-        technician = services.technician_sign_up(
-            email="new@example.com",
-            password="Harbour-lantern-42",
-            first_name="Nina",
-            last_name="New",
-            phone="+44 7700 900001",
-            specialization="nurse",
-            license_number="NMC-NEW-1",
-        )
+        technician = sign_up()
+        announced_at_sign_up = list(sent)
+        account_services.confirm_email(user=technician.user)
+        account_services.confirm_email(user=technician.user)
     finally:
         signals.technician_registered.disconnect(dispatch_uid="registered")
+    assert announced_at_sign_up == []
     assert [(kw["technician"], kw["actor"]) for kw in sent] == [(technician, technician.user)]
+    technician.refresh_from_db()
+    assert technician.user.is_active
     assert not technician.is_verified
+
+
+def test_confirming_a_patient_announces_no_technician(db):
+    sent = []
+    signals.technician_registered.connect(lambda **kw: sent.append(kw), weak=False, dispatch_uid="registered")
+    try:
+        patient = account_services.patient_sign_up(
+            email="pat@example.com", password="Harbour-lantern-42", first_name="Pat", last_name="Lee"
+        )
+        account_services.confirm_email(user=patient)
+    finally:
+        signals.technician_registered.disconnect(dispatch_uid="registered")
+    assert sent == []
 
 
 def test_pausing_twice_leaves_the_technician_paused(technician):
