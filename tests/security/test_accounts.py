@@ -170,22 +170,37 @@ def _answer(client, url, data):
     return response.redirect_chain, response.status_code, _page(response)
 
 
-def test_sign_up_answers_the_same_for_a_known_and_an_unknown_address(patient, area):
+PASSWORD = "lantern-orchard-42"
+
+# Every page where people sign themselves up: the same answer for an address with an account and
+# one without, the difference told only by e-mail to the address.
+SIGN_UP_FORMS = {
+    "accounts:signup": lambda area: {"address": "", "area": area.pk},
+    "portal:join": lambda area: {"specialization": "nurse", "license_number": "NMC-999999"},
+}
+
+
+@pytest.mark.parametrize("known", ["patient", "technician"])
+@pytest.mark.parametrize("url_name", SIGN_UP_FORMS)
+def test_sign_up_answers_the_same_for_a_known_and_an_unknown_address(request, area, url_name, known):
+    known = request.getfixturevalue(known)
+    known = getattr(known, "user", known)
     form = {
         "first_name": "Sam",
         "last_name": "Okafor",
-        "phone": "",
-        "address": "",
-        "area": area.pk,
-        "password1": "lantern-orchard-42",
-        "password2": "lantern-orchard-42",
+        "phone": "+44 20 7946 0991",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        **SIGN_UP_FORMS[url_name](area),
     }
 
-    known = _answer(Client(), reverse("accounts:signup"), {**form, "email": patient.email})
-    unknown = _answer(Client(), reverse("accounts:signup"), {**form, "email": "nobody@example.com"})
+    known_answer = _answer(Client(), reverse(url_name), {**form, "email": known.email})
+    unknown_answer = _answer(Client(), reverse(url_name), {**form, "email": "nobody@example.com"})
 
-    assert known == unknown
-    assert [m.to for m in mail.outbox] == [[patient.email], ["nobody@example.com"]]
+    assert known_answer == unknown_answer
+    assert known_answer[0] == [(reverse("accounts:signup-sent"), 302)]
+    assert [m.to for m in mail.outbox] == [[known.email], ["nobody@example.com"]]
+    assert "already" in mail.outbox[0].subject
 
 
 def test_password_reset_answers_the_same_for_a_known_and_an_unknown_address(patient):
