@@ -1,7 +1,8 @@
-"""A technician works a visit on a phone-sized screen (390x844): accepts the request on the portal,
-opens the booking's QR check-in link, checks in, completes the visit with cash collected; the
-patient then sees the visit completed. Every page is checked for sideways overflow and leaves a
-screenshot in test-artifacts/screenshots/.
+"""A technician joins from "Work with us" and confirms the e-mailed link, then works a visit on a
+phone-sized screen (390x844): accepts the request on the portal, opens the booking's QR check-in
+link, checks in, completes the visit with cash collected; the patient then sees the visit
+completed. Every page is checked for sideways overflow and leaves a screenshot in
+test-artifacts/screenshots/.
 """
 
 import re
@@ -9,16 +10,19 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD
 from bookings import services
 from bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
 from bookings.tests.factories import BookingFactory
 from earnings.models import TechnicianEarnings
 from earnings.tests.factories import TechnicianEarningsFactory
+from technicians.models import Technician
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +40,48 @@ def log_in(page, live_server, user):
 def assert_fits_the_screen(page):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+
+
+def field(page, label):
+    """The form field with this label; required fields show a trailing asterisk."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
+
+
+def test_technician_joins_confirms_the_emailed_link_and_lands_on_the_profile(
+    page, live_server, screenshot, failed_responses
+):
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + reverse("portal:join"))
+    field(page, "First name").fill("Jana")
+    field(page, "Last name").fill("Joiner")
+    field(page, "E-mail address").fill("jana.joiner@example.com")
+    field(page, "Mobile phone").fill("+44 7700 900123")
+    field(page, "Specialization").select_option(label="Physiotherapist")
+    field(page, "Professional license number").fill("HCPC-PH12345")
+    field(page, "Password").fill("harbour-lantern-violet-42")
+    field(page, "Password confirmation").fill("harbour-lantern-violet-42")
+    page.get_by_role("button", name="Create technician account").click()
+    expect(page.get_by_role("heading", level=1, name="Check your e-mail")).to_be_visible()
+    assert_fits_the_screen(page)
+    screenshot("joined-check-your-email")
+    assert not User.objects.get(email="jana.joiner@example.com").is_active
+
+    (message,) = mail.outbox
+    link = re.search(r"https?://\S+?(/accounts/signup/confirm/\S+)", message.body).group(1)
+    page.goto(live_server.url + link)
+    page.get_by_role("button", name="Confirm and log in").click()
+    expect(
+        page.get_by_text("Welcome, Jana. Complete your profile; the office verifies it before you get visits.")
+    ).to_be_visible()
+    expect(page.get_by_text("Waiting for verification")).to_be_visible()
+    assert page.url == live_server.url + reverse("portal:profile")
+    assert_fits_the_screen(page)
+    screenshot("confirmed-profile")
+
+    technician = Technician.objects.select_related("user").get(user__email="jana.joiner@example.com")
+    assert (technician.user.role, technician.user.is_active) == (UserRole.TECHNICIAN, True)
+    assert (technician.license_number, technician.is_verified) == ("HCPC-PH12345", False)
+    assert failed_responses == []
 
 
 def test_technician_accepts_checks_in_and_completes_a_visit_on_a_phone(
