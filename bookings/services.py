@@ -297,7 +297,13 @@ def booking_decline(*, booking: Booking, actor: User, reason: str, now: datetime
     note = _("Declined by %(name)s: %(reason)s") % {"name": actor, "reason": reason}
     _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
     signals.booking_declined.send(
-        sender=Booking, booking=booking, actor=actor, technician=technician, reason=reason, unassigned=unassigned
+        sender=Booking,
+        booking=booking,
+        actor=actor,
+        technician=technician,
+        reason=reason,
+        unassigned=unassigned,
+        previous_status=previous_status,
     )
     return booking
 
@@ -331,7 +337,13 @@ def booking_assign(*, booking: Booking, technician: Technician, actor: User, now
     booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
     note = _("Assigned to %(name)s") % {"name": technician}
     _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
-    signals.booking_assigned.send(sender=Booking, booking=booking, actor=actor, previous_technician=previous_technician)
+    signals.booking_assigned.send(
+        sender=Booking,
+        booking=booking,
+        actor=actor,
+        previous_technician=previous_technician,
+        previous_status=previous_status,
+    )
     return booking
 
 

@@ -18,11 +18,14 @@ booking_requested = Signal()
 #: The assigned technician accepted, or an admin confirmed; the booking has its QR code.
 booking_accepted = Signal()
 
-#: A technician declined. Extra argument: `technician` (who declined), `reason`, and
-#: `unassigned` (True when no eligible technician was left and the booking waits for an admin).
+#: A technician declined. Extra arguments: `technician` (who declined), `reason`, `unassigned` (True
+#: when no eligible technician was left and the booking waits for an admin), and `previous_status`
+#: (the status before the decline: when it was CONFIRMED, the patient had been told so and holds a
+#: QR code and check-in code that no longer work).
 booking_declined = Signal()
 
-#: An admin assigned or reassigned a technician. Extra argument: `previous_technician`.
+#: An admin assigned or reassigned a technician. Extra arguments: `previous_technician`, and
+#: `previous_status` (as for `booking_declined`: a CONFIRMED visit lost its QR code and check-in code).
 booking_assigned = Signal()
 
 #: The technician checked in at the door (QR scan or typed code).

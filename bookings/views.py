@@ -134,57 +134,65 @@ def booking_qr(request, reference):
     return response
 
 
-@require_POST
-@patient_required
-def booking_cancel(request, reference):
+def _patient_action(request, reference, form_class, act, *, invalid, done):
+    """The shape of the patient's actions on their own booking (cancel, pay, review).
+
+    The booking is the patient's own or 404; `act(booking, cleaned_data)` calls the service. A form
+    that does not validate shows `invalid` (a text, or a function of the form) and a refusal of the
+    service shows its message; either way, and on success with `done`, back to the booking page.
+    """
     booking = selectors.get_booking_for_patient(request.user, reference)
-    form = CancelForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Please tell us why you are cancelling."))
+        messages.error(request, invalid(form) if callable(invalid) else invalid)
         return redirect(booking)
     try:
-        services.booking_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
+        act(booking, form.cleaned_data)
     except services.BookingError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Your booking is cancelled."))
+        messages.success(request, done)
     return redirect(booking)
+
+
+@require_POST
+@patient_required
+def booking_cancel(request, reference):
+    return _patient_action(
+        request,
+        reference,
+        CancelForm,
+        lambda booking, data: services.booking_cancel(booking=booking, actor=request.user, reason=data["reason"]),
+        invalid=_("Please tell us why you are cancelling."),
+        done=_("Your booking is cancelled."),
+    )
 
 
 @require_POST
 @patient_required
 def booking_pay(request, reference):
-    booking = selectors.get_booking_for_patient(request.user, reference)
-    form = PaymentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(form.errors["card_number"]))
-        return redirect(booking)
-    try:
-        services.booking_pay_online(booking=booking, actor=request.user, card_number=form.cleaned_data["card_number"])
-    except services.BookingError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Thank you, your payment went through."))
-    return redirect(booking)
+    return _patient_action(
+        request,
+        reference,
+        PaymentForm,
+        lambda booking, data: services.booking_pay_online(
+            booking=booking, actor=request.user, card_number=data["card_number"]
+        ),
+        invalid=lambda form: " ".join(form.errors["card_number"]),
+        done=_("Thank you, your payment went through."),
+    )
 
 
 @require_POST
 @patient_required
 def booking_review(request, reference):
-    booking = selectors.get_booking_for_patient(request.user, reference)
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a rating from 1 to 5."))
-        return redirect(booking)
-    try:
-        services.booking_review(
-            booking=booking,
-            actor=request.user,
-            rating=form.cleaned_data["rating"],
-            review=form.cleaned_data["review"],
-        )
-    except services.BookingError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Thank you for your review."))
-    return redirect(booking)
+    return _patient_action(
+        request,
+        reference,
+        ReviewForm,
+        lambda booking, data: services.booking_review(
+            booking=booking, actor=request.user, rating=data["rating"], review=data["review"]
+        ),
+        invalid=_("Choose a rating from 1 to 5."),
+        done=_("Thank you for your review."),
+    )

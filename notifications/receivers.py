@@ -15,12 +15,14 @@ def booking_accepted(sender, booking, actor=None, **kwargs):
     services.notify_booking_accepted(booking=booking, actor=actor)
 
 
-def booking_declined(sender, booking, unassigned=False, **kwargs):
-    services.notify_booking_declined(booking=booking, unassigned=unassigned)
+def booking_declined(sender, booking, unassigned=False, previous_status=None, **kwargs):
+    services.notify_booking_declined(booking=booking, unassigned=unassigned, previous_status=previous_status)
 
 
-def booking_assigned(sender, booking, previous_technician=None, **kwargs):
-    services.notify_booking_assigned(booking=booking, previous_technician=previous_technician)
+def booking_assigned(sender, booking, previous_technician=None, previous_status=None, **kwargs):
+    services.notify_booking_assigned(
+        booking=booking, previous_technician=previous_technician, previous_status=previous_status
+    )
 
 
 def booking_checked_in(sender, booking, **kwargs):

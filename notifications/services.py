@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -32,6 +32,8 @@ from homecure.templatetags.homecure_tags import money
 from notifications.models import EmailPreference, Notification, NotificationType, Priority, ReminderKind, SentReminder
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from earnings.models import TechnicianEarnings
     from records.models import HealthRecord
     from technicians.models import Technician
@@ -63,6 +65,11 @@ class Draft:
     action_url: str = ""
     priority: str = Priority.NORMAL
     entity: tuple[str, str] = ("", "")
+
+
+def _drafts_for(users: Iterable[User], **fields: Any) -> list[Draft]:
+    """The same notification for each of these users (every admin, typically): one draft apiece."""
+    return [Draft(user=user, **fields) for user in users]
 
 
 def _deliver(drafts: list[Draft]) -> list[Notification]:
@@ -219,33 +226,90 @@ def notify_booking_accepted(*, booking: Booking, actor: User | None) -> list[Not
     return _deliver(drafts)
 
 
-def notify_booking_declined(*, booking: Booking, unassigned: bool) -> list[Notification]:
-    """Offered to the next technician, or, when nobody is left, every admin is asked to assign one."""
-    if not unassigned:
-        return _deliver([_offer(booking, title=_("New visit request"))])
-    message = _(
-        "%(reference)s (%(service)s on %(when)s in %(area)s) has no technician left who can take it. Please assign one."
-    ) % _facts(booking)
-    return _deliver(
+def _confirmation_withdrawn(booking: Booking, *, title: str, what_happened: str) -> Draft:
+    """The patient of a visit that was confirmed hears it is not any more, and what becomes of it.
+
+    They were told it was confirmed and hold a QR code and a check-in code that stopped working with
+    the change, so they must not wait at the door with them. No reason is given: a technician's
+    reason may be meant for the office only.
+    """
+    message = " ".join(
         [
-            Draft(
-                user=admin,
-                email="booking_unassigned",
-                title=_("A booking needs a technician"),
-                message=message,
-                notification_type=NotificationType.BOOKING,
-                action_url=_admin_url(booking),
-                priority=Priority.HIGH,
-                entity=_booking_entity(booking),
-            )
-            for admin in platform_admins()
+            what_happened,
+            _(
+                "The QR code and check-in code you had for it no longer work: you will get a new confirmation "
+                "with new ones once a technician accepts the visit."
+            ),
         ]
+    )
+    return Draft(
+        user=booking.user,
+        email="booking_technician_changed",
+        title=title,
+        message=message,
+        notification_type=NotificationType.BOOKING,
+        action_url=_patient_url(booking),
+        priority=Priority.HIGH,
+        entity=_booking_entity(booking),
     )
 
 
-def notify_booking_assigned(*, booking: Booking, previous_technician: Technician | None) -> list[Notification]:
-    """An admin (re)assigned the visit: the new technician is asked to accept, the previous one is told it is gone."""
+def notify_booking_declined(
+    *, booking: Booking, unassigned: bool, previous_status: str | None = None
+) -> list[Notification]:
+    """Offered to the next technician, or, when nobody is left, every admin is asked to assign one.
+
+    When the visit had been confirmed, the patient is told too: their technician is no longer coming.
+    """
+    facts = _facts(booking)
+    if not unassigned:
+        drafts = [_offer(booking, title=_("New visit request"))]
+        taken_over = _("Another technician has been asked to take it over.")
+    else:
+        drafts = _drafts_for(
+            platform_admins(),
+            email="booking_unassigned",
+            title=_("A booking needs a technician"),
+            message=_(
+                "%(reference)s (%(service)s on %(when)s in %(area)s) has no technician left who can take it. "
+                "Please assign one."
+            )
+            % facts,
+            notification_type=NotificationType.BOOKING,
+            action_url=_admin_url(booking),
+            priority=Priority.HIGH,
+            entity=_booking_entity(booking),
+        )
+        taken_over = _("Our office is finding another technician for you.")
+    if previous_status == BookingStatus.CONFIRMED:
+        gone = _("Your technician can no longer come for your %(service)s on %(when)s (%(reference)s).") % facts
+        drafts.append(
+            _confirmation_withdrawn(
+                booking, title=_("Your technician can no longer come"), what_happened=f"{gone} {taken_over}"
+            )
+        )
+    return _deliver(drafts)
+
+
+def notify_booking_assigned(
+    *, booking: Booking, previous_technician: Technician | None, previous_status: str | None = None
+) -> list[Notification]:
+    """An admin (re)assigned the visit: the new technician is asked to accept, the previous one is told it is gone.
+
+    When the visit had been confirmed, the patient is told that another technician is taking it over.
+    """
     drafts = [_offer(booking, title=_("A visit was assigned to you"))]
+    if previous_status == BookingStatus.CONFIRMED:
+        drafts.append(
+            _confirmation_withdrawn(
+                booking,
+                title=_("Your visit was given to another technician"),
+                what_happened=_(
+                    "Our office has given your %(service)s on %(when)s (%(reference)s) to another technician."
+                )
+                % _facts(booking),
+            )
+        )
     if previous_technician is not None and previous_technician.pk != booking.technician_id:
         drafts.append(
             Draft(
@@ -348,23 +412,20 @@ def notify_booking_cancelled(
             )
         )
     if no_show:
-        drafts += [
-            Draft(
-                user=admin,
-                email="booking_no_show",
-                title=_("A patient was not at home"),
-                message=_(
-                    "%(technician)s found nobody at home for %(reference)s (%(service)s on %(when)s). The visit is "
-                    "cancelled; please decide about a refund or a new visit."
-                )
-                % facts,
-                notification_type=NotificationType.BOOKING,
-                action_url=_admin_url(booking),
-                priority=Priority.HIGH,
-                entity=_booking_entity(booking),
+        drafts += _drafts_for(
+            platform_admins(),
+            email="booking_no_show",
+            title=_("A patient was not at home"),
+            message=_(
+                "%(technician)s found nobody at home for %(reference)s (%(service)s on %(when)s). The visit is "
+                "cancelled; please decide about a refund or a new visit."
             )
-            for admin in platform_admins()
-        ]
+            % facts,
+            notification_type=NotificationType.BOOKING,
+            action_url=_admin_url(booking),
+            priority=Priority.HIGH,
+            entity=_booking_entity(booking),
+        )
     return _deliver(drafts)
 
 
@@ -416,18 +477,15 @@ def notify_technician_registered(*, technician: Technician) -> list[Notification
         "specialization": technician.get_specialization_display(),
     }
     return _deliver(
-        [
-            Draft(
-                user=admin,
-                email="technician_registered",
-                title=_("A technician is waiting for verification"),
-                message=message,
-                notification_type=NotificationType.ACCOUNT,
-                action_url=reverse("admin:technicians_technician_change", args=[technician.pk]),
-                entity=("technician", str(technician.pk)),
-            )
-            for admin in platform_admins()
-        ]
+        _drafts_for(
+            platform_admins(),
+            email="technician_registered",
+            title=_("A technician is waiting for verification"),
+            message=message,
+            notification_type=NotificationType.ACCOUNT,
+            action_url=reverse("admin:technicians_technician_change", args=[technician.pk]),
+            entity=("technician", str(technician.pk)),
+        )
     )
 
 
@@ -511,19 +569,16 @@ def notify_vital_flagged(*, record: HealthRecord) -> list[Notification]:
         "date": formats.date_format(record.record_date, "j F Y")
     }
     return _deliver(
-        [
-            Draft(
-                user=admin,
-                email="vital_flagged",
-                title=_("Vitals flagged on a health record"),
-                message=message,
-                notification_type=NotificationType.RECORD,
-                action_url=reverse("admin:records_healthrecord_change", args=[record.pk]),
-                priority=Priority.HIGH,
-                entity=("health_record", str(record.pk)),
-            )
-            for admin in platform_admins()
-        ]
+        _drafts_for(
+            platform_admins(),
+            email="vital_flagged",
+            title=_("Vitals flagged on a health record"),
+            message=message,
+            notification_type=NotificationType.RECORD,
+            action_url=reverse("admin:records_healthrecord_change", args=[record.pk]),
+            priority=Priority.HIGH,
+            entity=("health_record", str(record.pk)),
+        )
     )
 
 

@@ -18,6 +18,7 @@ from bookings.payments import PaymentProvider, PaymentResult
 from bookings.tests.factories import BookingFactory
 from earnings.models import TechnicianEarnings
 from homecure.tests.factories import SystemSettingsFactory
+from notifications.models import Notification
 from technicians.models import Technician
 from technicians.tests.factories import TechnicianFactory, give_weekly_schedule
 
@@ -471,6 +472,33 @@ def test_technician_working_other_hours_is_not_offered_the_declined_booking(pati
 
     booking.refresh_from_db()
     assert booking.technician is None
+
+
+def test_patient_of_a_confirmed_visit_is_told_when_the_technician_declines(
+    patient, technician, other_technician, service, area, django_capture_on_commit_callbacks, mailoutbox
+):
+    booking = make_booking(patient, technician, service, area, CONFIRMED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_decline(booking=booking, actor=technician.user, reason="Car broke down", now=BEFORE_DEADLINE)
+
+    told = Notification.objects.get(user=patient)
+    assert told.title == "Your technician can no longer come"
+    assert "no longer work" in told.message
+    assert "Car broke down" not in told.message
+    assert [message.subject for message in mailoutbox if message.to == [patient.email]] == [told.title]
+
+
+def test_patient_of_a_pending_visit_is_not_told_when_the_technician_declines(
+    patient, technician, other_technician, service, area, django_capture_on_commit_callbacks, mailoutbox
+):
+    booking = make_booking(patient, technician, service, area)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_decline(booking=booking, actor=technician.user, reason="Car broke down", now=BEFORE_DEADLINE)
+
+    assert not Notification.objects.filter(user=patient).exists()
+    assert [message.to for message in mailoutbox] == [[other_technician.user.email]]
 
 
 def test_declining_needs_a_reason(patient, technician, service, area):

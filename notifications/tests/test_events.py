@@ -20,6 +20,7 @@ from earnings.tests.factories import TechnicianEarningsFactory
 from notifications import services
 from notifications.models import Notification, NotificationType
 from notifications.tests.conftest import visit_start
+from notifications.tests.factories import EmailPreferenceFactory
 from records import services as records_services
 from technicians import services as technician_services
 
@@ -95,8 +96,24 @@ def declined_with_nobody_left(w):
     booking_services.booking_decline(booking=w.subject, actor=w.technician.user, reason="Car broke down")
 
 
+def confirmed_then_declined(w):
+    w.subject = w.make_booking(confirmed=True)
+    booking_services.booking_decline(booking=w.subject, actor=w.technician.user, reason="Car broke down")
+
+
+def confirmed_then_declined_with_nobody_left(w):
+    w.other_technician.is_available = False
+    w.other_technician.save()
+    confirmed_then_declined(w)
+
+
 def reassigned(w):
     w.subject = w.make_booking(confirmed=True)
+    booking_services.booking_assign(booking=w.subject, technician=w.other_technician, actor=w.admin_user)
+
+
+def reassigned_while_pending(w):
+    w.subject = w.make_booking()
     booking_services.booking_assign(booking=w.subject, technician=w.other_technician, actor=w.admin_user)
 
 
@@ -215,8 +232,28 @@ EVENTS = {
         declined_with_nobody_left,
         lambda w, b: [(w.admin_user, BOOKING, admin_page(b)), (w.second_admin, BOOKING, admin_page(b))],
     ),
-    "booking reassigned by an admin": (
+    "confirmed booking declined, offered to the next technician": (
+        confirmed_then_declined,
+        lambda w, b: [(w.other_technician.user, BOOKING, job_page(b)), (w.patient, BOOKING, patient_page(b))],
+    ),
+    "confirmed booking declined, nobody left": (
+        confirmed_then_declined_with_nobody_left,
+        lambda w, b: [
+            (w.admin_user, BOOKING, admin_page(b)),
+            (w.second_admin, BOOKING, admin_page(b)),
+            (w.patient, BOOKING, patient_page(b)),
+        ],
+    ),
+    "confirmed booking reassigned by an admin": (
         reassigned,
+        lambda w, b: [
+            (w.other_technician.user, BOOKING, job_page(b)),
+            (w.technician.user, BOOKING, reverse("portal:dashboard")),
+            (w.patient, BOOKING, patient_page(b)),
+        ],
+    ),
+    "pending booking reassigned by an admin": (
+        reassigned_while_pending,
         lambda w, b: [
             (w.other_technician.user, BOOKING, job_page(b)),
             (w.technician.user, BOOKING, reverse("portal:dashboard")),
@@ -324,6 +361,60 @@ def test_a_confirmation_tells_the_patient_who_comes_and_when(make_booking, techn
     assert notification.title == "Your visit is confirmed"
     assert f"Nadia Nurse will visit you on {local:%A} {local.day} {local:%B} at 14:00" in notification.message
     assert (notification.related_entity_type, notification.related_entity_id) == ("booking", booking.reference)
+
+
+@pytest.mark.parametrize("nobody_left", [False, True])
+def test_a_patient_whose_confirmed_technician_declines_learns_their_codes_no_longer_work(
+    make_booking, technician, other_technician, patient, nobody_left, django_capture_on_commit_callbacks, mailoutbox
+):
+    if nobody_left:
+        other_technician.is_available = False
+        other_technician.save()
+    booking = make_booking(confirmed=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_services.booking_decline(booking=booking, actor=technician.user, reason="Migraine, stuck in bed")
+
+    notification = Notification.objects.get(user=patient)
+    assert notification.title == "Your technician can no longer come"
+    assert booking.reference in notification.message
+    assert "QR code and check-in code you had for it no longer work" in notification.message
+    assert "new confirmation" in notification.message
+    taken_over = "Our office is finding another technician" if nobody_left else "Another technician has been asked"
+    assert taken_over in notification.message
+    assert "Migraine" not in notification.message
+    [email] = [message for message in mailoutbox if message.to == [patient.email]]
+    assert email.subject == "Your technician can no longer come"
+    assert "no longer work" in email.body
+    assert "Migraine" not in email.body
+    assert patient_page(booking) in email.body
+
+
+def test_a_patient_whose_confirmed_visit_an_admin_reassigns_learns_their_codes_no_longer_work(
+    make_booking, other_technician, patient, admin_user
+):
+    booking = make_booking(confirmed=True)
+
+    booking_services.booking_assign(booking=booking, technician=other_technician, actor=admin_user)
+
+    notification = Notification.objects.get(user=patient)
+    assert notification.title == "Your visit was given to another technician"
+    assert "no longer work" in notification.message
+    assert booking.reference in notification.message
+
+
+def test_a_patient_who_turned_off_booking_emails_hears_of_the_decline_in_the_inbox_only(
+    make_booking, technician, other_technician, patient, django_capture_on_commit_callbacks, mailoutbox
+):
+    EmailPreferenceFactory(user=patient, notification_type=NotificationType.BOOKING, email_enabled=False)
+    booking = make_booking(confirmed=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_services.booking_decline(booking=booking, actor=technician.user, reason="Car broke down")
+
+    assert Notification.objects.filter(user=patient, title="Your technician can no longer come").exists()
+    assert patient.email not in [address for message in mailoutbox for address in message.to]
+    assert [message.to for message in mailoutbox] == [[other_technician.user.email]]
 
 
 def test_a_refund_is_mentioned_when_an_admin_cancels_a_paid_booking(make_booking, patient, admin_user):
