@@ -39,7 +39,7 @@ class UserAdmin(DjangoUserAdmin):
             _("Role and permissions"),
             {"fields": ("role", "is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Important dates"), {"fields": ("awaiting_confirmation", "last_login", "date_joined")}),
     )
     add_fieldsets = (
         (
@@ -51,11 +51,11 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     list_display = ("email", "first_name", "last_name", "role", "is_active", "is_staff", "date_joined")
-    list_filter = ("role", "is_active", "is_staff", "area")
+    list_filter = ("role", "is_active", "awaiting_confirmation", "is_staff", "area")
     search_fields = ("email", "first_name", "last_name", "phone")
     ordering = ("email",)
     autocomplete_fields = ("area",)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("awaiting_confirmation", "last_login", "date_joined")
     actions = ["unlock_login"]
 
     @admin.action(description=_("Unlock log-in of the selected users"), permissions=["change"])

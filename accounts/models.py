@@ -56,6 +56,15 @@ class User(AbstractUser):
         blank=True,
         related_name="residents",
     )
+    # Set by the public sign-up pages and cleared by the e-mailed link. An account made any other
+    # way (by an administrator, by the office for a patient) never waits for a confirmation, so an
+    # administrator switching such an account off cannot be undone by a sign-up with its address.
+    awaiting_confirmation = models.BooleanField(
+        _("awaiting e-mail confirmation"),
+        default=False,
+        editable=False,
+        help_text=_("Signed up on the site; the account opens once the link e-mailed to the address is opened."),
+    )
 
     objects = UserManager()
 

@@ -18,7 +18,7 @@ SIGN_UP_ROLES = frozenset({UserRole.PATIENT, UserRole.TECHNICIAN})
 
 def is_pending(user: User) -> bool:
     """An account that was signed up for but whose e-mail address was never confirmed."""
-    return user.role in SIGN_UP_ROLES and not user.is_active and user.last_login is None
+    return user.awaiting_confirmation and user.role in SIGN_UP_ROLES and not user.is_active
 
 
 def sign_up(*, email: str, password: str, role: str, **details) -> User | None:
@@ -47,7 +47,9 @@ def sign_up(*, email: str, password: str, role: str, **details) -> User | None:
                 else:
                     existing = None
             if existing is None:
-                return User.objects.create_user(email=email, password=password, role=role, is_active=False, **details)
+                return User.objects.create_user(
+                    email=email, password=password, role=role, is_active=False, awaiting_confirmation=True, **details
+                )
             if not is_pending(existing) or existing.role != role:
                 # Hashing takes most of a sign-up's time: spend it here too, so the answer for an
                 # address in use takes as long as for a new one.
@@ -98,6 +100,7 @@ def confirm_email(*, user: User) -> User:
         user = User.objects.select_for_update().get(pk=user.pk)
         if is_pending(user):
             user.is_active = True
-            user.save(update_fields=["is_active"])
+            user.awaiting_confirmation = False
+            user.save(update_fields=["is_active", "awaiting_confirmation"])
             signals.email_confirmed.send(sender=User, user=user)
     return user

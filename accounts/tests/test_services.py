@@ -15,10 +15,12 @@ PASSWORD = "lantern-orchard-42"
 @pytest.mark.parametrize(
     ("factory", "changes", "pending"),
     [
-        (PatientFactory, {"is_active": False}, True),
-        (TechnicianUserFactory, {"is_active": False}, True),
-        (AdminUserFactory, {"is_active": False}, False),
-        (PatientFactory, {"is_active": True}, False),
+        (PatientFactory, {"is_active": False, "awaiting_confirmation": True}, True),
+        (TechnicianUserFactory, {"is_active": False, "awaiting_confirmation": True}, True),
+        (AdminUserFactory, {"is_active": False, "awaiting_confirmation": True}, False),
+        (PatientFactory, {"is_active": True, "awaiting_confirmation": True}, False),
+        # Switched off by an administrator before its first log-in: not a sign-up to confirm.
+        (PatientFactory, {"is_active": False}, False),
         (TechnicianUserFactory, {"is_active": False, "last_login": timezone.now()}, False),
     ],
 )
@@ -54,7 +56,7 @@ def test_confirming_activates_once_and_tells_the_other_apps_once():
         signals.email_confirmed.disconnect(dispatch_uid="heard")
 
     user.refresh_from_db()
-    assert user.is_active
+    assert (user.is_active, user.awaiting_confirmation) == (True, False)
     assert heard == [user]
 
 
@@ -65,3 +67,14 @@ def test_confirming_does_not_reactivate_an_account_that_is_not_pending():
 
     admin.refresh_from_db()
     assert not admin.is_active
+
+
+def test_a_sign_up_cannot_reopen_an_account_an_administrator_switched_off():
+    switched_off = PatientFactory(email="sam@example.com", first_name="Samantha", is_active=False)
+
+    assert services.sign_up(email="sam@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Eve") is None
+
+    services.confirm_email(user=switched_off)
+    switched_off.refresh_from_db()
+    assert (switched_off.is_active, switched_off.first_name) == (False, "Samantha")
+    assert not switched_off.check_password(PASSWORD)

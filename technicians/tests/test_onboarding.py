@@ -249,7 +249,7 @@ def test_a_patient_sign_up_replaces_an_unconfirmed_technician_one_profile_and_al
 
 
 def test_an_unconfirmed_patient_the_office_booked_for_is_kept_as_an_account_in_use(client, service, area):
-    pending = PatientFactory(email="jana.joiner@example.com", is_active=False)
+    pending = PatientFactory(email="jana.joiner@example.com", is_active=False, awaiting_confirmation=True)
     booking = BookingFactory(user=pending, service=service, service_area=area)
 
     response = client.post(reverse("portal:join"), join_data())
