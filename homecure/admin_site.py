@@ -1,23 +1,92 @@
 """The back office: Django's admin site, open to platform administrators only.
 
 `BackOfficeAdminConfig` replaces `django.contrib.admin` in `INSTALLED_APPS`, so every
-`@admin.register` in the apps lands on `BackOfficeSite`.
+`@admin.register` in the apps lands on `BackOfficeSite`, which gives each registered admin (and
+its inlines) the checked autocomplete selects below.
 """
 
-from functools import wraps
+from functools import cache, wraps
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+
+class _KeysOnly:
+    """Re-renders only the posted values that can be keys of the related model.
+
+    Django's autocomplete select looks the posted values up with `pk__in` to show the chosen
+    object again when the form comes back with errors; a value that is not a key ("abc", "1 OR 1",
+    a number past the column's range) makes that lookup raise, and the page answered 500 instead of
+    the field's own "Select a valid choice" error. Such a value matches no object anyway, so it is
+    left out of the lookup and the form shows its error.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [each for each in value if self._could_be_key(each)], attr)
+
+    def _could_be_key(self, value) -> bool:
+        opts = self.field.remote_field.model._meta
+        target = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
+        if "\x00" in str(value):  # PostgreSQL refuses NUL in any text it is sent
+            return False
+        try:
+            target.run_validators(target.to_python(value))
+        except ValidationError:
+            return False
+        return True
+
+
+class CheckedAutocompleteSelect(_KeysOnly, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(_KeysOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class CheckedAutocompleteMixin:
+    """Gives a model admin's `autocomplete_fields` the checked selects, and its inlines too."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return [with_checked_autocomplete(inline) for inline in super().get_inlines(request, obj)]
+
+
+@cache
+def with_checked_autocomplete(admin_class):
+    """`admin_class` with `CheckedAutocompleteMixin` in front, under the same name.
+
+    Done where admins are registered, so no app's admin has to remember it; the class in the
+    app's module stays as written.
+    """
+    if issubclass(admin_class, CheckedAutocompleteMixin):
+        return admin_class
+    names = {name: getattr(admin_class, name) for name in ("__module__", "__qualname__", "__doc__")}
+    return type(admin_class.__name__, (CheckedAutocompleteMixin, admin_class), names)
 
 
 class BackOfficeSite(admin.AdminSite):
     site_header = _("HomeCure back office")
     site_title = _("HomeCure back office")
     index_title = _("Platform administration")
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        admin_class = with_checked_autocomplete(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request):
         # Staff status alone is not enough: only the administrator role runs the platform.

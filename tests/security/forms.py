@@ -19,8 +19,8 @@ class Field:
     checked: bool = False
     options: list[str] = field(default_factory=list)
     selected: list[str] = field(default_factory=list)
-    # The admin's autocomplete selects: Django's widget fails on a value that is not a key
-    # (a crash inside Django's AutocompleteSelect when it re-renders the form).
+    # The admin's autocomplete selects list only the chosen option and find the others as one
+    # types, so a value they do not list may still be a valid choice.
     autocomplete: bool = False
 
     @property

@@ -152,10 +152,8 @@ def malformed(field: Field):
         odd = NUMBERS
     elif field.kind in ("select", "select-multiple") and field.options:
         offered = set(field.options)
-        invalid = st.one_of(
-            invalid,
-            st.one_of(NUMBERS, st.text(max_size=20)).filter(lambda v: v not in offered).map(lambda v: (v, True)),
-        )
+        not_offered = st.one_of(NUMBERS, st.text(max_size=20)).filter(lambda v: v not in offered)
+        invalid = st.one_of(invalid, not_offered.map(lambda v: (v, not field.autocomplete)))
         odd = st.sampled_from(field.options)
     else:
         odd = st.one_of(ANY_TEXT, NUMBERS, FAR_DATES)
@@ -177,9 +175,8 @@ def fuzzed_forms(forms: list[tuple[str, Form]]) -> list[tuple[str, Form]]:
 
 
 def _fuzz(world, role: str, form: Form, counter: list[int]):
-    # Formset templates (`__prefix__`) are copied by the page's script, never posted as they are;
-    # the admin's autocomplete selects fail inside Django itself on a value that is not a key.
-    fields = [f for f in form.typed_fields() if "__prefix__" not in f.name and not f.autocomplete]
+    # Formset templates (`__prefix__`) are copied by the page's script, never posted as they are.
+    fields = [f for f in form.typed_fields() if "__prefix__" not in f.name]
     if not fields:
         return
     choice = st.fixed_dictionaries({}, optional={f.name: malformed(f) for f in fields}).filter(bool)
