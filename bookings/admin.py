@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import services
 from bookings.models import ACTIVE_STATUSES, Booking, BookingDecline, BookingStatus, BookingStatusHistory, Service
+from homecure.admin_paginator import EstimatedCountPaginator
 from technicians.models import Technician
 
 
@@ -133,8 +134,10 @@ class BookingAdmin(admin.ModelAdmin):
         "service_address",
     )
     date_hierarchy = "scheduled_date"
-    # The count of every booking under the filtered count costs a second scan of the whole table.
+    # The count of every booking under the filtered count costs a second scan of the whole table,
+    # and the unfiltered list takes the planner's estimate of it.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     # Status, schedule, assignment and money change only through the booking services (with
     # their checks, history and notifications); the form edits the address and the admin notes.
     readonly_fields = (

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import PayoutError, earning_mark_paid, earning_put_on_hold
+from homecure.admin_paginator import EstimatedCountPaginator
 from homecure.audit import audit_event
 from homecure.csv import safe_cell
 
@@ -51,6 +52,9 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
         "transaction_id",
     )
     date_hierarchy = "created_at"
+    # One earning per completed visit: as many as the bookings.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     # Amounts are fixed when the visit completes, and the payout (status, method, transaction id)
     # is recorded only by the payout actions, which audit it; the notes are free.
     readonly_fields = (

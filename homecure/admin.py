@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from homecure import audit
+from homecure.admin_paginator import EstimatedCountPaginator
 from homecure.config import SETTINGS
 from homecure.models import AdminLog, Contact, SettingType, SystemSettings
 from homecure.services import contact_mark_handled
@@ -97,6 +99,9 @@ class AdminLogAdmin(admin.ModelAdmin):
     )
     search_fields = ("description", "entity_type", "entity_id", "admin_user__email")
     date_hierarchy = "created_at"
+    # An entry per change made anywhere on the platform.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     fields = (
         "created_at",
         "admin_user",
@@ -228,6 +233,9 @@ class ContactAdmin(admin.ModelAdmin):
     list_filter = ("is_handled", "created_at")
     search_fields = ("name", "email", "subject", "message")
     date_hierarchy = "created_at"
+    # Anyone may write, so a run of spam can make it large.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     fields = ("name", "email", "phone", "subject", "message", "ip_address", "created_at", "is_handled", "handled_at")
     readonly_fields = ("name", "email", "phone", "subject", "message", "ip_address", "created_at", "handled_at")
     actions = ["mark_handled"]
@@ -249,3 +257,17 @@ class ContactAdmin(admin.ModelAdmin):
     # Messages arrive through the public contact form.
     def has_add_permission(self, request):
         return False
+
+
+def _large_log_lists(*models):
+    """django-axes keeps a row per log-in and per failed attempt, as many as any table of the
+    platform, so its lists count like ours. Its admin is registered before this module runs, as
+    "axes" comes before "homecure" in the installed apps."""
+    for model in models:
+        if admin.site.is_registered(model):
+            model_admin = admin.site.get_model_admin(model)
+            model_admin.show_full_result_count = False
+            model_admin.paginator = EstimatedCountPaginator
+
+
+_large_log_lists(AccessAttempt, AccessLog, AccessFailureLog)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_tasks_db.models import DBTaskResult
 
+from homecure.admin_paginator import EstimatedCountPaginator
 from notifications.models import EmailPreference, Notification, SentReminder
 from notifications.services import Audience, audience_users, notification_announce
 
@@ -36,11 +37,12 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     # A busy platform keeps millions of notifications: the list reads the newest first along the
     # primary key, filters dates without listing the years present (a scan of the whole table),
-    # and counts the filtered rows only.
+    # and counts the filtered rows only (the unfiltered list takes the planner's estimate).
     list_filter = ("notification_type", "priority", "is_read", "created_at")
     search_fields = ("title", "message", "user__email", "user__first_name", "user__last_name")
     ordering = ("-pk",)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     autocomplete_fields = ("user",)
     fields = (
         "user",
@@ -101,6 +103,9 @@ class EmailPreferenceAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     list_filter = ("notification_type", "email_enabled")
     search_fields = ("user__email", "user__first_name", "user__last_name")
+    # A row per user and kind of e-mail turned off: grows with the users.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
         return False
@@ -118,6 +123,9 @@ class SentReminderAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("booking__reference", "user__email")
     date_hierarchy = "sent_at"
+    # A row or two per booking.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
         return False

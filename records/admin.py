@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from homecure.admin_paginator import EstimatedCountPaginator
 from homecure.audit import client_ip
 from records import selectors, services
 from records.forms import HealthRecordAdminForm
@@ -88,6 +89,9 @@ class HealthRecordAdmin(admin.ModelAdmin):
     list_filter = ("record_type", "follow_up_required")
     search_fields = ("user__email", "user__first_name", "user__last_name", "provider_name", "booking__reference")
     date_hierarchy = "record_date"
+    # A record or more per visit.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     autocomplete_fields = ("user", "booking")
     readonly_fields = ("created_by", "vital_flags", "created_at", "updated_at", "amended_at")
     fieldsets = (

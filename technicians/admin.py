@@ -9,6 +9,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserRole
+from homecure.admin_paginator import EstimatedCountPaginator
 from homecure.audit import audit_event
 from technicians import services
 from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
@@ -231,6 +232,9 @@ class FailedCheckInAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__first_name", "user__last_name", "code", "booking_reference")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
+    # Every refused check-in, guessed codes included.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     @admin.display(description=_("technician"), ordering="user__last_name")
     def technician(self, obj):
