@@ -1,5 +1,9 @@
 """The patient's own copy of everything HomeCure holds about them, as one JSON document.
 
+`export_stream` writes the document piece by piece as the rows are read, a chunk of rows at a time,
+so the download starts at once and the server never holds a busy patient's hundreds of visits and
+thousands of notifications at once; `export_for` is the same document as a dict.
+
 Every model that points at a user (directly, or through a booking or a health record) is either
 exported in a section (`SECTIONS`, model label -> where its rows are in the document) or listed in
 `NOT_EXPORTED` with the reason it says nothing about the patient. The export test walks all models
@@ -15,11 +19,13 @@ the other way round.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -30,6 +36,11 @@ from records.models import HealthRecord, RecordAccess
 
 FORMAT = "homecure-my-data"
 VERSION = 1
+
+#: Rows read from the database at a time (and, for bookings and records, prefetched with them).
+CHUNK_SIZE = 250
+#: Characters of JSON collected before they are sent on.
+WRITE_SIZE = 64 * 1024
 
 #: Model label -> where its rows are in the document ("*" steps into each item of a list).
 SECTIONS = {
@@ -111,7 +122,7 @@ BOOKING_FIELDS = (
 )
 
 
-def _bookings(user: User) -> list[dict[str, Any]]:
+def _bookings(user: User) -> Iterator[dict[str, Any]]:
     bookings = (
         Booking.objects.filter(user=user)
         .select_related("service", "service_area", "technician__user")
@@ -120,8 +131,7 @@ def _bookings(user: User) -> list[dict[str, Any]]:
         )
         .order_by("scheduled_start", "pk")
     )
-    result = []
-    for booking in bookings:
+    for booking in bookings.iterator(chunk_size=CHUNK_SIZE):
         data = _fields(booking, BOOKING_FIELDS)
         data.update(
             service=booking.service.name,
@@ -139,8 +149,7 @@ def _bookings(user: User) -> list[dict[str, Any]]:
                 for change in booking.history.all()
             ],
         )
-        result.append(data)
-    return result
+        yield data
 
 
 RECORD_FIELDS = (
@@ -161,15 +170,14 @@ RECORD_FIELDS = (
 )
 
 
-def _health_records(user: User) -> list[dict[str, Any]]:
+def _health_records(user: User) -> Iterator[dict[str, Any]]:
     records = (
         HealthRecord.objects.filter(user=user)
         .select_related("created_by", "booking")
         .prefetch_related("documents", "amendments")
         .order_by("record_date", "pk")
     )
-    result = []
-    for record in records:
+    for record in records.iterator(chunk_size=CHUNK_SIZE):
         data = _fields(record, RECORD_FIELDS)
         data.update(
             visit=record.booking.reference if record.booking_id else None,
@@ -206,13 +214,12 @@ def _health_records(user: User) -> list[dict[str, Any]]:
                 for amendment in record.amendments.all()
             ],
         )
-        result.append(data)
-    return result
+        yield data
 
 
-def _who_viewed(user: User) -> list[dict[str, Any]]:
+def _who_viewed(user: User) -> Iterator[dict[str, Any]]:
     reads = RecordAccess.objects.filter(record__user=user).select_related("document").order_by("created_at", "pk")
-    return [
+    return (
         {
             "id": read.pk,
             "at": _value(read.created_at),
@@ -224,11 +231,11 @@ def _who_viewed(user: User) -> list[dict[str, Any]]:
             "ip_address": read.ip_address,
             "user_agent": read.user_agent,
         }
-        for read in reads
-    ]
+        for read in reads.iterator(chunk_size=CHUNK_SIZE)
+    )
 
 
-def _notifications(user: User) -> list[dict[str, Any]]:
+def _notifications(user: User) -> Iterator[dict[str, Any]]:
     notification = apps.get_model("notifications", "Notification")
     names = (
         "id",
@@ -241,16 +248,18 @@ def _notifications(user: User) -> list[dict[str, Any]]:
         "action_url",
         "created_at",
     )
-    return [_fields(item, names) for item in notification.objects.filter(user=user).order_by("created_at", "pk")]
+    items = notification.objects.filter(user=user).order_by("created_at", "pk")
+    return (_fields(item, names) for item in items.iterator(chunk_size=CHUNK_SIZE))
 
 
-def _email_preferences(user: User) -> list[dict[str, Any]]:
+def _email_preferences(user: User) -> Iterator[dict[str, Any]]:
     preference = apps.get_model("notifications", "EmailPreference")
     names = ("id", "notification_type", "email_enabled")
-    return [_fields(item, names) for item in preference.objects.filter(user=user).order_by("pk")]
+    items = preference.objects.filter(user=user).order_by("pk")
+    return (_fields(item, names) for item in items.iterator(chunk_size=CHUNK_SIZE))
 
 
-def _visit_reminders(user: User) -> list[dict[str, Any]]:
+def _visit_reminders(user: User) -> Iterator[dict[str, Any]]:
     """Reminders of the patient's visits, to them and to their technician."""
     reminder = apps.get_model("notifications", "SentReminder")
     reminders = (
@@ -258,7 +267,7 @@ def _visit_reminders(user: User) -> list[dict[str, Any]]:
         .select_related("booking")
         .order_by("sent_at", "pk")
     )
-    return [
+    return (
         {
             "id": item.pk,
             "visit": item.booking.reference,
@@ -266,27 +275,80 @@ def _visit_reminders(user: User) -> list[dict[str, Any]]:
             "to": "patient" if item.user_id == user.pk else "technician",
             "sent_at": _value(item.sent_at),
         }
-        for item in reminders
-    ]
+        for item in reminders.iterator(chunk_size=CHUNK_SIZE)
+    )
 
 
-def _activity_log(user: User) -> list[dict[str, Any]]:
+def _activity_log(user: User) -> Iterator[dict[str, Any]]:
     names = ("id", "action", "entity_type", "entity_id", "description", "ip_address", "created_at")
-    return [_fields(entry, names) for entry in AdminLog.objects.filter(admin_user=user).order_by("created_at", "pk")]
+    entries = AdminLog.objects.filter(admin_user=user).order_by("created_at", "pk")
+    return (_fields(entry, names) for entry in entries.iterator(chunk_size=CHUNK_SIZE))
 
 
-def export_for(user: User, *, now: datetime | None = None) -> dict[str, Any]:
-    """Everything about `user` as a JSON-ready dict (see `SECTIONS`)."""
+#: The document's lists, in order; each reads its rows only when it is written.
+LISTS = (
+    ("bookings", _bookings),
+    ("health_records", _health_records),
+    ("who_viewed_my_records", _who_viewed),
+    ("notifications", _notifications),
+    ("email_preferences", _email_preferences),
+    ("visit_reminders", _visit_reminders),
+    ("activity_log", _activity_log),
+)
+
+
+def _head(user: User, now: datetime | None) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": _value(now or timezone.now()),
         "profile": _profile(user),
-        "bookings": _bookings(user),
-        "health_records": _health_records(user),
-        "who_viewed_my_records": _who_viewed(user),
-        "notifications": _notifications(user),
-        "email_preferences": _email_preferences(user),
-        "visit_reminders": _visit_reminders(user),
-        "activity_log": _activity_log(user),
     }
+
+
+def export_for(user: User, *, now: datetime | None = None) -> dict[str, Any]:
+    """Everything about `user` as a JSON-ready dict (see `SECTIONS`)."""
+    return {**_head(user, now), **{key: list(rows(user)) for key, rows in LISTS}}
+
+
+_ENCODER = DjangoJSONEncoder(ensure_ascii=False, indent=2)
+
+
+def _json(value: Any, depth: int) -> str:
+    """`value` as JSON indented to sit `depth` levels deep (JSON text has no newline of its own)."""
+    return _ENCODER.encode(value).replace("\n", "\n" + "  " * depth)
+
+
+def _pieces(user: User, now: datetime | None) -> Iterator[str]:
+    """The text of `json.dumps(export_for(user), indent=2, ensure_ascii=False)`, a row at a time."""
+    yield "{"
+    separator = "\n  "
+    for key, value in _head(user, now).items():
+        yield f"{separator}{_json(key, 1)}: {_json(value, 1)}"
+        separator = ",\n  "
+    for key, rows in LISTS:
+        yield f"{separator}{_json(key, 1)}: "
+        opening = "["
+        for row in rows(user):
+            yield f"{opening}\n    {_json(row, 2)}"
+            opening = ","
+        yield "[]" if opening == "[" else "\n  ]"
+    yield "\n}"
+
+
+def _gathered(pieces: Iterable[str], size: int) -> Iterator[str]:
+    """The pieces joined into strings of about `size` characters: fewer, larger writes."""
+    waiting, length = [], 0
+    for piece in pieces:
+        waiting.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(waiting)
+            waiting, length = [], 0
+    if waiting:
+        yield "".join(waiting)
+
+
+def export_stream(user: User, *, now: datetime | None = None) -> Iterator[str]:
+    """The document of `export_for` as JSON text in pieces, reading the rows as it goes."""
+    return _gathered(_pieces(user, now), WRITE_SIZE)

@@ -1,12 +1,10 @@
-import json
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -196,12 +194,10 @@ def who_viewed(request):
 @require_GET
 @patient_required
 def my_data(request):
-    """Everything about the patient as one JSON file."""
+    """Everything about the patient as one JSON file, sent as it is written (`records.export`)."""
     now = timezone.now()
-    data = export.export_for(request.user, now=now)
-    response = HttpResponse(
-        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
+    response = StreamingHttpResponse(
+        export.export_stream(request.user, now=now), content_type="application/json; charset=utf-8"
     )
     filename = f"homecure-my-data-{timezone.localdate(now):%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -1,11 +1,15 @@
-"""The patient's "download all my data": complete, their own only, and a fixed number of queries."""
+"""The patient's "download all my data": complete, their own only, streamed, and a fixed number of queries."""
 
 import json
+from datetime import datetime
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings.models import Booking
@@ -18,6 +22,11 @@ from records.tests.conftest import OTHER_SECRET, SECRETS
 from records.tests.factories import RecordAccessFactory, RecordAmendmentFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _body(response) -> str:
+    """The streamed download as text: reading it is what runs the export's queries."""
+    return b"".join(response.streaming_content).decode()
 
 
 def _links_to_the_patient(model):
@@ -129,7 +138,7 @@ def test_the_patient_downloads_their_data_as_a_json_file(rich_patient, client_fo
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="homecure-my-data-')
     assert response["Cache-Control"].startswith("max-age=0")
-    document = json.loads(response.content)
+    document = json.loads(_body(response))
     assert document["format"] == "homecure-my-data"
     assert len(document["bookings"]) == rich_patient.bookings.count()
 
@@ -146,5 +155,70 @@ def test_the_export_runs_a_fixed_number_of_queries(rich_patient, technician, cli
 
     with django_assert_max_num_queries(13):
         response = client.get(reverse("records:export"))
+        body = _body(response)
 
-    assert len(json.loads(response.content)["health_records"]) == 16
+    assert len(json.loads(body)["health_records"]) == 16
+
+
+def _busy(patient, technician, bookings):
+    """Give `patient` `bookings` more finished visits, each with its history, record, read, notice and reminder."""
+    for i in range(bookings):
+        booking = BookingFactory(user=patient, technician=technician, completed=True)
+        BookingStatusHistoryFactory(booking=booking, note=f"Step {i}")
+        record = HealthRecord.objects.create(
+            user=patient, booking=booking, record_type="checkup", record_date=booking.scheduled_date
+        )
+        RecordAmendmentFactory(record=record, amended_by=technician.user)
+        RecordAccessFactory(record=record, reader=technician.user)
+        NotificationFactory(user=patient, title=f"Visit {i} done")
+        SentReminderFactory(booking=booking, user=patient)
+
+
+def test_the_download_is_streamed_and_is_the_document_as_before(rich_patient, technician, client_for, monkeypatch):
+    _busy(rich_patient, technician, 5)
+    # Text that JSON escapes, and letters beyond ASCII, which the file keeps as they are.
+    NotificationFactory(user=rich_patient, title="Zoë's visit", message='First line\nsecond "quoted" line\t\u2028')
+    # Small writes, so the file comes in several pieces.
+    monkeypatch.setattr(export, "WRITE_SIZE", 1024)
+
+    response = client_for(rich_patient).get(reverse("records:export"))
+    pieces = list(response.streaming_content)
+
+    assert response.streaming
+    assert response.status_code == 200
+    assert "Content-Length" not in response
+    assert len(pieces) > 3
+    body = b"".join(pieces).decode()
+    document = json.loads(body)
+    # The text is exactly what the whole document written at once was.
+    now = datetime.fromisoformat(document["exported_at"])
+    before = json.dumps(export.export_for(rich_patient, now=now), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    assert body == before
+    assert "Zoë's visit" in body
+    assert len(document["bookings"]) == rich_patient.bookings.count()
+
+
+def test_an_export_with_empty_lists_is_the_document_as_before(patient, client_for):
+    response = client_for(patient).get(reverse("records:export"))
+    body = _body(response)
+
+    document = json.loads(body)
+    now = datetime.fromisoformat(document["exported_at"])
+    assert body == json.dumps(export.export_for(patient, now=now), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    assert document["bookings"] == document["notifications"] == []
+
+
+def test_the_exports_queries_do_not_grow_with_the_patients_visits(patient, technician, client_for):
+    """Rows are read `export.CHUNK_SIZE` at a time, their related rows prefetched per chunk."""
+    client = client_for(patient)
+    counts = {}
+    made = 0
+    for bookings in (10, 200):
+        _busy(patient, technician, bookings - made)
+        made = bookings
+        with CaptureQueriesContext(connection) as captured:
+            body = _body(client.get(reverse("records:export")))
+        counts[bookings] = len(captured)
+        assert len(json.loads(body)["bookings"]) == bookings
+
+    assert counts[10] == counts[200], counts
