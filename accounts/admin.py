@@ -6,6 +6,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserRole
+from homecure.admin_paginator import EstimatedCountPaginator
 from homecure.audit import audit_event
 
 
@@ -56,6 +57,9 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     autocomplete_fields = ("area",)
     readonly_fields = ("awaiting_confirmation", "last_login", "date_joined")
+    # Tens of thousands of patients: no count of the whole table on every visit.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     actions = ["unlock_login"]
 
     @admin.action(description=_("Unlock log-in of the selected users"), permissions=["change"])

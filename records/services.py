@@ -248,6 +248,19 @@ def document_add(
     return record_amend(record=record, actor=actor, reason=_("Added a document."), documents=[upload], now=now)
 
 
+def data_export_started(*, patient: User) -> None:
+    """Keep in the audit log that `patient` downloaded everything HomeCure holds about them.
+
+    A patient reading one of their own records leaves no trace, but the whole file at once is what
+    a stolen session would take, so it is logged (with the address and browser it went to)."""
+    audit_event(
+        actor=patient,
+        action="personal_data_exported",
+        entity=patient,
+        description=_("Downloaded all their data as a file."),
+    )
+
+
 def _reader_name(user: User) -> str:
     name = user.get_full_name()
     return f"{name} <{user.email}>" if name else user.email

@@ -196,6 +196,7 @@ def who_viewed(request):
 def my_data(request):
     """Everything about the patient as one JSON file, sent as it is written (`records.export`)."""
     now = timezone.now()
+    services.data_export_started(patient=request.user)
     response = StreamingHttpResponse(
         export.export_stream(request.user, now=now), content_type="application/json; charset=utf-8"
     )

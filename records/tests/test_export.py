@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, BookingStatusHistoryFactory
+from homecure.models import AdminLog
 from homecure.tests.factories import AdminLogFactory
 from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory, SentReminderFactory
 from records import export
@@ -143,6 +144,14 @@ def test_the_patient_downloads_their_data_as_a_json_file(rich_patient, client_fo
     assert len(document["bookings"]) == rich_patient.bookings.count()
 
 
+def test_the_download_is_kept_in_the_audit_log(rich_patient, client_for):
+    client_for(rich_patient).get(reverse("records:export"), HTTP_USER_AGENT="Test browser")
+
+    entry = AdminLog.objects.get(action="personal_data_exported")
+    assert (entry.admin_user, entry.entity_id) == (rich_patient, str(rich_patient.pk))
+    assert entry.user_agent == "Test browser"
+
+
 def test_the_export_runs_a_fixed_number_of_queries(rich_patient, technician, client_for, django_assert_max_num_queries):
     for _ in range(15):
         booking = BookingFactory(user=rich_patient, technician=technician, completed=True)
@@ -153,7 +162,7 @@ def test_the_export_runs_a_fixed_number_of_queries(rich_patient, technician, cli
         RecordAccessFactory(record=record, reader=technician.user)
     client = client_for(rich_patient)
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("records:export"))
         body = _body(response)
 
