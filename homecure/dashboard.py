@@ -49,7 +49,8 @@ def dashboard_cards(*, now: datetime | None = None) -> list[Card]:
 
     visits_today = Booking.objects.filter(scheduled_date=today, status__in=VISIT_STATUSES).count()
     unassigned = Booking.objects.filter(status=BookingStatus.PENDING, technician__isnull=True).count()
-    to_verify = Technician.objects.filter(is_verified=False, is_active=True).count()
+    # A sign-up whose address is not confirmed yet is nobody to verify: its owner may not exist.
+    to_verify = Technician.objects.filter(is_verified=False, is_active=True, user__is_active=True).count()
     month = TechnicianEarnings.objects.filter(created_at__gte=month_start).aggregate(
         revenue=Sum("amount"), commission=Sum(F("amount") - F("net_earnings"))
     )
@@ -81,7 +82,7 @@ def dashboard_cards(*, now: datetime | None = None) -> list[Card]:
             _("Technicians to verify"),
             str(to_verify),
             _("active profiles whose credentials are not checked yet"),
-            _changelist(Technician, is_verified__exact="0", is_active__exact="1"),
+            _changelist(Technician, is_verified__exact="0", is_active__exact="1", user__is_active__exact="1"),
         ),
         Card(
             _("Revenue this month"),

@@ -33,6 +33,15 @@ class TimeOffInline(admin.TabularInline):
     extra = 0
 
 
+class AccountOpenFilter(admin.BooleanFieldListFilter):
+    """The technician's log-in account: closed for a sign-up whose address is not confirmed yet
+    (or an account an administrator switched off), which is nobody to verify."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("account open")
+
+
 @admin.register(Technician)
 class TechnicianAdmin(admin.ModelAdmin):
     list_display = (
@@ -48,7 +57,14 @@ class TechnicianAdmin(admin.ModelAdmin):
         "completed_bookings",
     )
     list_select_related = ("user",)
-    list_filter = ("specialization", "is_verified", "is_available", "is_active", "service_areas")
+    list_filter = (
+        "specialization",
+        "is_verified",
+        "is_available",
+        "is_active",
+        ("user__is_active", AccountOpenFilter),
+        "service_areas",
+    )
     search_fields = ("user__email", "user__first_name", "user__last_name", "license_number")
     autocomplete_fields = ("user",)
     # Verification and suspension notify the technician and are audited, so they are actions,

@@ -51,6 +51,8 @@ def test_waiting_and_to_verify_link_to_their_lists(admin_client, technician, unv
     waiting = BookingFactory(service=service, service_area=area)
     BookingFactory(technician=technician, service=service, service_area=area)
     TechnicianFactory(is_verified=False, is_active=False)
+    # Signed up on Work with us, address not confirmed yet.
+    TechnicianFactory(is_verified=False, user__is_active=False, user__awaiting_confirmation=True)
 
     cards = admin_client.get(reverse("admin:index")).context["dashboard_cards"]
 
