@@ -1,11 +1,15 @@
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import signals
 from accounts.models import User, UserRole
+from homecure.audit import audit_event
 
 if TYPE_CHECKING:
     from technicians.models import ServiceArea
@@ -14,6 +18,10 @@ if TYPE_CHECKING:
 #: The roles people give themselves on the public sign-up pages (patients, and technicians on "Work
 #: with us"); administrators are only ever made by other administrators.
 SIGN_UP_ROLES = frozenset({UserRole.PATIENT, UserRole.TECHNICIAN})
+
+#: A sign-up whose link was never opened is deleted this many days after it was made (the link
+#: itself works for an hour): nothing is kept of a person who never confirmed longer than that.
+UNCONFIRMED_SIGN_UP_DAYS = 7
 
 
 def is_pending(user: User) -> bool:
@@ -58,6 +66,8 @@ def sign_up(*, email: str, password: str, role: str, **details) -> User | None:
             for field, value in details.items():
                 setattr(existing, field, value)
             existing.set_password(password)
+            # The sign-up that counts is the latest: its link is the one that works.
+            existing.date_joined = timezone.now()
             existing.save()
             return existing
     except IntegrityError:
@@ -104,3 +114,33 @@ def confirm_email(*, user: User) -> User:
             user.save(update_fields=["is_active", "awaiting_confirmation"])
             signals.email_confirmed.send(sender=User, user=user)
     return user
+
+
+def delete_unconfirmed_sign_ups(*, days: int = UNCONFIRMED_SIGN_UP_DAYS, now: datetime | None = None) -> int:
+    """Delete the sign-ups whose e-mailed link was not opened within `days` days; the number deleted.
+
+    Only accounts still waiting for their link go: never one that was confirmed, made by an
+    administrator or switched off by one. A sign-up the office has already recorded something for
+    (a booking) is kept, as the sign-up page keeps it. One audit-log entry says how many went.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    stale = User.objects.filter(
+        awaiting_confirmation=True, is_active=False, role__in=SIGN_UP_ROLES, date_joined__lt=cutoff
+    ).order_by("pk")
+    deleted = 0
+    for user in stale.iterator():
+        try:
+            with transaction.atomic():
+                user.delete()
+        except (ProtectedError, RestrictedError):
+            continue
+        deleted += 1
+    if deleted:
+        audit_event(
+            actor=None,
+            action="unconfirmed_sign_ups_deleted",
+            entity=("accounts.user", ""),
+            description=_("Deleted %(count)d sign-up(s) whose e-mail address was not confirmed within %(days)d days.")
+            % {"count": deleted, "days": days},
+        )
+    return deleted
