@@ -53,6 +53,8 @@ class TechnicianEarnings(models.Model):
         indexes = [
             models.Index(fields=["technician", "-created_at"], name="earning_tech_created_idx"),
             models.Index(fields=["payment_status", "-created_at"], name="earning_status_idx"),
+            # The back office's list of all earnings, latest first (it adds the key to the order).
+            models.Index(fields=["-created_at", "-id"], name="earning_created_desc_idx"),
         ]
         constraints = [
             models.CheckConstraint(
