@@ -2,6 +2,9 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from homecure.startup import require_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "homecure.settings")
 
 application = get_asgi_application()
+require_secret_key()
