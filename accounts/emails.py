@@ -34,3 +34,12 @@ def send_confirmation(*, user: User, next_url: str = "") -> None:
 def send_already_registered(*, email: str) -> None:
     user = User.objects.filter(email__iexact=email).first()
     _send("signup_exists", email, {"user": user})
+
+
+def send_sign_up_answer(*, email: str, user: User | None, next_url: str = "") -> None:
+    """The one e-mail a sign-up sends: the confirmation link for the account it started (`user`),
+    or, when the address already has an account in use (`user` is None), word of it to its owner."""
+    if user is None:
+        send_already_registered(email=email)
+    else:
+        send_confirmation(user=user, next_url=next_url)

@@ -29,6 +29,20 @@ def is_pending(user: User) -> bool:
     return user.awaiting_confirmation and user.role in SIGN_UP_ROLES and not user.is_active
 
 
+def _discard(user: User) -> bool:
+    """Delete a sign-up that was never confirmed, with what hangs on it (a technician profile).
+
+    False, and nothing deleted, when the office has already recorded something for it (a booking):
+    it is then kept as an account in use.
+    """
+    try:
+        with transaction.atomic():
+            user.delete()
+    except (ProtectedError, RestrictedError):
+        return False
+    return True
+
+
 def sign_up(*, email: str, password: str, role: str, **details) -> User | None:
     """Start an account with `role`, inactive until its owner confirms the e-mail address.
 
@@ -45,15 +59,8 @@ def sign_up(*, email: str, password: str, role: str, **details) -> User | None:
     try:
         with transaction.atomic():
             existing = User.objects.select_for_update().filter(email__iexact=email).first()
-            if existing is not None and is_pending(existing) and existing.role != role:
-                try:
-                    existing.delete()
-                except ProtectedError:
-                    # The office has already recorded something for it (a booking): keep it, as
-                    # an account in use.
-                    pass
-                else:
-                    existing = None
+            if existing is not None and is_pending(existing) and existing.role != role and _discard(existing):
+                existing = None
             if existing is None:
                 return User.objects.create_user(
                     email=email, password=password, role=role, is_active=False, awaiting_confirmation=True, **details
@@ -127,14 +134,7 @@ def delete_unconfirmed_sign_ups(*, days: int = UNCONFIRMED_SIGN_UP_DAYS, now: da
     stale = User.objects.filter(
         awaiting_confirmation=True, is_active=False, role__in=SIGN_UP_ROLES, date_joined__lt=cutoff
     ).order_by("pk")
-    deleted = 0
-    for user in stale.iterator():
-        try:
-            with transaction.atomic():
-                user.delete()
-        except (ProtectedError, RestrictedError):
-            continue
-        deleted += 1
+    deleted = sum(_discard(user) for user in stale.iterator())
     if deleted:
         audit_event(
             actor=None,

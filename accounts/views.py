@@ -56,10 +56,7 @@ def signup(request):
                 address=data["address"],
                 area=data["area"],
             )
-            if user is None:
-                emails.send_already_registered(email=data["email"])
-            else:
-                emails.send_confirmation(user=user, next_url=next_url)
+            emails.send_sign_up_answer(email=data["email"], user=user, next_url=next_url)
             return redirect("accounts:signup-sent")
     else:
         form = SignUpForm()

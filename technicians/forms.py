@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.services import is_pending
 from bookings.services import CHECKIN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_checkin_code
 from technicians.models import ServiceArea, Specialization, Technician, Weekday
-from technicians.services import Window
+from technicians.services import LICENSE_TAKEN, Window
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png"}
@@ -53,9 +53,6 @@ def _license_held_by_another(license_number: str, *, email: str) -> bool:
     """
     holder = Technician.objects.select_related("user").filter(license_number__iexact=license_number).first()
     return holder is not None and not (holder.user.email == email and is_pending(holder.user))
-
-
-LICENSE_TAKEN = _("A technician with this license number is already registered.")
 
 
 class TechnicianSignUpForm(SetPasswordMixin, forms.ModelForm):

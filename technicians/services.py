@@ -12,11 +12,14 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
 from accounts.models import User, UserRole
 from technicians import signals
 from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
+
+LICENSE_TAKEN = gettext_lazy("A technician with this license number is already registered.")
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,7 @@ def technician_sign_up(
         except IntegrityError:
             # Two sign-ups with one licence at the same moment: the unique index decides, and the
             # account started above is rolled back with this error.
-            raise ValidationError(
-                {"license_number": _("A technician with this license number is already registered.")}
-            ) from None
+            raise ValidationError({"license_number": LICENSE_TAKEN}) from None
     return technician
 
 
@@ -180,9 +181,7 @@ def technician_save_profile(
         with transaction.atomic():
             technician.save()
     except IntegrityError:
-        raise ValidationError(
-            {"license_number": _("A technician with this license number is already registered.")}
-        ) from None
+        raise ValidationError({"license_number": LICENSE_TAKEN}) from None
     technician.service_areas.set(service_areas)
     new_photo = technician.profile_picture.name if technician.profile_picture else ""
     if old_photo and old_photo != new_photo:

@@ -74,10 +74,7 @@ def join(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if technician is None:
-                account_emails.send_already_registered(email=data["email"])
-            else:
-                account_emails.send_confirmation(user=technician.user)
+            account_emails.send_sign_up_answer(email=data["email"], user=technician.user if technician else None)
             return redirect("accounts:signup-sent")
     return render(request, "technicians/join.html", {"form": form})
 

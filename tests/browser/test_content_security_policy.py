@@ -14,7 +14,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
-from tests.security.world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,20 +25,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
     + ` at ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
 });
 """
-
-
-@pytest.fixture
-def world(patient, other_patient, technician, other_technician, unverified_technician, admin_user, service, area):
-    return build_world(
-        patient=patient,
-        other_patient=other_patient,
-        technician=technician,
-        other_technician=other_technician,
-        unverified_technician=unverified_technician,
-        admin_user=admin_user,
-        service=service,
-        area=area,
-    )
 
 
 @pytest.fixture

@@ -8,21 +8,6 @@ so the walk runs once and its results are kept for the run.
 import pytest
 
 from tests.security import walk
-from tests.security.world import build_world
-
-
-@pytest.fixture
-def world(patient, other_patient, technician, other_technician, unverified_technician, admin_user, service, area):
-    return build_world(
-        patient=patient,
-        other_patient=other_patient,
-        technician=technician,
-        other_technician=other_technician,
-        unverified_technician=unverified_technician,
-        admin_user=admin_user,
-        service=service,
-        area=area,
-    )
 
 
 @pytest.fixture
