@@ -6,8 +6,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserRole
-from homecure.admin_paginator import EstimatedCountPaginator
-from homecure.audit import audit_event
+from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.audit import audit_event
 
 
 class UserCreationForm(AdminUserCreationForm):

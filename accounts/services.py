@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import signals
 from accounts.models import User, UserRole
-from homecure.audit import audit_event
+from homecure.base.audit import audit_event
 
 if TYPE_CHECKING:
     from technicians.models import ServiceArea

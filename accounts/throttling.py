@@ -8,7 +8,7 @@ one password on many accounts. An administrator unlocks early from the back offi
 from django.conf import settings
 from django.shortcuts import render
 
-from homecure.audit import client_ip
+from homecure.base.audit import client_ip
 
 
 def attempt_username(request, credentials=None) -> str:

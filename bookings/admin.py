@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import services
 from bookings.models import ACTIVE_STATUSES, Booking, BookingDecline, BookingStatus, BookingStatusHistory, Service
-from homecure.admin_paginator import EstimatedCountPaginator
+from homecure.base.admin_paginator import EstimatedCountPaginator
 from technicians.models import Technician
 
 

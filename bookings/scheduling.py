@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bookings.models import ACTIVE_STATUSES, Booking, Service
-from homecure.config import get_setting
+from homecure.base.system_settings import get_setting
 from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
 
 

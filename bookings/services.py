@@ -33,8 +33,8 @@ from bookings.models import (
 )
 from bookings.payments import get_provider
 from bookings.scheduling import DayPlan, Rules
-from homecure.config import get_setting
-from homecure.money import money
+from homecure.base.money import round_money
+from homecure.base.system_settings import get_setting
 from technicians.models import ServiceArea, Technician
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -583,7 +583,7 @@ def booking_review(*, booking: Booking, actor: User, rating: int, review: str = 
             average=Avg("user_rating"), count=Count("pk")
         )
         Technician.objects.filter(pk=booking.technician_id).update(
-            rating=money(Decimal(str(stats["average"]))), total_reviews=stats["count"]
+            rating=round_money(Decimal(str(stats["average"]))), total_reviews=stats["count"]
         )
     signals.booking_reviewed.send(sender=Booking, booking=booking, actor=actor)
     return booking

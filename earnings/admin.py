@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import PayoutError, earning_mark_paid, earning_put_on_hold
-from homecure.admin_paginator import EstimatedCountPaginator
-from homecure.audit import audit_event
-from homecure.csv import safe_cell
+from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.audit import audit_event
+from homecure.base.csv_cells import safe_cell
 
 ZERO = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from earnings import signals
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
-from homecure.config import get_setting
-from homecure.money import money
+from homecure.base.money import round_money
+from homecure.base.system_settings import get_setting
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -44,7 +44,7 @@ def _lock(earning: TechnicianEarnings) -> TechnicianEarnings:
 
 def net_after_commission(amount: Decimal, commission_rate: Decimal) -> Decimal:
     """What the technician keeps: the amount less the platform's commission, rounded to cents."""
-    return money(amount - money(amount * commission_rate))
+    return round_money(amount - round_money(amount * commission_rate))
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from earnings import selectors
-from homecure.csv import safe_cell
+from homecure.base.csv_cells import safe_cell
 from technicians.decorators import technician_profile_required
 
 PAGE_SIZE = 20

@@ -12,11 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from homecure import audit
-from homecure.admin_paginator import EstimatedCountPaginator
-from homecure.config import SETTINGS
+from homecure.base import audit
+from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.services import contact_mark_handled
+from homecure.base.system_settings import SETTINGS
 from homecure.models import AdminLog, Contact, SettingType, SystemSettings
-from homecure.services import contact_mark_handled
 
 
 def _admin_change_url(entity_type, entity_id):

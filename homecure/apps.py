@@ -7,6 +7,6 @@ class HomecureConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from homecure import public_cache, receivers  # noqa: F401  (public_cache connects its receiver)
+        from homecure.base import receivers
 
         receivers.connect_audit_receivers()

@@ -2,7 +2,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from homecure.startup import require_secret_key
+from homecure.base.startup import require_secret_key
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "homecure.settings")
 

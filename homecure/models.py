@@ -82,7 +82,7 @@ class SettingType(models.TextChoices):
 
 
 class SystemSettings(models.Model):
-    """One platform setting; its type, default and range are declared in `homecure.config`."""
+    """One platform setting; its type, default and range are declared in `homecure.base.system_settings`."""
 
     key = models.CharField(_("key"), max_length=100, unique=True)
     value = models.TextField(_("value"), max_length=5000)

@@ -32,7 +32,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     # Django's admin, on the back-office site that only platform administrators enter.
-    "homecure.admin_site.BackOfficeAdminConfig",
+    "homecure.site.admin_site.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "homecure.middleware.AuditMiddleware",
+    "homecure.base.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "homecure.urls"
+ROOT_URLCONF = "homecure.site.urls"
 WSGI_APPLICATION = "homecure.wsgi.application"
 
 TEMPLATES = [

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_tasks_db.models import DBTaskResult
 
-from homecure.admin_paginator import EstimatedCountPaginator
+from homecure.base.admin_paginator import EstimatedCountPaginator
 from notifications.models import EmailPreference, Notification, SentReminder
 from notifications.services import Audience, audience_users, notification_announce
 

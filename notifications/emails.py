@@ -13,7 +13,7 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from homecure.config import get_setting
+from homecure.base.system_settings import get_setting
 from notifications.models import EmailPreference, Notification
 
 

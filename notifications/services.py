@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User, UserRole
 from bookings.models import Booking, BookingStatus
-from homecure.audit import audit_event
-from homecure.templatetags.homecure_tags import money
+from homecure.base.audit import audit_event
+from homecure.base.money import format_money
 from notifications.models import EmailPreference, Notification, NotificationType, Priority, ReminderKind, SentReminder
 
 if TYPE_CHECKING:
@@ -431,7 +431,7 @@ def notify_booking_cancelled(
 
 def notify_booking_paid(*, booking: Booking) -> list[Notification]:
     """The patient's receipt for an online payment."""
-    facts = {**_facts(booking), "amount": money(booking.total_amount)}
+    facts = {**_facts(booking), "amount": format_money(booking.total_amount)}
     return _deliver(
         [
             Draft(
@@ -526,7 +526,7 @@ def notify_earnings_paid(*, earning: TechnicianEarnings) -> list[Notification]:
     booking = earning.booking
     facts = {
         **_facts(booking),
-        "amount": money(earning.net_earnings),
+        "amount": format_money(earning.net_earnings),
         "method": earning.get_payment_method_display() or _("payout"),
     }
     return _deliver(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from homecure.config import get_setting
+from homecure.base.system_settings import get_setting
 from notifications import selectors, services
 from notifications.forms import EmailPreferencesForm
 

@@ -4,8 +4,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from homecure.admin_paginator import EstimatedCountPaginator
-from homecure.audit import client_ip
+from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.audit import client_ip
 from records import selectors, services
 from records.forms import HealthRecordAdminForm
 from records.models import AccessKind, AccessReason, HealthDocument, HealthRecord, RecordAccess, RecordAmendment

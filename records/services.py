@@ -7,7 +7,7 @@
   writing it, administrators at any time. The values replaced are kept in a `RecordAmendment`.
 * `record_read`: one `RecordAccess` row (and an audit-log event) per read by anyone but the patient.
 
-The audit log (`homecure.audit`) gets an event for each of these that names the fields changed but
+The audit log (`homecure.base.audit`) gets an event for each of these that names the fields changed but
 holds no findings, file names or reasons: those are read only through the record pages, which
 audit every read.
 """
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.models import Booking
-from homecure.audit import audit_event
+from homecure.base.audit import audit_event
 from records import documents as document_checks
 from records import signals
 from records import vitals as vital_signs

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import patient_required
 from bookings.models import Booking
-from homecure.audit import client_ip
+from homecure.base.audit import client_ip
 from records import export, selectors, services
 from records.forms import RecordFilterForm, RecordForms
 from records.models import AccessKind

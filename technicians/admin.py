@@ -9,8 +9,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserRole
-from homecure.admin_paginator import EstimatedCountPaginator
-from homecure.audit import audit_event
+from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.audit import audit_event
 from technicians import services
 from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
 

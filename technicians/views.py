@@ -18,7 +18,7 @@ from accounts.decorators import technician_required
 from bookings import services as booking_services
 from bookings.models import BookingStatus, PaymentMethod, PaymentStatus
 from earnings import selectors as earnings_selectors
-from homecure.templatetags.homecure_tags import money
+from homecure.base.money import format_money
 from records import selectors as records_selectors
 from technicians import checkin, selectors, services
 from technicians.decorators import technician_profile_required
@@ -295,7 +295,7 @@ def _complete_form(booking, data=None):
         and booking.payment_status == PaymentStatus.PENDING
     ):
         label = _("I collected the payment of %(amount)s (%(method)s)") % {
-            "amount": money(booking.total_amount),
+            "amount": format_money(booking.total_amount),
             "method": booking.get_payment_method_display().lower(),
         }
     return CompleteForm(data, payment_label=label)

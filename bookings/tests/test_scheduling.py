@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from bookings.models import BookingStatus, ServiceCategory
 from bookings.scheduling import DayPlan
 from bookings.tests.factories import BookingFactory, ServiceFactory
-from homecure.config import clear_settings_cache
+from homecure.base.system_settings import clear_settings_cache
 from homecure.models import SystemSettings
 from technicians.models import ScheduleWindow, Specialization, Weekday
 from technicians.tests.factories import TechnicianFactory, TimeOffFactory, give_weekly_schedule

@@ -16,7 +16,7 @@ from bookings.tests.factories import BookingFactory, ServiceFactory
 from earnings.models import EarningStatus, PayoutMethod
 from earnings.selectors import month_start
 from earnings.tests.factories import TechnicianEarningsFactory
-from homecure.csv import safe_cell
+from homecure.base.csv_cells import safe_cell
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def create_defaults(apps, schema_editor):
-    from homecure.config import SETTINGS
+    from homecure.base.system_settings import SETTINGS
 
     SystemSettings = apps.get_model("homecure", "SystemSettings")
     for spec in SETTINGS.values():

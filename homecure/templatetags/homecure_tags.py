@@ -1,17 +1,10 @@
 """Display helpers shared by every page: money in the platform currency and status badges."""
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
-from django.utils.formats import number_format
 
-from homecure.config import get_setting
+from homecure.base.money import format_money
 
 register = template.Library()
-
-# Symbols for the currencies the platform is likely to run in; any other ISO code is shown as
-# the code itself ("CHF 45.00"), which every reader understands.
-CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "EGP": "E£", "INR": "₹", "JPY": "¥"}
 
 # Bootstrap colour per status value; booking, payment and earning statuses share the names.
 STATUS_COLOURS = {
@@ -28,19 +21,8 @@ STATUS_COLOURS = {
 
 @register.filter
 def money(value):
-    """`45` -> "$45.00" in the platform currency, grouped for the active locale; "" for no value."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    currency = str(get_setting("currency")).upper()
-    formatted = number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    if symbol:
-        return f"-{symbol}{formatted[1:]}" if formatted.startswith("-") else f"{symbol}{formatted}"
-    return f"{currency}\N{NO-BREAK SPACE}{formatted}"
+    """`45` -> "$45.00" in the platform currency (see `format_money`)."""
+    return format_money(value)
 
 
 @register.inclusion_tag("includes/_status_badge.html")

@@ -2,7 +2,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import AdminUserFactory
-from homecure.config import SETTINGS
+from homecure.base.system_settings import SETTINGS
 from homecure.models import AdminLog, Contact, SystemSettings
 
 

@@ -110,7 +110,7 @@ def test_every_form_with_an_autocomplete_field_refuses_a_value_that_is_not_a_key
 def test_every_autocomplete_field_of_the_back_office_gets_the_checked_select(rf, admin_user):
     from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 
-    from homecure.admin_site import CheckedAutocompleteSelect, CheckedAutocompleteSelectMultiple
+    from homecure.site.admin_site import CheckedAutocompleteSelect, CheckedAutocompleteSelectMultiple
 
     request = rf.get("/admin/")
     request.user = admin_user

@@ -15,7 +15,7 @@ from django.urls import reverse
 from bookings.models import Booking, BookingStatus
 from bookings.tests.factories import BookingFactory
 from earnings.models import TechnicianEarnings
-from homecure.admin_paginator import EstimatedCountPaginator
+from homecure.base.admin_paginator import EstimatedCountPaginator
 from homecure.models import AdminLog, Contact
 from homecure.tests.test_admin import ADMIN_OBJECTS
 from notifications.models import EmailPreference, Notification, SentReminder

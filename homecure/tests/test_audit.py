@@ -17,7 +17,7 @@ from bookings import services as booking_services
 from bookings.models import Booking, BookingStatusHistory, Service
 from bookings.tests.factories import BookingFactory, ServiceFactory
 from earnings.tests.factories import TechnicianEarningsFactory
-from homecure import audit
+from homecure.base import audit
 from homecure.models import AdminLog, AuditLogIsAppendOnly, Contact, SystemSettings
 from homecure.tests.factories import AdminLogFactory, ContactFactory
 from records.models import HealthRecord

@@ -12,7 +12,7 @@ from django.utils import timezone
 from bookings.tests.factories import BookingFactory
 from earnings.models import EarningStatus, TechnicianEarnings
 from earnings.tests.factories import TechnicianEarningsFactory
-from homecure.dashboard import dashboard_cards
+from homecure.site.dashboard import dashboard_cards
 from homecure.tests.factories import ContactFactory
 from technicians.tests.factories import TechnicianFactory
 

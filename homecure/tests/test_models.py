@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from homecure.config import SETTINGS, get_setting
+from homecure.base.system_settings import SETTINGS, get_setting
 from homecure.models import AdminLog, Contact, SettingType, SystemSettings
 from homecure.tests.factories import AdminLogFactory, ContactFactory, SystemSettingsFactory
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import User, UserRole
 from bookings.models import Booking, BookingStatus, Service, ServiceCategory
 from earnings.models import TechnicianEarnings
-from homecure.config import SETTINGS
+from homecure.base.system_settings import SETTINGS
 from homecure.management.commands.seed_demo import DEMO_PASSWORD
 from homecure.models import SystemSettings
 from notifications.models import Notification

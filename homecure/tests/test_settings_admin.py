@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from homecure.config import get_setting
+from homecure.base.system_settings import get_setting
 from homecure.models import AdminLog, SettingType, SystemSettings
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from bookings.models import ServiceCategory
 from bookings.tests.factories import ServiceFactory
-from homecure import views
 from homecure.models import Contact
+from homecure.site import views
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,7 @@ def test_readyz_asks_the_database_once(client, django_assert_num_queries):
 
 @pytest.mark.django_db
 def test_readyz_answers_503_when_the_database_does_not(client):
-    with mock.patch("homecure.health.connection.cursor", side_effect=OperationalError("connection refused")):
+    with mock.patch("homecure.base.health.connection.cursor", side_effect=OperationalError("connection refused")):
         response = client.get(reverse("readyz"))
 
     assert response.status_code == 503

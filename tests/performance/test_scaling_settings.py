@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from earnings.tests.factories import TechnicianEarningsFactory
-from homecure import config
-from homecure.config import CACHE_KEY, get_setting
+from homecure.base import system_settings
+from homecure.base.system_settings import CACHE_KEY, get_setting
 from homecure.models import SystemSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,8 +127,8 @@ class CountingCache:
 
 @pytest.fixture
 def counting_cache(monkeypatch):
-    counting = CountingCache(config.cache)
-    monkeypatch.setattr(config, "cache", counting)
+    counting = CountingCache(system_settings.cache)
+    monkeypatch.setattr(system_settings, "cache", counting)
     return counting
 
 
@@ -156,10 +156,10 @@ def test_outside_a_request_every_read_asks_the_cache(counting_cache):
 def test_the_next_request_sees_a_change_made_elsewhere(patient_client, service):
     page = reverse("bookings:new", kwargs={"slug": service.slug})
     patient_client.get(page)
-    values = dict(config.cache.get(CACHE_KEY))
+    values = dict(system_settings.cache.get(CACHE_KEY))
     values["booking_horizon_days"] = 7
     # Another app server changed the setting and the shared cache holds the new value.
-    config.cache.set(CACHE_KEY, values)
+    system_settings.cache.set(CACHE_KEY, values)
 
     html = patient_client.get(page).content.decode()
 

@@ -34,9 +34,9 @@ from bookings.models import (
 from bookings.services import new_checkin_code
 from earnings.models import EarningStatus, PayoutMethod
 from earnings.services import earning_create_for_booking
-from homecure.config import SETTINGS
+from homecure.base.money import round_money
+from homecure.base.system_settings import SETTINGS
 from homecure.models import SystemSettings
-from homecure.money import money
 from notifications.models import Notification, NotificationType, Priority
 from records.models import HealthRecord, RecordType
 from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician
@@ -704,7 +704,7 @@ class Command(BaseCommand):
         for technician in stats:
             technician.completed_bookings = technician.done
             technician.total_reviews = technician.reviews
-            technician.rating = money(Decimal(str(technician.average or 0)))
+            technician.rating = round_money(Decimal(str(technician.average or 0)))
             technician.save(update_fields=["completed_bookings", "total_reviews", "rating"])
 
     def seed_notifications(self, bookings, admin):

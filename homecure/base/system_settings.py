@@ -170,12 +170,12 @@ def _load() -> dict[str, Any]:
 _request = threading.local()
 
 
-@receiver(request_started, dispatch_uid="homecure.config.request_started")
+@receiver(request_started, dispatch_uid="homecure.base.system_settings.request_started")
 def _request_started(**kwargs):
     _request.active, _request.values = True, None
 
 
-@receiver(request_finished, dispatch_uid="homecure.config.request_finished")
+@receiver(request_finished, dispatch_uid="homecure.base.system_settings.request_finished")
 def _request_finished(**kwargs):
     _request.active, _request.values = False, None
 

@@ -3,7 +3,7 @@
 Entries come from two places:
 
 * changes: generic `pre_save` / `post_save` / `post_delete` / `m2m_changed` receivers
-  (`homecure.receivers`) record every create, update and delete of a HomeCure model made while a
+  (`homecure.base.receivers`) record every create, update and delete of a HomeCure model made while a
   staff member is acting, with the changed fields' previous and new values, secrets masked;
 * events: sensitive actions (a technician verified, a booking assigned, a payout, a health record
   read) recorded by name through `audit_event`, called by domain-signal receivers and views.
@@ -38,9 +38,8 @@ from homecure.models import AdminLog
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from django.contrib.auth.models import AbstractBaseUser as User
     from django.http import HttpRequest
-
-    from accounts.models import User
 
 MASK = "********"
 USER_AGENT_MAX_LENGTH = AdminLog._meta.get_field("user_agent").max_length

@@ -103,7 +103,7 @@ class BackOfficeSite(admin.AdminSite):
                     return self._elsewhere(request)
                 return protected(request, *args, **kwargs)
             if request.method == "POST":
-                from homecure.audit import audit_batch
+                from homecure.base.audit import audit_batch
 
                 # One audit entry per changed object, written with the changes in one transaction.
                 with audit_batch():
@@ -128,10 +128,18 @@ class BackOfficeSite(admin.AdminSite):
         return redirect("accounts:after-login")
 
     def index(self, request, extra_context=None):
-        from homecure.dashboard import dashboard_cards
+        from homecure.site.dashboard import dashboard_cards
 
         return super().index(request, {"dashboard_cards": dashboard_cards(), **(extra_context or {})})
 
 
 class BackOfficeAdminConfig(AdminConfig):
-    default_site = "homecure.admin_site.BackOfficeSite"
+    """Django's admin app with HomeCure's back-office site; its `ready()` also wires the composition layer."""
+
+    default_site = "homecure.site.admin_site.BackOfficeSite"
+
+    def ready(self):
+        super().ready()
+        from homecure.site import public_cache, receivers  # noqa: F401  (public_cache connects its receiver)
+
+        receivers.connect_event_receivers()

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from homecure import health, views
+from homecure.base import health
+from homecure.site import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +19,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
 ]
 
-handler403 = "homecure.views.permission_denied"
-handler404 = "homecure.views.page_not_found"
-handler500 = "homecure.views.server_error"
+handler403 = "homecure.site.views.permission_denied"
+handler404 = "homecure.site.views.page_not_found"
+handler500 = "homecure.site.views.server_error"

@@ -1,4 +1,4 @@
-from homecure import audit
+from homecure.base import audit
 
 
 class AuditMiddleware:

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Booking, BookingStatus
 from earnings.models import EarningStatus, TechnicianEarnings
+from homecure.base.money import format_money
 from homecure.models import Contact
-from homecure.templatetags.homecure_tags import money
 from technicians.models import Technician
 
 VISIT_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
@@ -86,19 +86,19 @@ def dashboard_cards(*, now: datetime | None = None) -> list[Card]:
         ),
         Card(
             _("Revenue this month"),
-            money(month["revenue"] or zero),
+            format_money(month["revenue"] or zero),
             _("completed visits since %(day)s") % {"day": date_format(month_start, "j M")},
             _changelist(TechnicianEarnings, **month_filter),
         ),
         Card(
             _("Platform commission this month"),
-            money(month["commission"] or zero),
+            format_money(month["commission"] or zero),
             _("kept from this month's completed visits"),
             _changelist(TechnicianEarnings, **month_filter),
         ),
         Card(
             _("Payouts due"),
-            money(payouts["total"] or zero),
+            format_money(payouts["total"] or zero),
             _("technicians' earnings not paid yet"),
             _changelist(TechnicianEarnings, payment_status__exact=EarningStatus.PENDING),
         ),
