@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Service, ServiceCategory
-from homecure.site.public_cache import public_page
+from homecure.base.public_cache import public_page
 
 CATEGORY_DESCRIPTIONS = {
     ServiceCategory.NURSING: _("Wound care, injections, drips and check-ups by a registered nurse, in your own home."),

@@ -111,9 +111,9 @@ def prepare() -> None:
     from accounts.models import User
     from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Service, ServiceCategory
     from bookings.scheduling import DayPlan, bookable_days
+    from homecure.base.public_cache import forget_public_pages
     from homecure.base.system_settings import clear_settings_cache
     from homecure.management.commands.seed_scale import ADMIN_EMAIL, SCALE_PASSWORD, patient_email, technician_email
-    from homecure.site.public_cache import forget_public_pages
     from notifications.models import Notification
     from technicians.models import ServiceArea, Technician
 

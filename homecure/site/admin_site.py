@@ -140,6 +140,6 @@ class BackOfficeAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
-        from homecure.site import public_cache, receivers  # noqa: F401  (public_cache connects its receiver)
+        from homecure.site import receivers
 
         receivers.connect_event_receivers()

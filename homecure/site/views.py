@@ -8,8 +8,8 @@ from django.views.decorators.csrf import requires_csrf_token
 from bookings.catalog_views import category_cards
 from bookings.models import Service
 from homecure.base.audit import client_ip
+from homecure.base.public_cache import public_page
 from homecure.site.forms import ContactForm
-from homecure.site.public_cache import public_page
 
 # The home page shows this many active services of each category, so every kind of care appears.
 HOME_SERVICES_PER_CATEGORY = 2

@@ -74,7 +74,7 @@ class Rows:
 @pytest.fixture
 def returning_visitor(client):
     # A visitor who sends a cookie gets a freshly rendered page, not the one kept for cookie-less
-    # visitors (homecure.site.public_cache): the rendering is what these tests count.
+    # visitors (homecure.base.public_cache): the rendering is what these tests count.
     client.cookies["csrftoken"] = "a" * 32
     return client
 

@@ -6,8 +6,9 @@ link previews. For them the home page and the service catalog are served from th
 instead of being rendered again. A visitor who sends any cookie (logged in or not) always gets a
 freshly rendered page, and a page that would set a cookie is never kept.
 
-Kept pages are dropped as soon as a service is saved or deleted (the catalog is what they show),
-and after `PUBLIC_PAGE_SECONDS` in any case.
+Kept pages are dropped by `forget_public_pages()`, which the bookings app calls as soon as a
+service is saved or deleted (the catalog is what they show), and after `PUBLIC_PAGE_SECONDS` in
+any case.
 """
 
 import hashlib
@@ -16,12 +17,7 @@ from collections.abc import Collection, Mapping
 from functools import wraps
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils.translation import get_language
-
-from bookings.models import Service
 
 PUBLIC_PAGE_SECONDS = 300
 GENERATION_KEY = "homecure:public-pages:generation"
@@ -69,11 +65,3 @@ def public_page(*, params: Mapping[str, Collection[str]] | None = None):
         return wrapper
 
     return decorator
-
-
-@receiver([post_save, post_delete], sender=Service, dispatch_uid="homecure.forget_public_pages")
-def service_changed(**kwargs):
-    # Again at commit: a page rendered by another request before the change is committed would
-    # otherwise keep the old catalog.
-    forget_public_pages()
-    transaction.on_commit(forget_public_pages)
