@@ -2,6 +2,7 @@
 
 # `make run`  : virtualenv, install, migrate the SQLite database, load demo data, serve on 127.0.0.1:8000.
 # `make test` : the whole test suite on SQLite, then on PostgreSQL too when DATABASE_URL is set.
+# `make test-fast` : everything but the browser tests, on SQLite only: the inner loop.
 
 PYTHON = python3
 VENV = .venv
@@ -10,7 +11,7 @@ CHROMIUM = $${CHROMIUM_PATH:-/usr/bin/chromium}
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-x bookings"`.
 PYTEST_ARGS =
 
-.PHONY: run test lint fmt migrations-check
+.PHONY: run test test-fast lint fmt migrations-check
 
 run: $(VENV)/.runtime-installed
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -32,6 +33,9 @@ test: $(VENV)/.dev-installed
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 		echo "browser tests SKIPPED: no Chromium found; install it (apt-get install chromium) or set CHROMIUM_PATH"; \
 	fi
+
+test-fast: $(VENV)/.dev-installed
+	DATABASE_URL=sqlite://:memory: $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
