@@ -8,7 +8,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bookings import services
-from bookings.models import ACTIVE_STATUSES, Booking, BookingDecline, BookingStatus, BookingStatusHistory, Service
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingDecline,
+    BookingStatus,
+    BookingStatusHistory,
+    FailedCheckIn,
+    Service,
+)
 from homecure.base.admin_paginator import EstimatedCountPaginator
 from technicians.models import Technician
 
@@ -301,6 +309,39 @@ class BookingAdmin(admin.ModelAdmin):
     # Bookings are made through the booking pages, which choose an eligible technician, copy the
     # price and issue the reference; a cancelled booking is kept, never deleted.
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FailedCheckIn)
+class FailedCheckInAdmin(admin.ModelAdmin):
+    """Refused check-ins, for spotting lost phones, wrong addresses and guessed codes. Read-only:
+    the record is evidence, so nobody edits or deletes it here."""
+
+    list_display = ("created_at", "technician", "reason", "method", "code", "booking_reference", "ip_address")
+    list_filter = ("reason", "method", "created_at")
+    list_select_related = ("user", "booking")
+    search_fields = ("user__email", "user__first_name", "user__last_name", "code", "booking__reference")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    # Every refused check-in, guessed codes included.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    @admin.display(description=_("technician"), ordering="user__last_name")
+    def technician(self, obj):
+        return obj.user or "-"
+
+    @admin.display(description=_("booking"), ordering="booking__reference")
+    def booking_reference(self, obj):
+        return obj.booking.reference if obj.booking else "-"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

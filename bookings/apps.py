@@ -11,6 +11,11 @@ class BookingsConfig(AppConfig):
 
         from bookings import receivers
         from bookings.models import Service
+        from technicians import signals as technicians
 
         for signal in (post_save, post_delete):
             signal.connect(receivers.service_changed, sender=Service, dispatch_uid="bookings.forget_public_pages")
+        technicians.photo_viewer_asked.connect(
+            receivers.patient_has_visit_with, dispatch_uid="bookings.patient_has_visit_with"
+        )
+        technicians.visits_on_days_asked.connect(receivers.visits_on_days, dispatch_uid="bookings.visits_on_days")

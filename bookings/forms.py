@@ -6,8 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import PaymentMethod, Service
+from bookings.models import Booking, PaymentMethod, Service
 from bookings.scheduling import DayPlan, bookable_days
+from bookings.services import CHECK_IN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_check_in_code
+from homecure.base.money import format_money
 from technicians.models import ServiceArea
 
 
@@ -127,3 +129,68 @@ class ReviewForm(forms.Form):
     review = forms.CharField(
         label=_("Your review (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+# --- The technician portal ---------------------------------------------------------------------------------
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why can't you take this visit?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Please give a reason.")},
+    )
+
+
+class CompleteForm(forms.Form):
+    technician_notes = forms.CharField(
+        label=_("Visit notes"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you did and anything the office should know. The patient does not see these notes."),
+    )
+    payment_collected = forms.BooleanField(required=False)
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        if booking.collects_payment_at_door:
+            self.fields["payment_collected"].label = _("I collected the payment of %(amount)s (%(method)s)") % {
+                "amount": format_money(booking.total_amount),
+                "method": booking.get_payment_method_display().lower(),
+            }
+        else:
+            del self.fields["payment_collected"]
+
+
+class NoShowForm(forms.Form):
+    note = forms.CharField(
+        label=_("What happened? (optional)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: rang twice and called the patient's phone, no answer."),
+    )
+
+
+class CheckInCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Check-in code"),
+        max_length=20,
+        help_text=_("The 8 letters and digits under the patient's QR code."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "inputmode": "text",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        code = normalize_check_in_code(self.cleaned_data["code"])
+        if len(code) != CHECK_IN_CODE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in code):
+            raise forms.ValidationError(_("A check-in code has 8 letters and digits, like K7PM-2XQA."))
+        return code

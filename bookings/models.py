@@ -47,6 +47,8 @@ class BookingStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+# The states in which the technician may still give the visit back (decline it).
+ANSWERABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
 class PaymentStatus(models.TextChoices):
@@ -199,6 +201,28 @@ class Booking(models.Model):
     def is_active(self):
         return self.status in ACTIVE_STATUSES
 
+    @property
+    def can_decline(self):
+        """Whether the assigned technician may still decline (or give back) the visit."""
+        return self.status in ANSWERABLE_STATUSES
+
+    @property
+    def can_check_in(self):
+        """Whether the visit waits for the technician's check-in at the door."""
+        return self.status == BookingStatus.CONFIRMED
+
+    @property
+    def can_complete(self):
+        return self.status == BookingStatus.IN_PROGRESS
+
+    @property
+    def collects_payment_at_door(self):
+        """Whether the technician takes the payment at the visit (cash or card, not paid yet)."""
+        return (
+            self.payment_method in (PaymentMethod.CASH, PaymentMethod.CARD)
+            and self.payment_status == PaymentStatus.PENDING
+        )
+
     def set_schedule(self, start: datetime, duration_minutes: int):
         """Set every schedule field from one aware start instant."""
         start = start.astimezone(UTC)  # so the duration is added in real, not wall-clock, minutes
@@ -253,3 +277,62 @@ class BookingDecline(models.Model):
 
     def __str__(self):
         return f"{self.booking_id}: declined by {self.technician_id}"
+
+
+class CheckInFailure(models.TextChoices):
+    """Why a check-in at the door was refused: the codes of `bookings.services.check_in_refusal`
+    and of the check-in page, and the reasons kept on `FailedCheckIn`."""
+
+    UNKNOWN_CODE = "unknown_code", _("Unknown code")
+    NOT_YOURS = "not_yours", _("Not their booking")
+    NOT_VERIFIED = "not_verified", _("Technician not verified or suspended")
+    NOT_CONFIRMED = "not_confirmed", _("Booking not confirmed yet")
+    CANCELLED = "cancelled", _("Booking cancelled")
+    COMPLETED = "completed", _("Visit already completed")
+    TOO_EARLY = "too_early", _("Too early")
+    TOO_LATE = "too_late", _("Too late")
+    TOO_MANY_TRIES = "too_many_tries", _("Too many wrong codes")
+
+
+class CheckInMethod(models.TextChoices):
+    QR = "qr", _("QR code scanned")
+    TYPED = "typed", _("Code typed")
+
+
+class FailedCheckIn(models.Model):
+    """A scan or typed code that did not start a visit: who tried, when, with what, and why it failed.
+
+    Kept for the back office to spot lost phones, wrong addresses and guessing. The booking is
+    kept when the code matched one, so a refused but genuine attempt can be followed up; an
+    unknown code has none.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("technician user"),
+    )
+    code = models.CharField(_("code tried"), max_length=100)
+    method = models.CharField(_("method"), max_length=10, choices=CheckInMethod.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=CheckInFailure.choices)
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="failed_check_ins",
+        verbose_name=_("booking"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed check-in")
+        verbose_name_plural = _("failed check-ins")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="failed_checkin_user_idx")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} · {self.code}"

@@ -1,11 +1,27 @@
-"""Reads of bookings scoped to the person asking."""
+"""Reads of bookings scoped to the person asking: a patient's own bookings, and the visits of the
+technician portal.
 
-from django.db.models import QuerySet
+A technician reaches only the visits assigned to them, and none while they are unverified or
+suspended: the portal then shows why instead of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import ACTIVE_STATUSES, Booking
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, CheckInMethod, FailedCheckIn
+from technicians.models import Technician
+from technicians.selectors import may_work
+
+TODAY_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+# Typed codes are short; after this many wrong ones in the window the form stops answering for a while.
+CHECK_IN_CODE_TRIES = 10
+CHECK_IN_CODE_TRIES_WINDOW = timedelta(minutes=15)
 
 
 def bookings_for_patient(user: User) -> QuerySet[Booking]:
@@ -30,6 +46,104 @@ def past_bookings_for_patient(user: User, *, now=None) -> QuerySet[Booking]:
     )
 
 
+def has_visit_with(patient: User, technician: Technician) -> bool:
+    """Whether `patient` has (or had) a visit with `technician`, whatever its state."""
+    return Booking.objects.filter(user=patient, technician=technician).exists()
+
+
 def get_booking_for_patient(user: User, reference: str) -> Booking:
     """The patient's own booking, or 404: another patient's booking does not exist for them."""
     return get_object_or_404(bookings_for_patient(user), reference=reference)
+
+
+def jobs_for(technician: Technician) -> QuerySet[Booking]:
+    if not may_work(technician):
+        return Booking.objects.none()
+    return Booking.objects.filter(technician=technician).select_related("service", "service_area", "user")
+
+
+def get_job(technician: Technician, reference: str) -> Booking:
+    """One of the technician's visits, or 404: another technician's visit does not exist for them."""
+    return get_object_or_404(jobs_for(technician), reference=reference)
+
+
+def _local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
+    today = timezone.localdate(now)
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(today, datetime.min.time(), tzinfo=zone)
+    return start, datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+
+
+def today_visits(technician: Technician, *, now: datetime | None = None) -> QuerySet[Booking]:
+    """Today's accepted visits (done, under way and to come), in time order."""
+    start, end = _local_day_bounds(now or timezone.now())
+    return (
+        jobs_for(technician)
+        .filter(status__in=TODAY_STATUSES, scheduled_start__gte=start, scheduled_start__lt=end)
+        .order_by("scheduled_start", "pk")
+    )
+
+
+def job_requests(technician: Technician, *, now: datetime | None = None) -> QuerySet[Booking]:
+    """Visits offered to the technician that wait for their answer, soonest first."""
+    return (
+        jobs_for(technician)
+        .filter(status=BookingStatus.PENDING, scheduled_start__gt=now or timezone.now())
+        .order_by("scheduled_start", "pk")
+    )
+
+
+def upcoming_visits(technician: Technician, *, now: datetime | None = None) -> QuerySet[Booking]:
+    """Accepted visits after today, soonest first."""
+    _start, end_of_today = _local_day_bounds(now or timezone.now())
+    return (
+        jobs_for(technician)
+        .filter(status=BookingStatus.CONFIRMED, scheduled_start__gte=end_of_today)
+        .order_by("scheduled_start", "pk")
+    )
+
+
+def past_jobs(technician: Technician, *, now: datetime | None = None) -> QuerySet[Booking]:
+    """Completed and cancelled visits, and offers that expired unanswered, latest first."""
+    now = now or timezone.now()
+    return (
+        jobs_for(technician)
+        .filter(
+            Q(status__in=(BookingStatus.COMPLETED, BookingStatus.CANCELLED))
+            | Q(status=BookingStatus.PENDING, scheduled_start__lte=now)
+        )
+        .order_by("-scheduled_start", "-pk")
+    )
+
+
+def active_jobs(technician: Technician) -> QuerySet[Booking]:
+    """Accepted visits still to do (today's included), soonest first."""
+    return (
+        jobs_for(technician)
+        .filter(status__in=(BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS))
+        .order_by("scheduled_start", "pk")
+    )
+
+
+def booking_for_token(token: str) -> Booking | None:
+    return (
+        Booking.objects.select_related("service", "service_area", "user", "technician__user")
+        .filter(qr_code_data=token)
+        .first()
+    )
+
+
+def booking_for_code(code: str) -> Booking | None:
+    return (
+        Booking.objects.select_related("service", "service_area", "user", "technician__user")
+        .filter(checkin_code=code)
+        .first()
+    )
+
+
+def check_in_locked_out(user: User, *, now: datetime | None = None) -> bool:
+    """Whether `user` typed too many refused codes lately: the code form then stops answering for
+    a while, which slows down guessing."""
+    since = (now or timezone.now()) - CHECK_IN_CODE_TRIES_WINDOW
+    refused = FailedCheckIn.objects.filter(user=user, method=CheckInMethod.TYPED, created_at__gte=since)
+    return refused.count() >= CHECK_IN_CODE_TRIES

@@ -27,6 +27,8 @@ from bookings.models import (
     BookingDecline,
     BookingStatus,
     BookingStatusHistory,
+    CheckInFailure,
+    FailedCheckIn,
     PaymentMethod,
     PaymentStatus,
     Service,
@@ -104,18 +106,18 @@ def _new_reference() -> str:
     return "HC-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
 
 
-CHECKIN_CODE_LENGTH = 8
+CHECK_IN_CODE_LENGTH = 8
 
 
-def new_checkin_code() -> str:
+def new_check_in_code() -> str:
     """A short check-in code no other booking holds (40 random bits; the unique index is the last word)."""
     while True:
-        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(CHECKIN_CODE_LENGTH))
+        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(CHECK_IN_CODE_LENGTH))
         if not Booking.objects.filter(checkin_code=code).exists():
             return code
 
 
-def normalize_checkin_code(typed: str) -> str:
+def normalize_check_in_code(typed: str) -> str:
     """What a technician typed, as stored: upper case, without the spaces and dashes people add."""
     return "".join(ch for ch in (typed or "").upper() if ch not in " -")
 
@@ -240,7 +242,7 @@ def booking_accept(*, booking: Booking, actor: User, now: datetime | None = None
     booking.status = BookingStatus.CONFIRMED
     booking.qr_code_data = token
     booking.qr_code = qr.qr_png_base64(token)
-    booking.checkin_code = new_checkin_code()
+    booking.checkin_code = new_check_in_code()
     booking.save(update_fields=["status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
     _log(booking, from_status=BookingStatus.PENDING, actor=actor, now=now)
     signals.booking_accepted.send(sender=Booking, booking=booking, actor=actor)
@@ -360,7 +362,7 @@ def eligible_technicians_for(booking: Booking, *, now: datetime | None = None) -
     return plan.free_technicians(booking.scheduled_start)
 
 
-def checkin_window(booking: Booking) -> tuple[datetime, datetime]:
+def check_in_window(booking: Booking) -> tuple[datetime, datetime]:
     window = timedelta(minutes=get_setting("checkin_window_minutes"))
     return booking.scheduled_start - window, booking.scheduled_start + window
 
@@ -368,23 +370,24 @@ def checkin_window(booking: Booking) -> tuple[datetime, datetime]:
 def check_in_refusal(booking: Booking, actor: User, *, now: datetime | None = None) -> NotAllowed | None:
     """Why `actor` cannot check in to `booking` now, or None when `booking_check_in` would succeed
     (also when they already checked in: a second scan is harmless). The check-in page asks this
-    before offering the button; the service asks it again under the lock."""
+    before offering the button; the service asks it again under the lock. The refusal's `code` is a
+    `CheckInFailure`, the reason a failed check-in is kept with."""
     now = now or timezone.now()
     if not _is_assigned_technician(actor, booking):
-        return NotAllowed(_("This visit is not assigned to you."), code="not_yours")
+        return NotAllowed(_("This visit is not assigned to you."), code=CheckInFailure.NOT_YOURS)
     if booking.status == BookingStatus.IN_PROGRESS:
         return None
     if booking.status == BookingStatus.CANCELLED:
-        return NotAllowed(_("This booking was cancelled."), code="cancelled")
+        return NotAllowed(_("This booking was cancelled."), code=CheckInFailure.CANCELLED)
     if booking.status == BookingStatus.COMPLETED:
-        return NotAllowed(_("This visit is already completed."), code="completed")
+        return NotAllowed(_("This visit is already completed."), code=CheckInFailure.COMPLETED)
     if booking.status != BookingStatus.CONFIRMED:
-        return NotAllowed(_("This booking is not confirmed yet."), code="not_confirmed")
-    opens, closes = checkin_window(booking)
+        return NotAllowed(_("This booking is not confirmed yet."), code=CheckInFailure.NOT_CONFIRMED)
+    opens, closes = check_in_window(booking)
     if now < opens:
-        return NotAllowed(_("It is too early to check in."), code="too_early")
+        return NotAllowed(_("It is too early to check in."), code=CheckInFailure.TOO_EARLY)
     if now > closes:
-        return NotAllowed(_("It is too late to check in."), code="too_late")
+        return NotAllowed(_("It is too late to check in."), code=CheckInFailure.TOO_LATE)
     return None
 
 
@@ -587,3 +590,29 @@ def booking_review(*, booking: Booking, actor: User, rating: int, review: str = 
         )
     signals.booking_reviewed.send(sender=Booking, booking=booking, actor=actor)
     return booking
+
+
+def failed_check_in_record(
+    *,
+    user: User,
+    code: str,
+    method: str,
+    reason: str,
+    booking: Booking | None = None,
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> FailedCheckIn:
+    """Keep a refused check-in for the back office (who, when, which code, why, and the booking
+    when the code matched one).
+
+    The code is kept as typed, less NUL characters (PostgreSQL text cannot hold them).
+    """
+    return FailedCheckIn.objects.create(
+        user=user,
+        code=(code or "").replace("\x00", "")[:100],
+        method=method,
+        reason=CheckInFailure(reason),
+        booking=booking,
+        ip_address=ip_address,
+        created_at=now or timezone.now(),
+    )

@@ -43,3 +43,17 @@ booking_paid = Signal()
 
 #: The patient rated the visit.
 booking_reviewed = Signal()
+
+
+# --- The technician portal's panels -----------------------------------------------------------------------------
+# Sent by `bookings.portal_views` while rendering a page, with `sender=Booking`, so that the apps
+# built on bookings can show their part of it without bookings knowing them. Each receiver returns
+# a fragment of rendered HTML (a SafeString, e.g. from `render_to_string`), or "" to show nothing;
+# the page shows the fragments in the order the receivers answered. Receivers only read.
+# Arguments: `request`, `technician` (the technician viewing the page) and `now`.
+
+#: The job page's side column, above the timeline. Extra argument: `booking` (the visit shown).
+job_page_panels = Signal()
+
+#: The portal dashboard, below the visits and above the links to the schedule and the profile.
+dashboard_panels = Signal()

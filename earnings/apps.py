@@ -7,7 +7,8 @@ class EarningsConfig(AppConfig):
     verbose_name = _("Earnings")
 
     def ready(self):
-        from bookings.signals import booking_completed
+        from bookings.signals import booking_completed, dashboard_panels
         from earnings import receivers
 
         booking_completed.connect(receivers.create_earning, dispatch_uid="earnings.create_earning")
+        dashboard_panels.connect(receivers.dashboard_panel, dispatch_uid="earnings.dashboard_panel")

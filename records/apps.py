@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class RecordsConfig(AppConfig):
     name = "records"
     verbose_name = _("Records")
+
+    def ready(self):
+        from bookings.signals import job_page_panels
+        from records import receivers
+
+        job_page_panels.connect(receivers.job_page_panel, dispatch_uid="records.job_page_panel")

@@ -60,7 +60,7 @@ SECTIONS = {
 #: Model label -> why its rows are not part of a patient's data.
 NOT_EXPORTED = {
     "technicians.technician": "A technician's professional profile; patients have none.",
-    "technicians.failedcheckin": "A technician's failed check-in attempt; its user is the technician who tried.",
+    "bookings.failedcheckin": "A technician's failed check-in attempt; its user is the technician who tried.",
     "bookings.bookingdecline": "A technician's answer to a job offer: about their availability, not the patient.",
     "earnings.technicianearnings": "The technician's pay for a visit; the patient's price and payment are in bookings.",
     "admin.logentry": "Django's own back-office change list of staff users; patients cannot use the back office. "

@@ -9,10 +9,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserRole
-from homecure.base.admin_paginator import EstimatedCountPaginator
 from homecure.base.audit import audit_event
 from technicians import services
-from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
+from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
 
 
 @admin.register(ServiceArea)
@@ -235,32 +234,3 @@ class TechnicianAdmin(admin.ModelAdmin):
         if db_field.name == "user":
             kwargs["queryset"] = User.objects.filter(role=UserRole.TECHNICIAN)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-@admin.register(FailedCheckIn)
-class FailedCheckInAdmin(admin.ModelAdmin):
-    """Refused check-ins, for spotting lost phones, wrong addresses and guessed codes. Read-only:
-    the record is evidence, so nobody edits or deletes it here."""
-
-    list_display = ("created_at", "technician", "reason", "method", "code", "booking_reference", "ip_address")
-    list_filter = ("reason", "method", "created_at")
-    list_select_related = ("user",)
-    search_fields = ("user__email", "user__first_name", "user__last_name", "code", "booking_reference")
-    date_hierarchy = "created_at"
-    ordering = ("-created_at",)
-    # Every refused check-in, guessed codes included.
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-
-    @admin.display(description=_("technician"), ordering="user__last_name")
-    def technician(self, obj):
-        return obj.user or "-"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -18,7 +18,6 @@ from PIL import Image, ImageOps
 
 from accounts.models import User
 from accounts.services import is_pending
-from bookings.services import CHECKIN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_checkin_code
 from technicians.models import ServiceArea, Specialization, Technician, Weekday
 from technicians.services import LICENSE_TAKEN, Window
 
@@ -350,62 +349,3 @@ class TimeOffForm(forms.Form):
         if start and end and end < start:
             self.add_error("end_date", _("The last day must be on or after the first day."))
         return cleaned
-
-
-class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why can't you take this visit?"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Please give a reason.")},
-    )
-
-
-class CompleteForm(forms.Form):
-    technician_notes = forms.CharField(
-        label=_("Visit notes"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("What you did and anything the office should know. The patient does not see these notes."),
-    )
-    payment_collected = forms.BooleanField(required=False)
-
-    def __init__(self, *args, payment_label: str | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if payment_label is None:
-            del self.fields["payment_collected"]
-        else:
-            self.fields["payment_collected"].label = payment_label
-
-
-class NoShowForm(forms.Form):
-    note = forms.CharField(
-        label=_("What happened? (optional)"),
-        max_length=300,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("For example: rang twice and called the patient's phone, no answer."),
-    )
-
-
-class CheckInCodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Check-in code"),
-        max_length=20,
-        help_text=_("The 8 letters and digits under the patient's QR code."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "inputmode": "text",
-            }
-        ),
-    )
-
-    def clean_code(self):
-        code = normalize_checkin_code(self.cleaned_data["code"])
-        if len(code) != CHECKIN_CODE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in code):
-            raise forms.ValidationError(_("A check-in code has 8 letters and digits, like K7PM-2XQA."))
-        return code

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -147,53 +146,3 @@ class TimeOff(models.Model):
 
     def __str__(self):
         return f"{self.technician}: {self.start_date} - {self.end_date}"
-
-
-class CheckInFailure(models.TextChoices):
-    UNKNOWN_CODE = "unknown_code", _("Unknown code")
-    NOT_YOURS = "not_yours", _("Not their booking")
-    NOT_VERIFIED = "not_verified", _("Technician not verified or suspended")
-    NOT_CONFIRMED = "not_confirmed", _("Booking not confirmed yet")
-    CANCELLED = "cancelled", _("Booking cancelled")
-    COMPLETED = "completed", _("Visit already completed")
-    TOO_EARLY = "too_early", _("Too early")
-    TOO_LATE = "too_late", _("Too late")
-    TOO_MANY_TRIES = "too_many_tries", _("Too many wrong codes")
-
-
-class CheckInMethod(models.TextChoices):
-    QR = "qr", _("QR code scanned")
-    TYPED = "typed", _("Code typed")
-
-
-class FailedCheckIn(models.Model):
-    """A scan or typed code that did not start a visit: who tried, when, with what, and why it failed.
-
-    Kept for the back office to spot lost phones, wrong addresses and guessing. The booking is
-    kept (as a string reference) when the code matched one, so a refused but genuine attempt can
-    be followed up; it is a string rather than a foreign key because bookings depend on
-    technicians, not the other way round.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("technician user"),
-    )
-    code = models.CharField(_("code tried"), max_length=100)
-    method = models.CharField(_("method"), max_length=10, choices=CheckInMethod.choices)
-    reason = models.CharField(_("reason"), max_length=20, choices=CheckInFailure.choices)
-    booking_reference = models.CharField(_("booking"), max_length=12, blank=True)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("failed check-in")
-        verbose_name_plural = _("failed check-ins")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="failed_checkin_user_idx")]
-
-    def __str__(self):
-        return f"{self.get_reason_display()} · {self.code}"

@@ -1,22 +1,16 @@
-"""Reads for the technician portal, each scoped to the technician asking.
-
-A technician reaches only the visits assigned to them, and none while they are unverified or
-suspended: the portal then shows why instead of work.
-"""
+"""Reads of technicians: the profile of the person asking, whether they may work, who may see
+their photo. What depends on visits is asked of the apps built on this one through the questions
+declared in `technicians.signals`."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date
 
-from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from bookings.models import Booking, BookingStatus
-from technicians.models import CheckInMethod, FailedCheckIn, Technician
-
-TODAY_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+from technicians import signals
+from technicians.models import Technician
 
 
 def technician_of(user: User) -> Technician | None:
@@ -28,100 +22,36 @@ def may_work(technician: Technician | None) -> bool:
     return bool(technician and technician.is_verified and technician.is_active and technician.user.is_active)
 
 
-def jobs_for(technician: Technician) -> QuerySet[Booking]:
-    if not may_work(technician):
-        return Booking.objects.none()
-    return Booking.objects.filter(technician=technician).select_related("service", "service_area", "user")
-
-
-def get_job(technician: Technician, reference: str) -> Booking:
-    """One of the technician's visits, or 404: another technician's visit does not exist for them."""
-    return get_object_or_404(jobs_for(technician), reference=reference)
-
-
-def _local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
-    today = timezone.localdate(now)
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(today, datetime.min.time(), tzinfo=zone)
-    return start, datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-
-
-def today_visits(technician: Technician, *, now: datetime | None = None) -> QuerySet[Booking]:
-    """Today's accepted visits (done, under way and to come), in time order."""
-    start, end = _local_day_bounds(now or timezone.now())
-    return (
-        jobs_for(technician)
-        .filter(status__in=TODAY_STATUSES, scheduled_start__gte=start, scheduled_start__lt=end)
-        .order_by("scheduled_start", "pk")
-    )
-
-
-def job_requests(technician: Technician, *, now: datetime | None = None) -> QuerySet[Booking]:
-    """Visits offered to the technician that wait for their answer, soonest first."""
-    return (
-        jobs_for(technician)
-        .filter(status=BookingStatus.PENDING, scheduled_start__gt=now or timezone.now())
-        .order_by("scheduled_start", "pk")
-    )
-
-
-def upcoming_visits(technician: Technician, *, now: datetime | None = None) -> QuerySet[Booking]:
-    """Accepted visits after today, soonest first."""
-    _start, end_of_today = _local_day_bounds(now or timezone.now())
-    return (
-        jobs_for(technician)
-        .filter(status=BookingStatus.CONFIRMED, scheduled_start__gte=end_of_today)
-        .order_by("scheduled_start", "pk")
-    )
-
-
-def past_jobs(technician: Technician, *, now: datetime | None = None) -> QuerySet[Booking]:
-    """Completed and cancelled visits, and offers that expired unanswered, latest first."""
-    now = now or timezone.now()
-    return (
-        jobs_for(technician)
-        .filter(
-            Q(status__in=(BookingStatus.COMPLETED, BookingStatus.CANCELLED))
-            | Q(status=BookingStatus.PENDING, scheduled_start__lte=now)
-        )
-        .order_by("-scheduled_start", "-pk")
-    )
-
-
-def active_jobs(technician: Technician) -> QuerySet[Booking]:
-    """Accepted visits still to do (today's included), soonest first."""
-    return (
-        jobs_for(technician)
-        .filter(status__in=(BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS))
-        .order_by("scheduled_start", "pk")
-    )
-
-
-def booking_for_token(token: str) -> Booking | None:
-    return (
-        Booking.objects.select_related("service", "service_area", "user", "technician__user")
-        .filter(qr_code_data=token)
-        .first()
-    )
-
-
-def booking_for_code(code: str) -> Booking | None:
-    return (
-        Booking.objects.select_related("service", "service_area", "user", "technician__user")
-        .filter(checkin_code=code)
-        .first()
-    )
-
-
-def recent_failed_codes(user: User, *, since: datetime) -> int:
-    """Typed codes of `user` refused since `since`: the code form slows down guessing with it."""
-    return FailedCheckIn.objects.filter(user=user, method=CheckInMethod.TYPED, created_at__gte=since).count()
-
-
 def may_see_photo(user: User, technician: Technician) -> bool:
     """The technician, administrators, and patients who have a visit with this technician."""
     if not user.is_authenticated:
         return False
     if technician.user_id == user.pk or user.is_platform_admin:
         return True
-    return user.is_patient and Booking.objects.filter(user=user, technician=technician).exists()
+    if not user.is_patient:
+        return False
+    answers = signals.photo_viewer_asked.send(sender=Technician, technician=technician, user=user)
+    return any(answer for _receiver, answer in answers)
+
+
+def visits_on_days(technician: Technician, *, start_date: date, end_date: date) -> int:
+    """How many visits the technician has accepted from `start_date` to `end_date` (both included),
+    as the apps that keep visits answer `visits_on_days_asked`."""
+    answers = signals.visits_on_days_asked.send(
+        sender=Technician, technician=technician, start_date=start_date, end_date=end_date
+    )
+    return sum(answer for _receiver, answer in answers)
+
+
+def missing_profile_items(technician: Technician) -> list[str]:
+    """What a new technician still has to fill in before the office can verify them."""
+    missing = []
+    if not technician.certifications:
+        missing.append(_("your certifications"))
+    if not technician.service_areas.exists():
+        missing.append(_("the areas you work in"))
+    if not technician.availability_schedule.exists():
+        missing.append(_("your weekly schedule"))
+    if not technician.profile_picture:
+        missing.append(_("a photo"))
+    return missing

@@ -1,6 +1,5 @@
 """Everything that changes a technician: sign-up and profile, weekly schedule, time off and
-availability (done by the technician), verification and suspension (done by administrators),
-and the record of check-in attempts that failed."""
+availability (done by the technician), verification and suspension (done by administrators)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from accounts import services as account_services
 from accounts.models import User, UserRole
 from technicians import signals
-from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
+from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
 
 LICENSE_TAKEN = gettext_lazy("A technician with this license number is already registered.")
 
@@ -261,28 +260,3 @@ def technician_set_available(*, technician: Technician, available: bool) -> Tech
     technician.is_available = available
     technician.save(update_fields=["is_available", "updated_at"])
     return technician
-
-
-def failed_check_in_record(
-    *,
-    user: User,
-    code: str,
-    method: str,
-    reason: str,
-    booking_reference: str = "",
-    ip_address: str | None = None,
-    now: datetime | None = None,
-) -> FailedCheckIn:
-    """Keep a refused check-in for the back office (who, when, which code, why).
-
-    The code is kept as typed, less NUL characters (PostgreSQL text cannot hold them).
-    """
-    return FailedCheckIn.objects.create(
-        user=user,
-        code=(code or "").replace("\x00", "")[:100],
-        method=method,
-        reason=reason,
-        booking_reference=booking_reference,
-        ip_address=ip_address,
-        created_at=now or timezone.now(),
-    )

@@ -1,10 +1,8 @@
-"""The technician portal: sign-up, profile, schedule, jobs, check-in at the door."""
-
-from datetime import timedelta
+"""The technician portal's pages about the technician: sign-up, profile, photo, schedule, time off
+and availability. The visit pages (dashboard, jobs, check-in) are served by `bookings.portal_views`."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,35 +13,17 @@ from django.views.decorators.http import require_POST
 
 from accounts import emails as account_emails
 from accounts.decorators import technician_required
-from bookings import services as booking_services
-from bookings.models import BookingStatus, PaymentMethod, PaymentStatus
-from earnings import selectors as earnings_selectors
-from homecure.base.money import format_money
-from records import selectors as records_selectors
-from technicians import checkin, selectors, services
+from technicians import selectors, services
 from technicians.decorators import technician_profile_required
 from technicians.forms import (
     CertificationFormSet,
-    CheckInCodeForm,
-    CompleteForm,
-    DeclineForm,
-    NoShowForm,
     ProfileForm,
     ScheduleFormSet,
     TechnicianSignUpForm,
     TimeOffForm,
     certification_initial,
 )
-from technicians.models import CheckInFailure, CheckInMethod, Technician, TimeOff
-
-PAGE_SIZE = 10
-UPCOMING_ON_DASHBOARD = 5
-# The dashboard shows the soonest requests; a technician with more answers the rest from the jobs page.
-REQUESTS_ON_DASHBOARD = 5
-# Typed codes are short; after this many wrong ones in the window the form stops answering for a while.
-CODE_TRIES = 10
-CODE_TRIES_WINDOW = timedelta(minutes=15)
-
+from technicians.models import Technician, TimeOff
 
 # --- Joining and the profile ----------------------------------------------------------------------------------
 
@@ -177,10 +157,7 @@ def time_off_add(request, technician):
             form.add_error(None, error)
         else:
             messages.success(request, _("Your time off was added; no new visits are offered to you on those days."))
-            booked = selectors.active_jobs(technician).filter(
-                scheduled_date__gte=data["start_date"], scheduled_date__lte=data["end_date"]
-            )
-            count = booked.count()
+            count = selectors.visits_on_days(technician, start_date=data["start_date"], end_date=data["end_date"])
             if count:
                 messages.warning(
                     request,
@@ -213,232 +190,3 @@ def availability(request, technician):
     else:
         messages.success(request, _("You will not be offered new jobs until you switch this back on."))
     return redirect("portal:dashboard" if request.POST.get("from") == "dashboard" else "portal:schedule")
-
-
-# --- Dashboard and jobs ---------------------------------------------------------------------------------------
-
-
-@never_cache
-@technician_profile_required
-def dashboard(request, technician):
-    now = timezone.now()
-    requests = list(selectors.job_requests(technician, now=now)[: REQUESTS_ON_DASHBOARD + 1])
-    context = {
-        "technician": technician,
-        "may_work": selectors.may_work(technician),
-        "today_visits": selectors.today_visits(technician, now=now),
-        "requests": requests[:REQUESTS_ON_DASHBOARD],
-        "more_requests": len(requests) > REQUESTS_ON_DASHBOARD,
-        "upcoming": selectors.upcoming_visits(technician, now=now)[:UPCOMING_ON_DASHBOARD],
-        "totals": earnings_selectors.totals_for(technician, now=now),
-        "decline_form": DeclineForm(),
-        "missing": _missing_profile_items(technician) if not technician.is_verified else [],
-        "today": timezone.localdate(now),
-    }
-    return render(request, "technicians/dashboard.html", context)
-
-
-def _missing_profile_items(technician):
-    """What a new technician still has to fill in before the office can verify them."""
-    missing = []
-    if not technician.certifications:
-        missing.append(_("your certifications"))
-    if not technician.service_areas.exists():
-        missing.append(_("the areas you work in"))
-    if not technician.availability_schedule.exists():
-        missing.append(_("your weekly schedule"))
-    if not technician.profile_picture:
-        missing.append(_("a photo"))
-    return missing
-
-
-JOB_TABS = {
-    "requests": lambda technician: selectors.job_requests(technician),
-    "upcoming": lambda technician: selectors.active_jobs(technician),
-    "past": lambda technician: selectors.past_jobs(technician),
-}
-
-
-@never_cache
-@technician_profile_required
-def jobs(request, technician):
-    show = request.GET.get("show") if request.GET.get("show") in JOB_TABS else "upcoming"
-    page = Paginator(JOB_TABS[show](technician), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"technician": technician, "may_work": selectors.may_work(technician), "show": show, "page_obj": page}
-    return render(request, "technicians/jobs.html", context)
-
-
-@never_cache
-@technician_profile_required
-def job(request, technician, reference):
-    booking = selectors.get_job(technician, reference)
-    now = timezone.now()
-    opens, closes = booking_services.checkin_window(booking)
-    context = {
-        "booking": booking,
-        "history": booking.history.select_related("changed_by"),
-        "decline_form": DeclineForm() if booking.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED) else None,
-        "code_form": CheckInCodeForm() if booking.status == BookingStatus.CONFIRMED else None,
-        "checkin_opens": opens,
-        "checkin_closes": closes,
-        "complete_form": _complete_form(booking) if booking.status == BookingStatus.IN_PROGRESS else None,
-        "no_show_form": NoShowForm() if booking_services.can_report_no_show(booking, request.user, now=now) else None,
-        "patient_records": records_selectors.job_records(request.user, booking),
-    }
-    return render(request, "technicians/job.html", context)
-
-
-def _complete_form(booking, data=None):
-    label = None
-    if (
-        booking.payment_method in (PaymentMethod.CASH, PaymentMethod.CARD)
-        and booking.payment_status == PaymentStatus.PENDING
-    ):
-        label = _("I collected the payment of %(amount)s (%(method)s)") % {
-            "amount": format_money(booking.total_amount),
-            "method": booking.get_payment_method_display().lower(),
-        }
-    return CompleteForm(data, payment_label=label)
-
-
-def _act(request, booking, action, success, **kwargs):
-    """Run one booking service for the technician; its refusal is shown as a message."""
-    try:
-        action(booking=booking, actor=request.user, **kwargs)
-    except booking_services.BookingError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, success)
-    return True
-
-
-@require_POST
-@technician_profile_required
-def accept(request, technician, reference):
-    booking = selectors.get_job(technician, reference)
-    _act(request, booking, booking_services.booking_accept, _("Visit accepted. The patient has been told."))
-    return redirect("portal:job", reference=booking.reference)
-
-
-@require_POST
-@technician_profile_required
-def decline(request, technician, reference):
-    booking = selectors.get_job(technician, reference)
-    form = DeclineForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please give a reason for declining."))
-        return redirect("portal:job", reference=booking.reference)
-    declined = _act(
-        request,
-        booking,
-        booking_services.booking_decline,
-        _("You declined the visit; it is offered to another technician."),
-        reason=form.cleaned_data["reason"],
-    )
-    return redirect("portal:dashboard") if declined else redirect("portal:job", reference=booking.reference)
-
-
-@require_POST
-@technician_profile_required
-def complete(request, technician, reference):
-    booking = selectors.get_job(technician, reference)
-    form = _complete_form(booking, request.POST)
-    if form.is_valid():
-        _act(
-            request,
-            booking,
-            booking_services.booking_complete,
-            _("Visit completed. Thank you."),
-            technician_notes=form.cleaned_data["technician_notes"],
-            payment_collected=form.cleaned_data.get("payment_collected", False),
-        )
-    else:
-        messages.error(request, _("Visit notes can be at most 4000 characters."))
-    return redirect("portal:job", reference=booking.reference)
-
-
-@require_POST
-@technician_profile_required
-def no_show(request, technician, reference):
-    booking = selectors.get_job(technician, reference)
-    form = NoShowForm(request.POST)
-    if form.is_valid():
-        _act(
-            request,
-            booking,
-            booking_services.booking_report_no_show,
-            _("The visit was cancelled as a no-show and the office has been told."),
-            note=form.cleaned_data["note"],
-        )
-    else:
-        messages.error(request, _("The note can be at most 300 characters."))
-    return redirect("portal:job", reference=booking.reference)
-
-
-# --- Check-in at the door -------------------------------------------------------------------------------------
-
-
-def _client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
-
-
-@never_cache
-@technician_required
-def check_in(request, token):
-    """The page a booking's QR code opens: the assigned technician checks in with one button.
-
-    GET only shows the visit; the check-in itself is a POST, so a link preview or a prefetch
-    cannot start a visit.
-    """
-    outcome = checkin.attempt(
-        user=request.user,
-        technician=selectors.technician_of(request.user),
-        booking=selectors.booking_for_token(token),
-        code=token,
-        method=CheckInMethod.QR,
-        perform=request.method == "POST",
-        ip_address=_client_ip(request),
-    )
-    return render(request, "technicians/check_in.html", {"outcome": outcome}, status=outcome.status)
-
-
-@never_cache
-@technician_required
-def check_in_code(request):
-    """Check in by typing the short code printed under the patient's QR code."""
-    form = CheckInCodeForm(request.POST or None)
-    if request.method != "POST":
-        return render(request, "technicians/check_in_code.html", {"form": form})
-    now = timezone.now()
-    ip_address = _client_ip(request)
-    typed = request.POST.get("code", "")
-    if selectors.recent_failed_codes(request.user, since=now - CODE_TRIES_WINDOW) >= CODE_TRIES:
-        outcome = checkin.too_many_tries(user=request.user, code=typed, ip_address=ip_address, now=now)
-        return render(request, "technicians/check_in.html", {"outcome": outcome}, status=outcome.status)
-    if not form.is_valid():
-        if typed.strip():
-            checkin.record_failure(
-                user=request.user,
-                code=typed,
-                method=CheckInMethod.TYPED,
-                reason=CheckInFailure.UNKNOWN_CODE,
-                booking=None,
-                ip_address=ip_address,
-                now=now,
-            )
-        return render(request, "technicians/check_in_code.html", {"form": form})
-    code = form.cleaned_data["code"]
-    outcome = checkin.attempt(
-        user=request.user,
-        technician=selectors.technician_of(request.user),
-        booking=selectors.booking_for_code(code),
-        code=code,
-        method=CheckInMethod.TYPED,
-        perform=True,
-        ip_address=ip_address,
-        now=now,
-    )
-    if outcome.kind == CheckInFailure.UNKNOWN_CODE:
-        form.add_error("code", outcome.message)
-        return render(request, "technicians/check_in_code.html", {"form": form}, status=404)
-    return render(request, "technicians/check_in.html", {"outcome": outcome}, status=outcome.status)

@@ -7,12 +7,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
-from accounts.tests.factories import PatientFactory
+from accounts.tests.factories import PatientFactory, TechnicianUserFactory
 from bookings.models import (
     Booking,
     BookingDecline,
     BookingStatus,
     BookingStatusHistory,
+    CheckInFailure,
+    CheckInMethod,
+    FailedCheckIn,
     PaymentStatus,
     Service,
     ServiceCategory,
@@ -116,3 +119,16 @@ class BookingDeclineFactory(DjangoModelFactory):
     booking = factory.SubFactory(BookingFactory)
     technician = factory.SubFactory(TechnicianFactory)
     reason = "Not available at that time"
+
+
+class FailedCheckInFactory(DjangoModelFactory):
+    """A technician's refused scan of a code that belongs to no booking."""
+
+    class Meta:
+        model = FailedCheckIn
+
+    user = factory.SubFactory(TechnicianUserFactory)
+    code = factory.Sequence(lambda n: f"WRONG{n:03d}")
+    method = CheckInMethod.TYPED
+    reason = CheckInFailure.UNKNOWN_CODE
+    ip_address = "192.0.2.10"

@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bookings import services
-from bookings.models import Booking, BookingDecline, BookingStatus, PaymentMethod, PaymentStatus
+from bookings.models import (
+    Booking,
+    BookingDecline,
+    BookingStatus,
+    CheckInFailure,
+    CheckInMethod,
+    PaymentMethod,
+    PaymentStatus,
+)
 from bookings.payments import PaymentProvider, PaymentResult
 from bookings.tests.factories import BookingFactory
 from earnings.models import TechnicianEarnings
@@ -945,3 +953,11 @@ def test_a_review_changes_only_the_reviewed_technician(patient, technician, othe
 
     other_technician.refresh_from_db()
     assert (other_technician.rating, other_technician.total_reviews) == (Decimal("0.00"), 0)
+
+
+def test_a_typed_code_with_nul_characters_is_recorded_without_them(technician):
+    record = services.failed_check_in_record(
+        user=technician.user, code="AB\x00CD", method=CheckInMethod.TYPED, reason=CheckInFailure.UNKNOWN_CODE
+    )
+    record.refresh_from_db()
+    assert record.code == "ABCD"

@@ -61,7 +61,7 @@ MASKED_FIELDS_BY_MODEL = {
         "provider_notes",
     },
     "records.healthdocument": {"file", "original_name"},
-    "technicians.failedcheckin": {"code"},
+    "bookings.failedcheckin": {"code"},
 }
 
 UNAUDITED_FIELD_NAMES = {"last_login"}

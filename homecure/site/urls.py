@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from bookings import portal_urls as bookings_portal
 from homecure.base import health
 from homecure.site import views
+from technicians import portal_urls as technicians_portal
+
+# The technician portal is one URL namespace served by two apps: the technician's own pages and
+# the visit pages (bookings).
+portal_patterns = technicians_portal.urlpatterns + bookings_portal.urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,7 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("bookings/", include("bookings.urls")),
     path("records/", include("records.urls")),
-    path("portal/", include("technicians.urls")),
+    path("portal/", include((portal_patterns, "portal"))),
     path("earnings/", include("earnings.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),

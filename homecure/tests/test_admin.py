@@ -22,11 +22,12 @@ from django.utils import timezone
 
 from accounts.models import User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, TechnicianUserFactory
-from bookings.models import Booking, BookingStatus, PaymentStatus, Service
+from bookings.models import Booking, BookingStatus, FailedCheckIn, PaymentStatus, Service
 from bookings.tests.factories import (
     BookingDeclineFactory,
     BookingFactory,
     BookingStatusHistoryFactory,
+    FailedCheckInFactory,
     ServiceFactory,
 )
 from earnings.models import TechnicianEarnings
@@ -42,9 +43,8 @@ from records.tests.factories import (
     RecordAccessFactory,
     RecordAmendmentFactory,
 )
-from technicians.models import FailedCheckIn, ServiceArea, Technician
+from technicians.models import ServiceArea, Technician
 from technicians.tests.factories import (
-    FailedCheckInFactory,
     ServiceAreaFactory,
     TechnicianFactory,
     TimeOffFactory,

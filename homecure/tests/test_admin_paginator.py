@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, FailedCheckIn
 from bookings.tests.factories import BookingFactory
 from earnings.models import TechnicianEarnings
 from homecure.base.admin_paginator import EstimatedCountPaginator
@@ -20,7 +20,6 @@ from homecure.models import AdminLog, Contact
 from homecure.tests.test_admin import ADMIN_OBJECTS
 from notifications.models import EmailPreference, Notification, SentReminder
 from records.models import HealthRecord
-from technicians.models import FailedCheckIn
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,6 @@ from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import TechnicianUserFactory
 from technicians.models import (
-    CheckInFailure,
-    CheckInMethod,
-    FailedCheckIn,
     ScheduleWindow,
     ServiceArea,
     Specialization,
@@ -79,16 +76,3 @@ class TimeOffFactory(DjangoModelFactory):
     start_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
     end_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=2))
     reason = "Training course"
-
-
-class FailedCheckInFactory(DjangoModelFactory):
-    """A technician's refused scan of a code that belongs to no booking."""
-
-    class Meta:
-        model = FailedCheckIn
-
-    user = factory.SubFactory(TechnicianUserFactory)
-    code = factory.Sequence(lambda n: f"WRONG{n:03d}")
-    method = CheckInMethod.TYPED
-    reason = CheckInFailure.UNKNOWN_CODE
-    ip_address = "192.0.2.10"

@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts import services as account_services
 from accounts.models import User
 from technicians import services, signals
-from technicians.models import CheckInFailure, CheckInMethod, Technician
+from technicians.models import Technician
 
 pytestmark = pytest.mark.django_db
 
@@ -137,11 +137,3 @@ def test_pausing_twice_leaves_the_technician_paused(technician):
     services.technician_set_available(technician=technician, available=False)
     technician.refresh_from_db()
     assert technician.is_available is False
-
-
-def test_a_typed_code_with_nul_characters_is_recorded_without_them(technician):
-    record = services.failed_check_in_record(
-        user=technician.user, code="AB\x00CD", method=CheckInMethod.TYPED, reason=CheckInFailure.UNKNOWN_CODE
-    )
-    record.refresh_from_db()
-    assert record.code == "ABCD"

@@ -164,8 +164,8 @@ admin:homecure_systemsettings_add  GET    admin-login away   away   away   away 
 admin:homecure_systemsettings_add  POST   admin-login away   away   away   away   away   403
 admin:homecure_contact_add         GET    admin-login away   away   away   away   away   403
 admin:homecure_contact_add         POST   admin-login away   away   away   away   away   403
-admin:technicians_failedcheckin_add GET    admin-login away   away   away   away   away   403
-admin:technicians_failedcheckin_add POST   admin-login away   away   away   away   away   403
+admin:bookings_failedcheckin_add   GET    admin-login away   away   away   away   away   403
+admin:bookings_failedcheckin_add   POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_add         GET    admin-login away   away   away   away   away   403
 admin:bookings_booking_add         POST   admin-login away   away   away   away   away   403
 admin:earnings_technicianearnings_add GET    admin-login away   away   away   away   away   403
@@ -178,8 +178,8 @@ admin:homecure_adminlog_delete     GET    admin-login away   away   away   away 
 admin:homecure_adminlog_delete     POST   admin-login away   away   away   away   away   403
 admin:homecure_systemsettings_delete GET    admin-login away   away   away   away   away   403
 admin:homecure_systemsettings_delete POST   admin-login away   away   away   away   away   403
-admin:technicians_failedcheckin_delete GET    admin-login away   away   away   away   away   403
-admin:technicians_failedcheckin_delete POST   admin-login away   away   away   away   away   403
+admin:bookings_failedcheckin_delete GET    admin-login away   away   away   away   away   403
+admin:bookings_failedcheckin_delete POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_delete      GET    admin-login away   away   away   away   away   403
 admin:bookings_booking_delete      POST   admin-login away   away   away   away   away   403
 admin:records_healthrecord_delete  GET    admin-login away   away   away   away   away   403
@@ -187,7 +187,7 @@ admin:records_healthrecord_delete  POST   admin-login away   away   away   away 
 admin:earnings_technicianearnings_delete GET    admin-login away   away   away   away   away   403
 admin:earnings_technicianearnings_delete POST   admin-login away   away   away   away   away   403
 admin:homecure_adminlog_change     POST   admin-login away   away   away   away   away   403
-admin:technicians_failedcheckin_change POST   admin-login away   away   away   away   away   403
+admin:bookings_failedcheckin_change POST   admin-login away   away   away   away   away   403
 admin:notifications_emailpreference_change POST   admin-login away   away   away   away   away   403
 admin:notifications_sentreminder_change POST   admin-login away   away   away   away   away   403
 admin:axes_*_change                POST   admin-login away   away   away   away   away   away

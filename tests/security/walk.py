@@ -31,7 +31,7 @@ AUDIT_TABLES = {
     "django_session",
     "homecure_adminlog",
     "records_recordaccess",
-    "technicians_failedcheckin",
+    "bookings_failedcheckin",
     "axes_accessattempt",
     "axes_accesslog",
     "axes_accessfailurelog",

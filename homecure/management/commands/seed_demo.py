@@ -31,7 +31,7 @@ from bookings.models import (
     Service,
     ServiceCategory,
 )
-from bookings.services import new_checkin_code
+from bookings.services import new_check_in_code
 from earnings.models import EarningStatus, PayoutMethod
 from earnings.services import earning_create_for_booking
 from homecure.base.money import round_money
@@ -627,7 +627,7 @@ class Command(BaseCommand):
             if BookingStatus.CONFIRMED in path and not booking.qr_code_data:
                 booking.qr_code_data = qr.new_token()
                 booking.qr_code = qr.qr_png_base64(booking.qr_code_data)
-                booking.checkin_code = new_checkin_code()
+                booking.checkin_code = new_check_in_code()
             booking.save()
 
             tech_user = technician.user if technician else None

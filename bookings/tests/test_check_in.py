@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from bookings import services
-from bookings.models import BookingStatus
+from bookings.models import BookingStatus, CheckInFailure, CheckInMethod, FailedCheckIn
 from bookings.tests.factories import BookingFactory
-from technicians.models import CheckInFailure, CheckInMethod, FailedCheckIn
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +37,11 @@ def scan_url(booking):
 
 
 def failures():
-    return list(FailedCheckIn.objects.values_list("reason", "booking_reference", "method"))
+    """(reason, reference of the booking or "" for none, method) of each refused check-in."""
+    return [
+        (attempt.reason, attempt.booking.reference if attempt.booking else "", attempt.method)
+        for attempt in FailedCheckIn.objects.select_related("booking").order_by("pk")
+    ]
 
 
 # --- The outcome table ----------------------------------------------------------------------------------------
@@ -107,6 +110,25 @@ def test_an_unknown_code_is_explained_and_recorded(technician_client, technician
     attempt = FailedCheckIn.objects.get()
     assert (attempt.user, attempt.code, attempt.reason) == (technician.user, "not-a-real-code", "unknown_code")
     assert attempt.ip_address == "127.0.0.1"
+
+
+def test_a_refused_check_in_behind_the_proxy_keeps_the_clients_address(settings, technician_client, technician):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    technician_client.get(
+        reverse("portal:check-in", args=["not-a-real-code"]),
+        HTTP_X_FORWARDED_FOR="198.51.100.23",
+        REMOTE_ADDR="10.0.0.2",
+    )
+    technician_client.post(
+        reverse("portal:check-in-code"),
+        {"code": "ABCD-EFGH"},
+        HTTP_X_FORWARDED_FOR="198.51.100.24",
+        REMOTE_ADDR="10.0.0.2",
+    )
+
+    addresses = FailedCheckIn.objects.order_by("pk").values_list("ip_address", flat=True)
+    assert list(addresses) == ["198.51.100.23", "198.51.100.24"]
 
 
 def test_another_technician_learns_nothing_about_the_visit(

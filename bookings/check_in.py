@@ -1,14 +1,14 @@
 """What happens when a technician scans a booking's QR code or types its short code (DESIGN 4.4).
 
-`assess` works out the one answer the technician gets, `attempt` also performs the check-in when
-asked to. Every refusal is recorded for the back office; a second scan of a visit already started
+`assess_check_in` works out the one answer the technician gets, `attempt_check_in` also performs
+the check-in when asked to. Every refusal is recorded for the back office; a second scan of a visit already started
 is not a refusal, it just says when the visit started.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings import services
-from bookings.models import Booking, BookingStatus
-from technicians.models import CheckInFailure, CheckInMethod, Technician
+from bookings.models import Booking, BookingStatus, CheckInFailure, CheckInMethod
+from bookings.selectors import CHECK_IN_CODE_TRIES_WINDOW
+from technicians.models import Technician
 from technicians.selectors import may_work
-from technicians.services import failed_check_in_record
 
 READY = "ready"
 CHECKED_IN = "checked_in"
@@ -67,7 +67,7 @@ def _clock(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "H:i")
 
 
-def assess(*, user: User, technician: Technician | None, booking: Booking | None, now: datetime) -> Outcome:
+def assess_check_in(*, user: User, technician: Technician | None, booking: Booking | None, now: datetime) -> Outcome:
     """The answer for `user` scanning `booking`'s code now, without changing anything."""
     if not may_work(technician):
         return Outcome(
@@ -99,7 +99,7 @@ def assess(*, user: User, technician: Technician | None, booking: Booking | None
 
 
 def _refused(code: str, booking: Booking) -> Outcome:
-    opens, closes = services.checkin_window(booking)
+    opens, closes = services.check_in_window(booking)
     if code == CheckInFailure.NOT_YOURS:
         return Outcome(
             CheckInFailure.NOT_YOURS,
@@ -138,7 +138,7 @@ def _refused(code: str, booking: Booking) -> Outcome:
     return Outcome(code, title, message, booking)
 
 
-def attempt(
+def attempt_check_in(
     *,
     user: User,
     technician: Technician | None,
@@ -151,7 +151,7 @@ def attempt(
 ) -> Outcome:
     """Assess the scan, check in when `perform` is set and allowed, and record a refusal."""
     now = now or timezone.now()
-    outcome = assess(user=user, technician=technician, booking=booking, now=now)
+    outcome = assess_check_in(user=user, technician=technician, booking=booking, now=now)
     if outcome.kind == READY and perform:
         try:
             booking = services.booking_check_in(booking=booking, actor=user, now=now)
@@ -167,14 +167,14 @@ def attempt(
                 booking,
             )
     if not outcome.ok:
-        record_failure(
+        services.failed_check_in_record(
             user=user, code=code, method=method, reason=outcome.kind, booking=booking, ip_address=ip_address, now=now
         )
     return outcome
 
 
-def too_many_tries(*, user: User, code: str, ip_address: str | None, now: datetime) -> Outcome:
-    record_failure(
+def refuse_too_many_tries(*, user: User, code: str, ip_address: str | None, now: datetime) -> Outcome:
+    services.failed_check_in_record(
         user=user,
         code=code,
         method=CheckInMethod.TYPED,
@@ -186,26 +186,6 @@ def too_many_tries(*, user: User, code: str, ip_address: str | None, now: dateti
     return Outcome(
         CheckInFailure.TOO_MANY_TRIES,
         _("Too many wrong codes"),
-        _("Too many wrong codes in a short time. Wait 15 minutes, or scan the QR code instead."),
-    )
-
-
-def record_failure(
-    *,
-    user: User,
-    code: str,
-    method: str,
-    reason: str,
-    booking: Booking | None,
-    ip_address: str | None,
-    now: datetime,
-) -> None:
-    failed_check_in_record(
-        user=user,
-        code=code,
-        method=method,
-        reason=reason,
-        booking_reference=booking.reference if booking is not None else "",
-        ip_address=ip_address,
-        now=now,
+        _("Too many wrong codes in a short time. Wait %(minutes)s minutes, or scan the QR code instead.")
+        % {"minutes": CHECK_IN_CODE_TRIES_WINDOW // timedelta(minutes=1)},
     )

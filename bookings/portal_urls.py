@@ -1,0 +1,18 @@
+"""The technician portal's visit pages, in the `portal` namespace that the root URLconf composes
+with `technicians.portal_urls`."""
+
+from django.urls import path
+
+from bookings import portal_views
+
+urlpatterns = [
+    path("", portal_views.dashboard, name="dashboard"),
+    path("jobs/", portal_views.jobs, name="jobs"),
+    path("jobs/<str:reference>/", portal_views.job, name="job"),
+    path("jobs/<str:reference>/accept/", portal_views.accept, name="accept"),
+    path("jobs/<str:reference>/decline/", portal_views.decline, name="decline"),
+    path("jobs/<str:reference>/complete/", portal_views.complete, name="complete"),
+    path("jobs/<str:reference>/no-show/", portal_views.no_show, name="no-show"),
+    path("checkin/", portal_views.check_in_code, name="check-in-code"),
+    path("checkin/<str:token>/", portal_views.check_in, name="check-in"),
+]
