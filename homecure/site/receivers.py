@@ -15,29 +15,6 @@ def _is_staff(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
-def technician_verified(sender, technician, actor, **kwargs):
-    audit.audit_event(
-        actor=actor,
-        action="technician_verified",
-        entity=technician,
-        description=_("Verified technician %(technician)s (licence %(license)s).")
-        % {"technician": technician, "license": technician.license_number},
-        previous_values={"is_verified": False},
-        new_values={"is_verified": True},
-    )
-
-
-def technician_suspended(sender, technician, actor, **kwargs):
-    audit.audit_event(
-        actor=actor,
-        action="technician_suspended",
-        entity=technician,
-        description=_("Suspended technician %(technician)s.") % {"technician": technician},
-        previous_values={"is_active": True},
-        new_values={"is_active": False},
-    )
-
-
 def booking_assigned(sender, booking, actor, previous_technician=None, **kwargs):
     if not _is_staff(actor):
         return
@@ -108,11 +85,8 @@ def earning_paid(sender, earning, actor, **kwargs):
 def connect_event_receivers() -> None:
     from bookings import signals as booking_signals
     from earnings import signals as earning_signals
-    from technicians import signals as technician_signals
 
     connections = [
-        (technician_signals.technician_verified, technician_verified),
-        (technician_signals.technician_suspended, technician_suspended),
         (booking_signals.booking_assigned, booking_assigned),
         (booking_signals.booking_accepted, booking_confirmed),
         (booking_signals.booking_cancelled, booking_cancelled),
