@@ -140,6 +140,4 @@ class BackOfficeAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
-        from homecure.site import public_cache, receivers  # noqa: F401  (public_cache connects its receiver)
-
-        receivers.connect_event_receivers()
+        from homecure.site import public_cache  # noqa: F401  (connects its receiver)
