@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from homecure.base import audit
 from homecure.base.admin_paginator import EstimatedCountPaginator
-from homecure.base.services import contact_mark_handled, contact_reopen
+from homecure.base.services import contact_mark_handled, contact_reopen, system_setting_change
 from homecure.base.system_settings import SETTINGS
 from homecure.models import AdminLog, Contact, SettingType, SystemSettings
 
@@ -207,16 +207,10 @@ class SystemSettingsAdmin(admin.ModelAdmin):
         return described
 
     def save_model(self, request, obj, form, change):
-        previous = SystemSettings.objects.get(pk=obj.pk).value
-        super().save_model(request, obj, form, change)
-        if previous != obj.value:
-            audit.audit_event(
-                actor=request.user,
-                action="setting_changed",
-                entity=obj,
-                description=_("Changed setting %(key)s from %(previous)s to %(new)s.")
-                % {"key": obj.key, "previous": previous, "new": obj.value},
-            )
+        # The value is the only field the form edits, and only for a setting that may be changed.
+        if "value" in form.cleaned_data:
+            setting = system_setting_change(key=obj.key, value=form.cleaned_data["value"], actor=request.user)
+            obj.value, obj.updated_at = setting.value, setting.updated_at
 
     # The keys are declared in code with their types; a row for an unknown key would mean nothing.
     def has_add_permission(self, request):

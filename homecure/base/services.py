@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from homecure.base.audit import audit_event
-from homecure.models import Contact
+from homecure.base.audit import audit_batch, audit_event
+from homecure.base.system_settings import SETTINGS
+from homecure.models import Contact, SystemSettings
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
@@ -55,3 +57,36 @@ def contact_reopen(*, message: Contact, actor: User | None) -> Contact:
         new_values={"is_handled": False, "handled_at": None},
     )
     return message
+
+
+def system_setting_change(*, key: str, value: str, actor: User | None) -> SystemSettings:
+    """Set a declared setting to `value` (text as typed), stored in its declared form ("TRUE" as "true").
+
+    Raises ValidationError when the key is not declared or may not be changed, or the value is not
+    of the setting's type and range; setting the value it already has changes and logs nothing.
+    """
+    spec = SETTINGS.get(key)
+    if spec is None:
+        raise ValidationError(_("This key is not declared by the platform; its value is not used."))
+    stored = spec.serialize(spec.parse(value))
+    # Settings rows are logged on every save, an actor or not: in one batch, that change and the
+    # named event are one entry.
+    with audit_batch():
+        setting = SystemSettings.objects.select_for_update().get(key=key)
+        if not (spec.is_editable and setting.is_editable):
+            raise ValidationError(_("This setting is fixed and cannot be changed."))
+        previous = setting.value
+        if previous == stored:
+            return setting
+        setting.value = stored
+        setting.save(update_fields=["value", "updated_at"])
+        audit_event(
+            actor=actor,
+            action="setting_changed",
+            entity=setting,
+            description=_("Changed setting %(key)s from %(previous)s to %(new)s.")
+            % {"key": key, "previous": previous, "new": stored},
+            previous_values={"value": previous},
+            new_values={"value": stored},
+        )
+    return setting
