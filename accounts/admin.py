@@ -1,13 +1,12 @@
-from axes.utils import reset as axes_reset
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User, UserRole
+from accounts.services import user_unlock_login
 from homecure.base.admin_paginator import EstimatedCountPaginator
-from homecure.base.audit import audit_event
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -64,18 +63,9 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Unlock log-in of the selected users"), permissions=["change"])
     def unlock_login(self, request, queryset):
-        # Failures are counted against the address as typed, lower-cased (accounts.throttling).
         cleared = 0
         for user in queryset:
-            count = axes_reset(username=user.email)
-            cleared += count
-            audit_event(
-                actor=request.user,
-                action="login_unlocked",
-                entity=user,
-                description=gettext("Unlocked the log-in of %(user)s (%(count)d failed attempt records cleared).")
-                % {"user": user.email, "count": count},
-            )
+            cleared += user_unlock_login(user=user, actor=request.user)
         self.message_user(
             request,
             ngettext(

@@ -1,7 +1,9 @@
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
@@ -144,3 +146,21 @@ def delete_unconfirmed_sign_ups(*, days: int = UNCONFIRMED_SIGN_UP_DAYS, now: da
             % {"count": deleted, "days": days},
         )
     return deleted
+
+
+@transaction.atomic
+def user_unlock_login(*, user: User, actor: User) -> int:
+    """Clear the failed log-in attempts counted against the user's address, so they can log in
+    again at once; returns how many attempt records were cleared. Audited even when none were."""
+    if not (actor and actor.is_active and actor.is_platform_admin):
+        raise PermissionDenied
+    # Failures are counted against the address as typed, lower-cased (accounts.throttling).
+    count = axes_reset(username=user.email)
+    audit_event(
+        actor=actor,
+        action="login_unlocked",
+        entity=user,
+        description=_("Unlocked the log-in of %(user)s (%(count)d failed attempt records cleared).")
+        % {"user": user.email, "count": count},
+    )
+    return count

@@ -35,6 +35,7 @@ from bookings.models import (
 )
 from bookings.payments import get_provider
 from bookings.scheduling import DayPlan, Rules
+from homecure.base.audit import audit_event
 from homecure.base.money import round_money
 from homecure.base.system_settings import get_setting
 from technicians.models import ServiceArea, Technician
@@ -68,6 +69,10 @@ class PaymentFailed(BookingError):
 
 def _is_admin(user: User | None) -> bool:
     return bool(user and user.is_active and user.is_platform_admin)
+
+
+def _is_staff(user: User | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
 def _is_assigned_technician(user: User | None, booking: Booking) -> bool:
@@ -245,6 +250,15 @@ def booking_accept(*, booking: Booking, actor: User, now: datetime | None = None
     booking.checkin_code = new_check_in_code()
     booking.save(update_fields=["status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
     _log(booking, from_status=BookingStatus.PENDING, actor=actor, now=now)
+    # The technician's own acceptance is the normal flow; an administrator confirming is not.
+    if _is_staff(actor):
+        audit_event(
+            actor=actor,
+            action="booking_confirmed",
+            entity=booking,
+            description=_("Confirmed booking %(booking)s for %(technician)s.")
+            % {"booking": booking.reference, "technician": booking.technician},
+        )
     signals.booking_accepted.send(sender=Booking, booking=booking, actor=actor)
     return booking
 
@@ -339,6 +353,7 @@ def booking_assign(*, booking: Booking, technician: Technician, actor: User, now
     booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
     note = _("Assigned to %(name)s") % {"name": technician}
     _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
+    _audit_assignment(booking, actor=actor, previous_technician=previous_technician)
     signals.booking_assigned.send(
         sender=Booking,
         booking=booking,
@@ -347,6 +362,25 @@ def booking_assign(*, booking: Booking, technician: Technician, actor: User, now
         previous_status=previous_status,
     )
     return booking
+
+
+def _audit_assignment(booking: Booking, *, actor: User, previous_technician: Technician | None) -> None:
+    context = {"booking": booking.reference, "technician": booking.technician}
+    if previous_technician is None:
+        description = _("Assigned booking %(booking)s to %(technician)s.") % context
+    else:
+        description = _("Reassigned booking %(booking)s from %(previous)s to %(technician)s.") % {
+            **context,
+            "previous": previous_technician,
+        }
+    audit_event(
+        actor=actor,
+        action="booking_assigned",
+        entity=booking,
+        description=description,
+        previous_values={"technician": previous_technician.pk if previous_technician else None},
+        new_values={"technician": booking.technician_id},
+    )
 
 
 def eligible_technicians_for(booking: Booking, *, now: datetime | None = None) -> list[Technician]:
@@ -535,6 +569,17 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime 
     booking.cancellation_reason = reason[:500]
     booking.save(update_fields=fields)
     _log(booking, from_status=previous_status, actor=actor, note=reason, now=now)
+    if _is_staff(actor):
+        if refunded:
+            text = _("Cancelled booking %(booking)s and refunded the online payment. Reason: %(reason)s")
+        else:
+            text = _("Cancelled booking %(booking)s. Reason: %(reason)s")
+        audit_event(
+            actor=actor,
+            action="booking_cancelled",
+            entity=booking,
+            description=text % {"booking": booking.reference, "reason": reason},
+        )
     signals.booking_cancelled.send(sender=Booking, booking=booking, actor=actor, reason=reason, refunded=refunded)
     return booking
 

@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
-from earnings.services import PayoutError, earning_mark_paid, earning_put_on_hold
+from earnings.services import PayoutError, earning_mark_paid, earning_put_on_hold, earning_release
 from homecure.base.admin_paginator import EstimatedCountPaginator
-from homecure.base.audit import audit_event
 from homecure.base.csv_cells import safe_cell
 
 ZERO = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -84,7 +83,7 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-    actions = ["mark_paid", "put_on_hold", "export_csv"]
+    actions = ["mark_paid", "put_on_hold", "release", "export_csv"]
 
     @admin.display(description=gettext_lazy("visit"), ordering="booking__reference")
     def visit(self, obj):
@@ -133,15 +132,8 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Put selected earnings on hold"), permissions=["change"])
     def put_on_hold(self, request, queryset):
         held = 0
-        for earning in queryset.filter(payment_status=EarningStatus.PENDING).select_related("technician__user"):
-            earning = earning_put_on_hold(earning=earning, actor=request.user)
-            audit_event(
-                actor=request.user,
-                action="earning_put_on_hold",
-                entity=earning,
-                description=_("Put the earning of %(technician)s for visit %(booking)s on hold.")
-                % {"technician": earning.technician, "booking": earning.booking.reference},
-            )
+        for earning in queryset.filter(payment_status=EarningStatus.PENDING):
+            earning_put_on_hold(earning=earning, actor=request.user)
             held += 1
         skipped = queryset.count() - held
         text = ngettext("%(count)d earning put on hold.", "%(count)d earnings put on hold.", held)
@@ -150,6 +142,23 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
             text = ngettext(
                 "%(count)d earning was not pending and was left as it was.",
                 "%(count)d earnings were not pending and were left as they were.",
+                skipped,
+            )
+            self.message_user(request, text % {"count": skipped}, messages.WARNING)
+
+    @admin.action(description=gettext_lazy("Release selected earnings from hold"), permissions=["change"])
+    def release(self, request, queryset):
+        released = 0
+        for earning in queryset.filter(payment_status=EarningStatus.ON_HOLD):
+            earning_release(earning=earning, actor=request.user)
+            released += 1
+        skipped = queryset.count() - released
+        text = ngettext("%(count)d earning released from hold.", "%(count)d earnings released from hold.", released)
+        self.message_user(request, text % {"count": released}, messages.SUCCESS)
+        if skipped:
+            text = ngettext(
+                "%(count)d earning was not on hold and was left as it was.",
+                "%(count)d earnings were not on hold and were left as they were.",
                 skipped,
             )
             self.message_user(request, text % {"count": skipped}, messages.WARNING)

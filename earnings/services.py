@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from earnings import signals
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
-from homecure.base.money import round_money
+from homecure.base.audit import audit_event
+from homecure.base.money import format_money, round_money
 from homecure.base.system_settings import get_setting
 
 if TYPE_CHECKING:
@@ -94,6 +95,21 @@ def earning_mark_paid(
     earning.payment_method = method
     earning.transaction_id = transaction_id[:100]
     earning.save(update_fields=["payment_status", "payment_date", "payment_method", "transaction_id", "updated_at"])
+    audit_event(
+        actor=actor,
+        action="earning_paid",
+        entity=earning,
+        description=_(
+            "Paid %(amount)s to %(technician)s for visit %(booking)s by %(method)s, transaction %(transaction)s."
+        )
+        % {
+            "amount": format_money(earning.net_earnings),
+            "technician": earning.technician,
+            "booking": earning.booking.reference,
+            "method": earning.get_payment_method_display(),
+            "transaction": earning.transaction_id,
+        },
+    )
     signals.earnings_paid.send(sender=TechnicianEarnings, earning=earning, actor=actor)
     return earning
 
@@ -109,4 +125,36 @@ def earning_put_on_hold(*, earning: TechnicianEarnings, actor: User) -> Technici
         raise PayoutError(_("This earning is already paid out."), code="already_paid")
     earning.payment_status = EarningStatus.ON_HOLD
     earning.save(update_fields=["payment_status", "updated_at"])
+    audit_event(
+        actor=actor,
+        action="earning_put_on_hold",
+        entity=earning,
+        description=_("Put the earning of %(technician)s for visit %(booking)s on hold.")
+        % {"technician": earning.technician, "booking": earning.booking.reference},
+        previous_values={"payment_status": EarningStatus.PENDING},
+        new_values={"payment_status": EarningStatus.ON_HOLD},
+    )
+    return earning
+
+
+@transaction.atomic
+def earning_release(*, earning: TechnicianEarnings, actor: User) -> TechnicianEarnings:
+    """Release an earning from hold (the question is settled): it is pending payout again."""
+    _require_admin(actor)
+    earning = _lock(earning)
+    if earning.payment_status == EarningStatus.PENDING:
+        return earning
+    if earning.payment_status == EarningStatus.PAID:
+        raise PayoutError(_("This earning is already paid out."), code="already_paid")
+    earning.payment_status = EarningStatus.PENDING
+    earning.save(update_fields=["payment_status", "updated_at"])
+    audit_event(
+        actor=actor,
+        action="earning_released",
+        entity=earning,
+        description=_("Released the earning of %(technician)s for visit %(booking)s from hold.")
+        % {"technician": earning.technician, "booking": earning.booking.reference},
+        previous_values={"payment_status": EarningStatus.ON_HOLD},
+        new_values={"payment_status": EarningStatus.PENDING},
+    )
     return earning

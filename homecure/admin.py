@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from homecure.base import audit
 from homecure.base.admin_paginator import EstimatedCountPaginator
-from homecure.base.services import contact_mark_handled
+from homecure.base.services import contact_mark_handled, contact_reopen, system_setting_change
 from homecure.base.system_settings import SETTINGS
 from homecure.models import AdminLog, Contact, SettingType, SystemSettings
 
@@ -207,16 +207,10 @@ class SystemSettingsAdmin(admin.ModelAdmin):
         return described
 
     def save_model(self, request, obj, form, change):
-        previous = SystemSettings.objects.get(pk=obj.pk).value
-        super().save_model(request, obj, form, change)
-        if previous != obj.value:
-            audit.audit_event(
-                actor=request.user,
-                action="setting_changed",
-                entity=obj,
-                description=_("Changed setting %(key)s from %(previous)s to %(new)s.")
-                % {"key": obj.key, "previous": previous, "new": obj.value},
-            )
+        # The value is the only field the form edits, and only for a setting that may be changed.
+        if "value" in form.cleaned_data:
+            setting = system_setting_change(key=obj.key, value=form.cleaned_data["value"], actor=request.user)
+            obj.value, obj.updated_at = setting.value, setting.updated_at
 
     # The keys are declared in code with their types; a row for an unknown key would mean nothing.
     def has_add_permission(self, request):
@@ -244,15 +238,16 @@ class ContactAdmin(admin.ModelAdmin):
     def mark_handled(self, request, queryset):
         waiting = list(queryset.filter(is_handled=False))
         for message in waiting:
-            contact_mark_handled(message=message)
+            contact_mark_handled(message=message, actor=request.user)
         count = len(waiting)
         text = ngettext("%(count)d message marked handled.", "%(count)d messages marked handled.", count)
         self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
+        # "Handled" is the only field the form edits.
         if "is_handled" in form.changed_data:
-            obj.handled_at = timezone.now() if obj.is_handled else None
-        super().save_model(request, obj, form, change)
+            mark = contact_mark_handled if obj.is_handled else contact_reopen
+            obj.handled_at = mark(message=obj, actor=request.user).handled_at
 
     # Messages arrive through the public contact form.
     def has_add_permission(self, request):

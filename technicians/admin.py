@@ -5,11 +5,10 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User, UserRole
-from homecure.base.audit import audit_event
 from technicians import services
 from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
 
@@ -122,26 +121,17 @@ class TechnicianAdmin(admin.ModelAdmin):
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def _apply(self, request, queryset, change, *, field, audited_as="", description="") -> int:
+    def _apply(self, request, queryset, change, *, field) -> int:
         """Run a technicians service on every selected row; returns how many it changed.
 
-        Verification and suspension are audited by their domain signals; withdrawing verification
-        and reinstating send none, so they are audited here as `audited_as`.
+        The service writes the audit entry of each change.
         """
         changed = 0
         for technician in queryset.select_related("user"):
             before = getattr(technician, field)
             technician = change(technician=technician, actor=request.user)
-            if getattr(technician, field) == before:
-                continue
-            changed += 1
-            if audited_as:
-                audit_event(
-                    actor=request.user,
-                    action=audited_as,
-                    entity=technician,
-                    description=description % {"technician": technician},
-                )
+            if getattr(technician, field) != before:
+                changed += 1
         return changed
 
     @admin.action(description=_("Verify selected technicians"), permissions=["change"])
@@ -152,14 +142,7 @@ class TechnicianAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Withdraw verification"), permissions=["change"])
     def unverify(self, request, queryset):
-        count = self._apply(
-            request,
-            queryset,
-            services.technician_unverify,
-            field="is_verified",
-            audited_as="technician_unverified",
-            description=gettext("Withdrew the verification of technician %(technician)s."),
-        )
+        count = self._apply(request, queryset, services.technician_unverify, field="is_verified")
         message = ngettext("%(count)d technician unverified.", "%(count)d technicians unverified.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
@@ -171,14 +154,7 @@ class TechnicianAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reinstate selected technicians"), permissions=["change"])
     def reinstate(self, request, queryset):
-        count = self._apply(
-            request,
-            queryset,
-            partial(services.technician_set_active, active=True),
-            field="is_active",
-            audited_as="technician_reinstated",
-            description=gettext("Reinstated technician %(technician)s."),
-        )
+        count = self._apply(request, queryset, partial(services.technician_set_active, active=True), field="is_active")
         message = ngettext("%(count)d technician reinstated.", "%(count)d technicians reinstated.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
 from accounts.models import User, UserRole
+from homecure.base.audit import audit_event
 from technicians import signals
 from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
 
@@ -45,6 +46,15 @@ def technician_verify(*, technician: Technician, actor: User, now: datetime | No
     technician.is_verified = True
     technician.verified_at = now or timezone.now()
     technician.save(update_fields=["is_verified", "verified_at", "updated_at"])
+    audit_event(
+        actor=actor,
+        action="technician_verified",
+        entity=technician,
+        description=_("Verified technician %(technician)s (licence %(license)s).")
+        % {"technician": technician, "license": technician.license_number},
+        previous_values={"is_verified": False},
+        new_values={"is_verified": True},
+    )
     signals.technician_verified.send(sender=Technician, technician=technician, actor=actor)
     return technician
 
@@ -59,6 +69,14 @@ def technician_unverify(*, technician: Technician, actor: User) -> Technician:
     technician.is_verified = False
     technician.verified_at = None
     technician.save(update_fields=["is_verified", "verified_at", "updated_at"])
+    audit_event(
+        actor=actor,
+        action="technician_unverified",
+        entity=technician,
+        description=_("Withdrew the verification of technician %(technician)s.") % {"technician": technician},
+        previous_values={"is_verified": True},
+        new_values={"is_verified": False},
+    )
     return technician
 
 
@@ -71,6 +89,18 @@ def technician_set_active(*, technician: Technician, actor: User, active: bool) 
         return technician
     technician.is_active = active
     technician.save(update_fields=["is_active", "updated_at"])
+    if active:
+        action, text = "technician_reinstated", _("Reinstated technician %(technician)s.")
+    else:
+        action, text = "technician_suspended", _("Suspended technician %(technician)s.")
+    audit_event(
+        actor=actor,
+        action=action,
+        entity=technician,
+        description=text % {"technician": technician},
+        previous_values={"is_active": not active},
+        new_values={"is_active": active},
+    )
     if not active:
         signals.technician_suspended.send(sender=Technician, technician=technician, actor=actor)
     return technician

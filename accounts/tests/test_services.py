@@ -1,11 +1,14 @@
 """Signing up and confirming the address, for both roles that sign themselves up."""
 
 import pytest
+from axes.models import AccessAttempt
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts import services, signals
 from accounts.models import User, UserRole
 from accounts.tests.factories import AdminUserFactory, PatientFactory, TechnicianUserFactory
+from homecure.models import AdminLog
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +81,44 @@ def test_a_sign_up_cannot_reopen_an_account_an_administrator_switched_off():
     switched_off.refresh_from_db()
     assert (switched_off.is_active, switched_off.first_name) == (False, "Samantha")
     assert not switched_off.check_password(PASSWORD)
+
+
+# --- Unlocking a log-in -----------------------------------------------------------------------------------
+
+
+def _failed_attempts(email, ip_address):
+    return AccessAttempt.objects.create(
+        username=email,
+        ip_address=ip_address,
+        user_agent="Mozilla/5.0",
+        http_accept="text/html",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
+
+
+def test_unlocking_outside_a_request_clears_the_attempts_and_writes_the_entry_with_the_actor(patient, admin_user):
+    _failed_attempts(patient.email, "198.51.100.7")
+    _failed_attempts(patient.email, "198.51.100.8")
+    other = _failed_attempts("someone.else@example.com", "198.51.100.7")
+
+    cleared = services.user_unlock_login(user=patient, actor=admin_user)
+
+    assert cleared == 2
+    assert list(AccessAttempt.objects.all()) == [other]
+    entry = AdminLog.objects.get()
+    assert (entry.action, entry.admin_user, entry.ip_address) == ("login_unlocked", admin_user, None)
+    assert (entry.entity_type, entry.entity_id) == ("accounts.user", str(patient.pk))
+    assert entry.description == f"Unlocked the log-in of {patient.email} (2 failed attempt records cleared)."
+
+
+def test_only_an_administrator_unlocks_a_log_in(patient, technician):
+    _failed_attempts(patient.email, "198.51.100.7")
+
+    with pytest.raises(PermissionDenied):
+        services.user_unlock_login(user=patient, actor=technician.user)
+
+    assert AccessAttempt.objects.count() == 1
+    assert not AdminLog.objects.exists()

@@ -25,6 +25,7 @@ from bookings.models import (
 from bookings.payments import PaymentProvider, PaymentResult
 from bookings.tests.factories import BookingFactory
 from earnings.models import TechnicianEarnings
+from homecure.models import AdminLog
 from homecure.tests.factories import SystemSettingsFactory
 from notifications.models import Notification
 from technicians.models import Technician
@@ -961,3 +962,88 @@ def test_a_typed_code_with_nul_characters_is_recorded_without_them(technician):
     )
     record.refresh_from_db()
     assert record.code == "ABCD"
+
+
+# --- An administrator's change is audited by the service, from a shell as from the back office ----------------
+
+
+def _booking_entries(booking):
+    return list(AdminLog.objects.filter(entity_type="bookings.booking", entity_id=str(booking.pk)))
+
+
+def test_admin_assigning_a_booking_writes_the_entry_with_the_actor(admin_user, patient, technician, service, area):
+    booking = make_booking(patient, None, service, area)
+
+    services.booking_assign(booking=booking, technician=technician, actor=admin_user, now=BEFORE_DEADLINE)
+    services.booking_assign(booking=booking, technician=technician, actor=admin_user, now=BEFORE_DEADLINE)
+
+    [entry] = _booking_entries(booking)
+    assert (entry.action, entry.admin_user, entry.ip_address) == ("booking_assigned", admin_user, None)
+    assert (entry.previous_values, entry.new_values) == ({"technician": None}, {"technician": technician.pk})
+    assert entry.description == f"Assigned booking {booking.reference} to Nadia Nurse (Nurse)."
+
+
+def test_admin_reassigning_a_booking_writes_the_entry_with_both_technicians(
+    admin_user, patient, technician, other_technician, service, area
+):
+    booking = make_booking(patient, technician, service, area, CONFIRMED)
+
+    services.booking_assign(booking=booking, technician=other_technician, actor=admin_user, now=BEFORE_DEADLINE)
+
+    [entry] = _booking_entries(booking)
+    assert (entry.action, entry.admin_user) == ("booking_assigned", admin_user)
+    assert (entry.previous_values, entry.new_values) == (
+        {"technician": technician.pk},
+        {"technician": other_technician.pk},
+    )
+    assert entry.description == (
+        f"Reassigned booking {booking.reference} from Nadia Nurse (Nurse) to Otto Nurse (Nurse)."
+    )
+
+
+def test_admin_confirming_a_booking_writes_the_entry_with_the_actor(admin_user, patient, technician, service, area):
+    booking = make_booking(patient, technician, service, area)
+
+    services.booking_accept(booking=booking, actor=admin_user, now=BEFORE_DEADLINE)
+    services.booking_accept(booking=booking, actor=admin_user, now=BEFORE_DEADLINE)
+
+    [entry] = _booking_entries(booking)
+    assert (entry.action, entry.admin_user) == ("booking_confirmed", admin_user)
+    assert entry.description == f"Confirmed booking {booking.reference} for Nadia Nurse (Nurse)."
+
+
+def test_the_technicians_own_acceptance_is_not_an_audit_entry(patient, technician, service, area):
+    booking = make_booking(patient, technician, service, area)
+
+    services.booking_accept(booking=booking, actor=technician.user, now=BEFORE_DEADLINE)
+
+    assert _booking_entries(booking) == []
+
+
+def test_admin_cancelling_a_booking_writes_the_entry_with_the_actor(admin_user, patient, technician, service, area):
+    booking = make_booking(
+        patient,
+        technician,
+        service,
+        area,
+        CONFIRMED,
+        payment_method=PaymentMethod.ONLINE,
+        payment_status=PaymentStatus.PAID,
+    )
+
+    services.booking_cancel(booking=booking, actor=admin_user, reason="Technician ill", now=BEFORE_DEADLINE)
+    services.booking_cancel(booking=booking, actor=admin_user, reason="Technician ill", now=BEFORE_DEADLINE)
+
+    [entry] = _booking_entries(booking)
+    assert (entry.action, entry.admin_user) == ("booking_cancelled", admin_user)
+    assert entry.description == (
+        f"Cancelled booking {booking.reference} and refunded the online payment. Reason: Technician ill"
+    )
+
+
+def test_the_patients_own_cancellation_is_not_an_audit_entry(patient, technician, service, area):
+    booking = make_booking(patient, technician, service, area)
+
+    services.booking_cancel(booking=booking, actor=patient, reason="Feeling better", now=BEFORE_DEADLINE)
+
+    assert _booking_entries(booking) == []

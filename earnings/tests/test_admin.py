@@ -128,6 +128,25 @@ def test_put_on_hold_holds_pending_earnings_only(admin_client, admin_user, techn
     assert "1 earning was not pending and was left as it was." in messages
 
 
+def test_release_returns_held_earnings_to_pending_once_each(admin_client, admin_user, technician):
+    held = TechnicianEarningsFactory(technician=technician)
+    services.earning_put_on_hold(earning=held, actor=admin_user)
+    pending = TechnicianEarningsFactory(technician=technician)
+
+    response = _action(admin_client, "release", [held, pending])
+
+    held.refresh_from_db()
+    pending.refresh_from_db()
+    assert (held.payment_status, pending.payment_status) == (EarningStatus.PENDING, EarningStatus.PENDING)
+    entry = AdminLog.objects.get(action="earning_released")
+    assert (entry.entity_id, entry.admin_user) == (str(held.pk), admin_user)
+    assert (entry.ip_address, entry.user_agent) == ("203.0.113.20", "Mozilla/5.0 (Back office test)")
+    assert (entry.previous_values["payment_status"], entry.new_values["payment_status"]) == ("on_hold", "pending")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert "1 earning released from hold." in messages
+    assert "1 earning was not on hold and was left as it was." in messages
+
+
 def test_an_earning_on_hold_can_be_paid_later(admin_user, technician):
     earning = TechnicianEarningsFactory(technician=technician)
     services.earning_put_on_hold(earning=earning, actor=admin_user)

@@ -9,8 +9,17 @@ import pytest
 from bookings import services
 from bookings.models import BookingStatus
 from bookings.tests.factories import BookingFactory
-from earnings.models import EarningStatus, TechnicianEarnings
-from earnings.services import earning_create_for_booking, net_after_commission
+from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
+from earnings.services import (
+    PayoutError,
+    earning_create_for_booking,
+    earning_mark_paid,
+    earning_put_on_hold,
+    earning_release,
+    net_after_commission,
+)
+from earnings.tests.factories import TechnicianEarningsFactory
+from homecure.models import AdminLog
 from homecure.tests.factories import SystemSettingsFactory
 from technicians.models import Technician
 
@@ -159,3 +168,69 @@ def test_no_earning_for_a_visit_that_did_not_take_place(patient, technician, ser
         services.booking_complete(booking=booking, actor=technician.user, now=DONE)
 
     assert not TechnicianEarnings.objects.exists()
+
+
+# --- Payouts are audited by the service, from a shell as from the back office ---------------------------------
+
+
+def _only_entry(earning):
+    entry = AdminLog.objects.get(entity_type="earnings.technicianearnings")
+    assert entry.entity_id == str(earning.pk)
+    return entry
+
+
+def test_paying_outside_a_request_writes_the_entry_with_the_actor(admin_user, technician):
+    earning = TechnicianEarningsFactory(technician=technician)
+
+    earning_mark_paid(earning=earning, actor=admin_user, method=PayoutMethod.BANK_TRANSFER, transaction_id="TX-7")
+    earning_mark_paid(earning=earning, actor=admin_user, method=PayoutMethod.BANK_TRANSFER, transaction_id="TX-7")
+
+    entry = _only_entry(earning)
+    assert (entry.action, entry.admin_user, entry.ip_address) == ("earning_paid", admin_user, None)
+    assert entry.description == (
+        f"Paid $68.00 to Nadia Nurse (Nurse) for visit {earning.booking.reference} by Bank transfer, transaction TX-7."
+    )
+
+
+def test_putting_on_hold_outside_a_request_writes_the_entry_with_the_actor(admin_user, technician):
+    earning = TechnicianEarningsFactory(technician=technician)
+
+    earning_put_on_hold(earning=earning, actor=admin_user)
+    earning_put_on_hold(earning=earning, actor=admin_user)
+
+    entry = _only_entry(earning)
+    assert (entry.action, entry.admin_user) == ("earning_put_on_hold", admin_user)
+    assert (entry.previous_values, entry.new_values) == ({"payment_status": "pending"}, {"payment_status": "on_hold"})
+    assert entry.description == f"Put the earning of Nadia Nurse (Nurse) for visit {earning.booking.reference} on hold."
+
+
+def test_releasing_from_hold_makes_the_earning_payable_and_writes_the_entry(admin_user, technician):
+    earning = TechnicianEarningsFactory(technician=technician, payment_status=EarningStatus.ON_HOLD)
+
+    earning_release(earning=earning, actor=admin_user)
+    earning_release(earning=earning, actor=admin_user)
+
+    earning.refresh_from_db()
+    assert earning.payment_status == EarningStatus.PENDING
+    entry = _only_entry(earning)
+    assert (entry.action, entry.admin_user) == ("earning_released", admin_user)
+    assert (entry.previous_values, entry.new_values) == ({"payment_status": "on_hold"}, {"payment_status": "pending"})
+    assert entry.description == (
+        f"Released the earning of Nadia Nurse (Nurse) for visit {earning.booking.reference} from hold."
+    )
+
+
+def test_a_paid_earning_is_not_released_and_only_administrators_release(admin_user, patient, technician):
+    paid = TechnicianEarningsFactory(technician=technician)
+    earning_mark_paid(earning=paid, actor=admin_user, method=PayoutMethod.CASH, transaction_id="R-1")
+    held = TechnicianEarningsFactory(technician=technician, payment_status=EarningStatus.ON_HOLD)
+
+    with pytest.raises(PayoutError) as caught:
+        earning_release(earning=paid, actor=admin_user)
+    with pytest.raises(PayoutError):
+        earning_release(earning=held, actor=patient)
+
+    assert caught.value.code == "already_paid"
+    held.refresh_from_db()
+    assert held.payment_status == EarningStatus.ON_HOLD
+    assert not AdminLog.objects.filter(action="earning_released").exists()

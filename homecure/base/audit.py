@@ -6,7 +6,8 @@ Entries come from two places:
   (`homecure.base.receivers`) record every create, update and delete of a HomeCure model made while a
   staff member is acting, with the changed fields' previous and new values, secrets masked;
 * events: sensitive actions (a technician verified, a booking assigned, a payout, a health record
-  read) recorded by name through `audit_event`, called by domain-signal receivers and views.
+  read) recorded by name through `audit_event`, called by the service that makes the change, in
+  its transaction, so the action leaves the same entry from the back office, the portal or a shell.
 
 The acting person, client IP and user agent come from the request (`AuditMiddleware` puts them in
 a context variable for the request's duration). A back-office POST runs inside `audit_batch()`:

@@ -134,12 +134,6 @@ class BackOfficeSite(admin.AdminSite):
 
 
 class BackOfficeAdminConfig(AdminConfig):
-    """Django's admin app with HomeCure's back-office site; its `ready()` also wires the composition layer."""
+    """Django's admin app with HomeCure's back-office site."""
 
     default_site = "homecure.site.admin_site.BackOfficeSite"
-
-    def ready(self):
-        super().ready()
-        from homecure.site import receivers
-
-        receivers.connect_event_receivers()

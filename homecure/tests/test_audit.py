@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD, AdminUserFactory, PatientFactory
@@ -391,11 +392,24 @@ def test_contact_message_handled_and_deleted_give_one_entry_each(admin_client, a
     admin_client.post(_url(Contact, "delete", message.pk), {"post": "yes"}, **BROWSER)
 
     update, delete = AdminLog.objects.filter(entity_type="homecure.contact").order_by("pk")
-    assert (update.action, delete.action) == ("update", "delete")
+    assert (update.action, delete.action) == ("contact_handled", "delete")
     assert update.previous_values["is_handled"] is False
     assert update.new_values["is_handled"] is True
     assert update.new_values["handled_at"]
     _assert_from_the_browser(update, admin_user)
+
+
+def test_contact_message_reopened_in_the_form_gives_one_entry(admin_client, admin_user):
+    message = ContactFactory(is_handled=True, handled_at=timezone.now())
+
+    admin_client.post(_url(Contact, "change", message.pk), {"is_handled": ""}, **BROWSER)
+
+    message.refresh_from_db()
+    assert (message.is_handled, message.handled_at) == (False, None)
+    entry = _only_entry(entity_type="homecure.contact")
+    _assert_from_the_browser(entry, admin_user)
+    assert entry.action == "contact_reopened"
+    assert (entry.previous_values["is_handled"], entry.new_values) == (True, {"is_handled": False, "handled_at": None})
 
 
 def test_system_setting_change_is_one_named_entry(admin_client, admin_user):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import User
+from homecure.models import AdminLog
 from technicians import services, signals
 from technicians.models import Technician
 
@@ -52,6 +53,64 @@ def test_admin_actions_verify_and_suspend(admin_client, unverified_technician, t
     admin_client.post(url, {"action": "suspend", "_selected_action": [technician.pk]})
     assert Technician.objects.get(pk=unverified_technician.pk).is_verified
     assert not Technician.objects.get(pk=technician.pk).is_active
+
+
+# --- Each administrator's change is audited by the service, from a shell as from the back office -------------
+
+
+def _only_entry(technician):
+    entry = AdminLog.objects.get(entity_type="technicians.technician")
+    assert entry.entity_id == str(technician.pk)
+    return entry
+
+
+def test_verifying_outside_a_request_writes_the_entry_with_the_actor(unverified_technician, admin_user):
+    services.technician_verify(technician=unverified_technician, actor=admin_user)
+    services.technician_verify(technician=unverified_technician, actor=admin_user)
+
+    entry = _only_entry(unverified_technician)
+    assert (entry.action, entry.admin_user, entry.ip_address) == ("technician_verified", admin_user, None)
+    assert (entry.previous_values, entry.new_values) == ({"is_verified": False}, {"is_verified": True})
+    assert entry.description == "Verified technician Nora Newcomer (Nurse) (licence NMC-000003)."
+
+
+def test_withdrawing_verification_outside_a_request_writes_the_entry_with_the_actor(technician, admin_user):
+    services.technician_unverify(technician=technician, actor=admin_user)
+    services.technician_unverify(technician=technician, actor=admin_user)
+
+    entry = _only_entry(technician)
+    assert (entry.action, entry.admin_user) == ("technician_unverified", admin_user)
+    assert (entry.previous_values, entry.new_values) == ({"is_verified": True}, {"is_verified": False})
+    assert entry.description == "Withdrew the verification of technician Nadia Nurse (Nurse)."
+
+
+def test_suspending_outside_a_request_writes_the_entry_with_the_actor(technician, admin_user):
+    services.technician_set_active(technician=technician, actor=admin_user, active=False)
+    services.technician_set_active(technician=technician, actor=admin_user, active=False)
+
+    entry = _only_entry(technician)
+    assert (entry.action, entry.admin_user) == ("technician_suspended", admin_user)
+    assert (entry.previous_values, entry.new_values) == ({"is_active": True}, {"is_active": False})
+    assert entry.description == "Suspended technician Nadia Nurse (Nurse)."
+
+
+def test_reinstating_outside_a_request_writes_the_entry_with_the_actor(technician, admin_user):
+    Technician.objects.filter(pk=technician.pk).update(is_active=False)
+
+    services.technician_set_active(technician=technician, actor=admin_user, active=True)
+    services.technician_set_active(technician=technician, actor=admin_user, active=True)
+
+    entry = _only_entry(technician)
+    assert (entry.action, entry.admin_user) == ("technician_reinstated", admin_user)
+    assert (entry.previous_values, entry.new_values) == ({"is_active": False}, {"is_active": True})
+    assert entry.description == "Reinstated technician Nadia Nurse (Nurse)."
+
+
+def test_a_refused_verification_writes_no_entry(unverified_technician, patient):
+    with pytest.raises(PermissionDenied):
+        services.technician_verify(technician=unverified_technician, actor=patient)
+
+    assert not AdminLog.objects.exists()
 
 
 # --- The technician's own changes -----------------------------------------------------------------------------
