@@ -6,9 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ServiceArea
 from bookings.models import PaymentMethod, Service
 from bookings.scheduling import DayPlan, bookable_days
-from technicians.models import ServiceArea
 
 
 class BookingForm(forms.Form):

@@ -12,15 +12,7 @@ from accounts.models import User, UserRole
 from homecure.base.admin_paginator import EstimatedCountPaginator
 from homecure.base.audit import audit_event
 from technicians import services
-from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
-
-
-@admin.register(ServiceArea)
-class ServiceAreaAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_active")
-    list_filter = ("is_active",)
-    search_fields = ("name", "slug", "description")
-    prepopulated_fields = {"slug": ("name",)}
+from technicians.models import FailedCheckIn, ScheduleWindow, Technician, TimeOff
 
 
 class ScheduleWindowInline(admin.TabularInline):

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 from technicians import signals
-from technicians.models import FailedCheckIn, ScheduleWindow, ServiceArea, Technician, TimeOff
+from technicians.models import FailedCheckIn, ScheduleWindow, Technician, TimeOff
 
 LICENSE_TAKEN = gettext_lazy("A technician with this license number is already registered.")
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
-from accounts.tests.factories import PatientFactory
+from accounts.tests.factories import PatientFactory, ServiceAreaFactory
 from bookings.models import (
     Booking,
     BookingDecline,
@@ -17,7 +17,7 @@ from bookings.models import (
     Service,
     ServiceCategory,
 )
-from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory
+from technicians.tests.factories import TechnicianFactory
 
 
 class ServiceFactory(DjangoModelFactory):
