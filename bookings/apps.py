@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class BookingsConfig(AppConfig):
     name = "bookings"
     verbose_name = _("Bookings")
+
+    def ready(self):
+        from accounts import signals as accounts
+        from bookings import receivers
+
+        accounts.personal_data_requested.connect(
+            receivers.personal_data_requested, dispatch_uid="bookings.personal_data_requested"
+        )

@@ -7,7 +7,11 @@ class EarningsConfig(AppConfig):
     verbose_name = _("Earnings")
 
     def ready(self):
+        from accounts.signals import personal_data_requested
         from bookings.signals import booking_completed
         from earnings import receivers
 
         booking_completed.connect(receivers.create_earning, dispatch_uid="earnings.create_earning")
+        personal_data_requested.connect(
+            receivers.personal_data_requested, dispatch_uid="earnings.personal_data_requested"
+        )

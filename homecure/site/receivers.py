@@ -1,12 +1,19 @@
-"""Audit entries for sensitive domain events, written when the apps' signals say they happened.
+"""Audit entries for sensitive domain events, written when the apps' signals say they happened;
+and the audit log's part of a user's data download.
 
 Wired by `BackOfficeAdminConfig.ready()`.
 """
 
+from collections.abc import Iterator
+from functools import partial
+
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of
 from homecure.base import audit
 from homecure.base.money import format_money
+from homecure.models import AdminLog
 
 # --- sensitive events, from the domain signals ----------------------------------------------
 
@@ -105,7 +112,35 @@ def earning_paid(sender, earning, actor, **kwargs):
     )
 
 
+# --- the user's data download ---------------------------------------------------------------
+
+
+def _activity_log(user: User) -> Iterator[Row]:
+    names = ("id", "action", "entity_type", "entity_id", "description", "ip_address", "created_at")
+    entries = AdminLog.objects.filter(admin_user=user).order_by("created_at", "pk")
+    return (fields_of(entry, names) for entry in entries.iterator(chunk_size=CHUNK_SIZE))
+
+
+def personal_data_requested(sender, user, **kwargs) -> PersonalData:
+    """What the user did, from the audit log; Django's own admin log is left out."""
+    return PersonalData(
+        sections=(
+            Section(
+                key="activity_log",
+                position=70,
+                read=partial(_activity_log, user),
+                models={"homecure.adminlog": "activity_log"},
+            ),
+        ),
+        left_out={
+            "admin.logentry": "Django's own back-office change list of staff users; patients cannot use the back "
+            "office. Back-office changes to the patient's data are in the audit log.",
+        },
+    )
+
+
 def connect_event_receivers() -> None:
+    from accounts import signals as account_signals
     from bookings import signals as booking_signals
     from earnings import signals as earning_signals
     from technicians import signals as technician_signals
@@ -120,3 +155,6 @@ def connect_event_receivers() -> None:
     ]
     for signal, handler in connections:
         signal.connect(handler, dispatch_uid=f"homecure.base.audit.{handler.__name__}")
+    account_signals.personal_data_requested.connect(
+        personal_data_requested, dispatch_uid="homecure.personal_data_requested"
+    )
