@@ -11,11 +11,11 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from accounts.tests.factories import AdminUserFactory, PatientFactory
+from accounts.tests.factories import AdminUserFactory, PatientFactory, ServiceAreaFactory
 from bookings.models import ServiceCategory
 from bookings.tests.factories import ServiceFactory
 from technicians.models import Specialization
-from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory, give_weekly_schedule
+from technicians.tests.factories import TechnicianFactory, give_weekly_schedule
 
 
 @pytest.fixture(autouse=True)

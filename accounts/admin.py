@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 from accounts.services import user_unlock_login
 from homecure.base.admin_paginator import EstimatedCountPaginator
 
@@ -26,6 +26,14 @@ class UserEditForm(UserChangeForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
+
+
+@admin.register(ServiceArea)
+class ServiceAreaAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(User)

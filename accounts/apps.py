@@ -9,6 +9,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from accounts import receivers, signals
         from accounts.middleware import mark_session_start
 
         user_logged_in.connect(mark_session_start, dispatch_uid="accounts.mark_session_start")
+        signals.personal_data_requested.connect(
+            receivers.personal_data_requested, dispatch_uid="accounts.personal_data_requested"
+        )

@@ -40,6 +40,25 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+class ServiceArea(models.Model):
+    """A district the platform serves; patients pick one, technicians list theirs."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        # The table keeps the name it had when areas belonged to the technicians app.
+        db_table = "technicians_servicearea"
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class User(AbstractUser):
     """A person with exactly one role: patient, technician or administrator."""
 
@@ -49,7 +68,7 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     address = models.TextField(_("default address"), max_length=500, blank=True)
     area = models.ForeignKey(
-        "technicians.ServiceArea",
+        ServiceArea,
         verbose_name=_("default area"),
         on_delete=models.SET_NULL,
         null=True,

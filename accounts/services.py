@@ -1,5 +1,4 @@
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth.hashers import make_password
@@ -10,12 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import signals
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 from homecure.base.audit import audit_event
-
-if TYPE_CHECKING:
-    from technicians.models import ServiceArea
-
 
 #: The roles people give themselves on the public sign-up pages (patients, and technicians on "Work
 #: with us"); administrators are only ever made by other administrators.
@@ -92,7 +87,7 @@ def patient_sign_up(
     last_name: str,
     phone: str = "",
     address: str = "",
-    area: "ServiceArea | None" = None,
+    area: ServiceArea | None = None,
 ) -> User | None:
     """Start a patient account (see `sign_up`): the account to confirm, or None for an address in use."""
     return sign_up(

@@ -9,3 +9,10 @@ from django.dispatch import Signal
 #: is active from now on. Sent once per account, inside the confirmation's transaction, with
 #: `sender=User` and the keyword argument `user`.
 email_confirmed = Signal()
+
+#: A user asked for everything HomeCure holds about them (`accounts.personal_data`). Sent when
+#: the download is written, with `sender=User` and the keyword argument `user`. Each app answers
+#: for its own models, and only those, with an `accounts.personal_data.PersonalData`: the sections
+#: of the document it writes (read only as they are sent) and the models it leaves out, each with
+#: the reason.
+personal_data_requested = Signal()

@@ -9,6 +9,7 @@ class BookingsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from accounts import signals as accounts
         from bookings import receivers
         from bookings.models import Service
         from technicians import signals as technicians
@@ -19,3 +20,6 @@ class BookingsConfig(AppConfig):
             receivers.patient_has_visit_with, dispatch_uid="bookings.patient_has_visit_with"
         )
         technicians.visits_on_days_asked.connect(receivers.visits_on_days, dispatch_uid="bookings.visits_on_days")
+        accounts.personal_data_requested.connect(
+            receivers.personal_data_requested, dispatch_uid="bookings.personal_data_requested"
+        )

@@ -6,11 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ServiceArea
 from bookings.models import Booking, PaymentMethod, Service
 from bookings.scheduling import DayPlan, bookable_days
 from bookings.services import CHECK_IN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_check_in_code
 from homecure.base.money import format_money
-from technicians.models import ServiceArea
 
 
 class BookingForm(forms.Form):

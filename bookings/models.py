@@ -124,7 +124,7 @@ class Booking(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     service_address = models.TextField(_("address"), max_length=500)
     service_area = models.ForeignKey(
-        "technicians.ServiceArea", on_delete=models.PROTECT, related_name="bookings", verbose_name=_("area")
+        "accounts.ServiceArea", on_delete=models.PROTECT, related_name="bookings", verbose_name=_("area")
     )
     service_location = models.CharField(
         _("location"), max_length=50, blank=True, help_text=_("Latitude and longitude, e.g. 51.5072,-0.1276.")

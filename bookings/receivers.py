@@ -1,12 +1,20 @@
-"""Receivers of the bookings app: thin functions, each one call.
+"""Receivers of the bookings app: thin functions, each one call; and the bookings app's answer to
+`personal_data_requested` (the patient's visits and their history).
 
 The technicians app asks its questions about visits through signals rather than calling this app,
 so that it never imports the apps built on top of it.
 """
 
-from django.db import transaction
+from collections.abc import Iterator
+from functools import partial
 
+from django.db import transaction
+from django.db.models import Prefetch
+
+from accounts.models import User
+from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value, name_of
 from bookings import selectors
+from bookings.models import Booking, BookingStatusHistory
 from homecure.base.public_cache import forget_public_pages
 
 
@@ -28,4 +36,78 @@ def patient_has_visit_with(sender, technician, user, **kwargs):
 def visits_on_days(sender, technician, start_date, end_date, **kwargs):
     return (
         selectors.active_jobs(technician).filter(scheduled_date__gte=start_date, scheduled_date__lte=end_date).count()
+    )
+
+
+BOOKING_FIELDS = (
+    "id",
+    "reference",
+    "status",
+    "scheduled_start",
+    "scheduled_end",
+    "duration_minutes",
+    "service_address",
+    "service_location",
+    "total_amount",
+    "payment_status",
+    "payment_method",
+    "payment_reference",
+    "user_notes",
+    "technician_notes",
+    "admin_notes",
+    "user_rating",
+    "user_review",
+    "cancellation_reason",
+    "created_at",
+    "checked_in_at",
+    "completed_at",
+    "cancelled_at",
+)
+
+
+def _bookings(user: User) -> Iterator[Row]:
+    bookings = (
+        Booking.objects.filter(user=user)
+        .select_related("service", "service_area", "technician__user")
+        .prefetch_related(
+            Prefetch("history", queryset=BookingStatusHistory.objects.select_related("changed_by").order_by("pk"))
+        )
+        .order_by("scheduled_start", "pk")
+    )
+    for booking in bookings.iterator(chunk_size=CHUNK_SIZE):
+        data = fields_of(booking, BOOKING_FIELDS)
+        data.update(
+            service=booking.service.name,
+            service_area=booking.service_area.name,
+            technician=name_of(booking.technician.user) if booking.technician_id else None,
+            status_history=[
+                {
+                    "id": change.pk,
+                    "from_status": change.from_status,
+                    "to_status": change.to_status,
+                    "changed_by": name_of(change.changed_by),
+                    "note": change.note,
+                    "at": json_value(change.created_at),
+                }
+                for change in booking.history.all()
+            ],
+        )
+        yield data
+
+
+def personal_data_requested(sender, user, **kwargs) -> PersonalData:
+    return PersonalData(
+        sections=(
+            Section(
+                key="bookings",
+                position=10,
+                read=partial(_bookings, user),
+                models={"bookings.booking": "bookings", "bookings.bookingstatushistory": "bookings.*.status_history"},
+            ),
+        ),
+        left_out={
+            "bookings.bookingdecline": "A technician's answer to a job offer: about their availability, "
+            "not the patient.",
+            "bookings.failedcheckin": "A technician's failed check-in attempt; its user is the technician who tried.",
+        },
     )

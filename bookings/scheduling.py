@@ -18,9 +18,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts.models import ServiceArea
 from bookings.models import ACTIVE_STATUSES, Booking, Service
 from homecure.base.system_settings import get_setting
-from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
+from technicians.models import ScheduleWindow, Technician, TimeOff
 
 
 @dataclass(frozen=True)

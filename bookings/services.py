@@ -19,7 +19,7 @@ from django.db.models import Avg, Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import ServiceArea, User
 from bookings import qr, signals
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -38,7 +38,7 @@ from bookings.scheduling import DayPlan, Rules
 from homecure.base.audit import audit_event
 from homecure.base.money import round_money
 from homecure.base.system_settings import get_setting
-from technicians.models import ServiceArea, Technician
+from technicians.models import Technician
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

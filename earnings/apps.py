@@ -7,8 +7,12 @@ class EarningsConfig(AppConfig):
     verbose_name = _("Earnings")
 
     def ready(self):
+        from accounts.signals import personal_data_requested
         from bookings.signals import booking_completed, dashboard_panels
         from earnings import receivers
 
         booking_completed.connect(receivers.create_earning, dispatch_uid="earnings.create_earning")
         dashboard_panels.connect(receivers.dashboard_panel, dispatch_uid="earnings.dashboard_panel")
+        personal_data_requested.connect(
+            receivers.personal_data_requested, dispatch_uid="earnings.personal_data_requested"
+        )

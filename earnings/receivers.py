@@ -1,5 +1,6 @@
 from django.template.loader import render_to_string
 
+from accounts.personal_data import PersonalData
 from earnings import selectors
 from earnings.services import earning_create_for_booking
 
@@ -12,3 +13,12 @@ def dashboard_panel(sender, technician, now, **kwargs):
     """This month's earnings on the technician's portal dashboard."""
     totals = selectors.totals_for(technician, now=now)
     return render_to_string("earnings/_dashboard_panel.html", {"totals": totals})
+
+
+def personal_data_requested(sender, user, **kwargs) -> PersonalData:
+    return PersonalData(
+        left_out={
+            "earnings.technicianearnings": "The technician's pay for a visit; "
+            "the patient's price and payment are in bookings.",
+        }
+    )

@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from accounts import signals as accounts
         from bookings import signals as bookings
         from earnings import signals as earnings
         from notifications import receivers
@@ -29,6 +30,7 @@ class NotificationsConfig(AppConfig):
             (earnings.earnings_paid, receivers.earnings_paid),
             (records.health_record_added, receivers.health_record_added),
             (records.vital_flagged, receivers.vital_flagged),
+            (accounts.personal_data_requested, receivers.personal_data_requested),
         ]
         for signal, receiver in connections:
             signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")

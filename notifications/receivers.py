@@ -1,10 +1,19 @@
 """Thin receivers of the other apps' domain signals: each one calls a notifications service.
 
 They run inside the sender's transaction, so the notifications commit or roll back with the change;
-the e-mails are queued for after the commit by the services.
+the e-mails are queued for after the commit by the services. The last one answers
+`personal_data_requested` with the user's notifications, e-mail choices and visit reminders.
 """
 
+from collections.abc import Iterator
+from functools import partial
+
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value
 from notifications import services
+from notifications.models import EmailPreference, Notification, SentReminder
 
 
 def booking_requested(sender, booking, **kwargs):
@@ -67,3 +76,72 @@ def health_record_added(sender, record, **kwargs):
 
 def vital_flagged(sender, record, **kwargs):
     services.notify_vital_flagged(record=record)
+
+
+# --- the user's data download ---------------------------------------------------------------
+
+
+def _notifications(user: User) -> Iterator[Row]:
+    names = (
+        "id",
+        "title",
+        "message",
+        "notification_type",
+        "priority",
+        "is_read",
+        "read_at",
+        "action_url",
+        "created_at",
+    )
+    items = Notification.objects.filter(user=user).order_by("created_at", "pk")
+    return (fields_of(item, names) for item in items.iterator(chunk_size=CHUNK_SIZE))
+
+
+def _email_preferences(user: User) -> Iterator[Row]:
+    names = ("id", "notification_type", "email_enabled")
+    items = EmailPreference.objects.filter(user=user).order_by("pk")
+    return (fields_of(item, names) for item in items.iterator(chunk_size=CHUNK_SIZE))
+
+
+def _visit_reminders(user: User) -> Iterator[Row]:
+    """Reminders of the patient's visits, to them and to their technician."""
+    reminders = (
+        SentReminder.objects.filter(Q(user=user) | Q(booking__user=user))
+        .select_related("booking")
+        .order_by("sent_at", "pk")
+    )
+    return (
+        {
+            "id": item.pk,
+            "visit": item.booking.reference,
+            "kind": item.kind,
+            "to": "patient" if item.user_id == user.pk else "technician",
+            "sent_at": json_value(item.sent_at),
+        }
+        for item in reminders.iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+def personal_data_requested(sender, user, **kwargs) -> PersonalData:
+    return PersonalData(
+        sections=(
+            Section(
+                key="notifications",
+                position=40,
+                read=partial(_notifications, user),
+                models={"notifications.notification": "notifications"},
+            ),
+            Section(
+                key="email_preferences",
+                position=50,
+                read=partial(_email_preferences, user),
+                models={"notifications.emailpreference": "email_preferences"},
+            ),
+            Section(
+                key="visit_reminders",
+                position=60,
+                read=partial(_visit_reminders, user),
+                models={"notifications.sentreminder": "visit_reminders"},
+            ),
+        )
+    )

@@ -1,11 +1,125 @@
-"""Thin receivers of the signals of the apps records is built on: each one calls a records selector."""
+"""Receivers of the records app: thin answers to the signals of the apps records is built on (the
+portal's job page), and its part of a user's data download: the patient's health records, with
+their documents and corrections, and who has read them."""
+
+from collections.abc import Iterator
+from functools import partial
 
 from django.template.loader import render_to_string
 
+from accounts.models import User
+from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value, name_of
 from records import selectors
+from records.models import HealthRecord, RecordAccess
 
 
 def job_page_panel(sender, request, booking, **kwargs):
     """The patient's health records the technician may open, on the portal's job page."""
     patient_records = selectors.job_records(request.user, booking)
     return render_to_string("records/_job_records.html", {"booking": booking, "patient_records": patient_records})
+
+
+RECORD_FIELDS = (
+    "id",
+    "record_type",
+    "record_date",
+    "diagnosis",
+    "treatment",
+    "provider_name",
+    "provider_notes",
+    "follow_up_required",
+    "follow_up_date",
+    "medications",
+    "lab_results",
+    "vital_flags",
+    "created_at",
+    "amended_at",
+)
+
+
+def _health_records(user: User) -> Iterator[Row]:
+    records = (
+        HealthRecord.objects.filter(user=user)
+        .select_related("created_by", "booking")
+        .prefetch_related("documents", "amendments")
+        .order_by("record_date", "pk")
+    )
+    for record in records.iterator(chunk_size=CHUNK_SIZE):
+        data = fields_of(record, RECORD_FIELDS)
+        data.update(
+            visit=record.booking.reference if record.booking_id else None,
+            written_by=name_of(record.created_by),
+            vitals=[
+                {
+                    "vital": reading.vital.key,
+                    "name": reading.label,
+                    "value": str(reading.value),
+                    "unit": reading.vital.unit,
+                    "flag": reading.level,
+                }
+                for reading in record.readings()
+            ],
+            documents=[
+                {
+                    "id": document.pk,
+                    "name": document.original_name,
+                    "type": document.content_type,
+                    "size_bytes": document.size,
+                    "uploaded_at": json_value(document.uploaded_at),
+                }
+                for document in record.documents.all()
+            ],
+            corrections=[
+                {
+                    "id": amendment.pk,
+                    "at": json_value(amendment.created_at),
+                    "by": amendment.amended_by_name,
+                    "reason": amendment.reason,
+                    "previous_values": amendment.previous_values,
+                    "new_values": amendment.new_values,
+                }
+                for amendment in record.amendments.all()
+            ],
+        )
+        yield data
+
+
+def _who_viewed(user: User) -> Iterator[Row]:
+    reads = RecordAccess.objects.filter(record__user=user).select_related("document").order_by("created_at", "pk")
+    return (
+        {
+            "id": read.pk,
+            "at": json_value(read.created_at),
+            "reader": read.reader_name,
+            "allowed_as": read.get_reason_display(),
+            "what": read.get_kind_display(),
+            "record_id": read.record_id,
+            "document": read.document.original_name if read.document_id else None,
+            "ip_address": read.ip_address,
+            "user_agent": read.user_agent,
+        }
+        for read in reads.iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+def personal_data_requested(sender, user, **kwargs) -> PersonalData:
+    return PersonalData(
+        sections=(
+            Section(
+                key="health_records",
+                position=20,
+                read=partial(_health_records, user),
+                models={
+                    "records.healthrecord": "health_records",
+                    "records.healthdocument": "health_records.*.documents",
+                    "records.recordamendment": "health_records.*.corrections",
+                },
+            ),
+            Section(
+                key="who_viewed_my_records",
+                position=30,
+                read=partial(_who_viewed, user),
+                models={"records.recordaccess": "who_viewed_my_records"},
+            ),
+        )
+    )

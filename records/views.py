@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import personal_data
 from accounts.decorators import patient_required
 from bookings.models import Booking
 from homecure.base.audit import client_ip
-from records import export, selectors, services
+from records import selectors, services
 from records.forms import RecordFilterForm, RecordForms
 from records.models import AccessKind
 
@@ -194,11 +195,11 @@ def who_viewed(request):
 @require_GET
 @patient_required
 def my_data(request):
-    """Everything about the patient as one JSON file, sent as it is written (`records.export`)."""
+    """Everything about the patient as one JSON file, sent as it is written (`accounts.personal_data`)."""
     now = timezone.now()
     services.data_export_started(patient=request.user)
     response = StreamingHttpResponse(
-        export.export_stream(request.user, now=now), content_type="application/json; charset=utf-8"
+        personal_data.export_stream(request.user, now=now), content_type="application/json; charset=utf-8"
     )
     filename = f"homecure-my-data-{timezone.localdate(now):%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -108,14 +108,14 @@ def prepare() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from accounts.models import User
+    from accounts.models import ServiceArea, User
     from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, Service, ServiceCategory
     from bookings.scheduling import DayPlan, bookable_days
     from homecure.base.public_cache import forget_public_pages
     from homecure.base.system_settings import clear_settings_cache
     from homecure.management.commands.seed_scale import ADMIN_EMAIL, SCALE_PASSWORD, patient_email, technician_email
     from notifications.models import Notification
-    from technicians.models import ServiceArea, Technician
+    from technicians.models import Technician
 
     # A shared cache (Redis) may still hold pages and settings of another database's run.
     forget_public_pages()

@@ -63,7 +63,8 @@ from decimal import Decimal
 from django.core.management import call_command
 from accounts.models import User, UserRole
 from bookings.models import Service, ServiceCategory
-from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician
+from accounts.models import ServiceArea
+from technicians.models import ScheduleWindow, Specialization, Technician
 
 call_command("migrate", verbosity=0)
 area = ServiceArea.objects.create(name="Camden", slug="camden")

@@ -10,15 +10,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User, UserRole
 from technicians import services
-from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
-
-
-@admin.register(ServiceArea)
-class ServiceAreaAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_active")
-    list_filter = ("is_active",)
-    search_fields = ("name", "slug", "description")
-    prepopulated_fields = {"slug": ("name",)}
+from technicians.models import ScheduleWindow, Technician, TimeOff
 
 
 class ScheduleWindowInline(admin.TabularInline):

@@ -11,3 +11,6 @@ class TechniciansConfig(AppConfig):
         from technicians import receivers
 
         accounts.email_confirmed.connect(receivers.email_confirmed, dispatch_uid="technicians.email_confirmed")
+        accounts.personal_data_requested.connect(
+            receivers.personal_data_requested, dispatch_uid="technicians.personal_data_requested"
+        )

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from accounts.models import User
+from accounts.models import ServiceArea, User
 from accounts.services import is_pending
-from technicians.models import ServiceArea, Specialization, Technician, Weekday
+from technicians.models import Specialization, Technician, Weekday
 from technicians.services import LICENSE_TAKEN, Window
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024

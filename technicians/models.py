@@ -32,23 +32,6 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-class ServiceArea(models.Model):
-    """A district the platform serves; patients pick one, technicians list theirs."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    description = models.CharField(_("description"), max_length=255, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("service area")
-        verbose_name_plural = _("service areas")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
 class Technician(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="technician", verbose_name=_("user")
@@ -72,7 +55,7 @@ class Technician(models.Model):
     completed_bookings = models.PositiveIntegerField(_("completed visits"), default=0)
     is_available = models.BooleanField(_("available for new jobs"), default=True)
     service_areas = models.ManyToManyField(
-        ServiceArea, related_name="technicians", blank=True, verbose_name=_("service areas")
+        "accounts.ServiceArea", related_name="technicians", blank=True, verbose_name=_("service areas")
     )
     bio = models.TextField(_("biography"), max_length=2000, blank=True)
     profile_picture = models.ImageField(_("photo"), upload_to="technicians/photos/", blank=True)

@@ -4,8 +4,18 @@ The accounts app sends them rather than calling this app, so that it never impor
 on top of it.
 """
 
+from accounts.personal_data import PersonalData
 from technicians import services
 
 
 def email_confirmed(sender, user, **kwargs):
     services.technician_confirmed(user=user)
+
+
+def personal_data_requested(sender, user, **kwargs) -> PersonalData:
+    """Technicians hold nothing about patients: their model is about the technician."""
+    return PersonalData(
+        left_out={
+            "technicians.technician": "A technician's professional profile; patients have none.",
+        }
+    )

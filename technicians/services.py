@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import services as account_services
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 from homecure.base.audit import audit_event
 from technicians import signals
-from technicians.models import ScheduleWindow, ServiceArea, Technician, TimeOff
+from technicians.models import ScheduleWindow, Technician, TimeOff
 
 LICENSE_TAKEN = gettext_lazy("A technician with this license number is already registered.")
 

@@ -1,10 +1,20 @@
 import factory
+from django.utils.text import slugify
 from factory.django import DjangoModelFactory, Password
 
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 
 # Every factory-made user can log in with this password.
 DEFAULT_PASSWORD = "Passw0rd!HomeCure"
+
+
+class ServiceAreaFactory(DjangoModelFactory):
+    class Meta:
+        model = ServiceArea
+
+    name = factory.Sequence(lambda n: f"District {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    description = factory.LazyAttribute(lambda o: f"Home visits in {o.name}")
 
 
 class UserFactory(DjangoModelFactory):

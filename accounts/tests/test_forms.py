@@ -1,8 +1,7 @@
 import pytest
 
 from accounts.forms import LoginForm, ProfileForm, SignUpForm
-from accounts.tests.factories import PatientFactory
-from technicians.tests.factories import ServiceAreaFactory
+from accounts.tests.factories import PatientFactory, ServiceAreaFactory
 
 pytestmark = pytest.mark.django_db
 

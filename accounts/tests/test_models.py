@@ -2,8 +2,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import User, UserRole
-from accounts.tests.factories import DEFAULT_PASSWORD, AdminUserFactory, PatientFactory, TechnicianUserFactory
+from accounts.models import ServiceArea, User, UserRole
+from accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    AdminUserFactory,
+    PatientFactory,
+    ServiceAreaFactory,
+    TechnicianUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +47,19 @@ def test_email_is_unique_whatever_its_case():
 def test_str_is_the_full_name_or_else_the_email():
     assert str(PatientFactory(first_name="Paula", last_name="Patient")) == "Paula Patient"
     assert str(PatientFactory(email="anon@example.com", first_name="", last_name="")) == "anon@example.com"
+
+
+def test_area_name_and_slug_are_unique():
+    ServiceAreaFactory(name="Camden", slug="camden")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceAreaFactory(name="Camden", slug="camden-2")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceAreaFactory(name="Camden Town", slug="camden")
+
+
+def test_str_of_an_area_is_its_name():
+    assert str(ServiceArea(name="Camden")) == "Camden"
 
 
 def test_role_predicates():

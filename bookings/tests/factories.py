@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
-from accounts.tests.factories import PatientFactory, TechnicianUserFactory
+from accounts.tests.factories import PatientFactory, ServiceAreaFactory, TechnicianUserFactory
 from bookings.models import (
     Booking,
     BookingDecline,
@@ -20,7 +20,7 @@ from bookings.models import (
     Service,
     ServiceCategory,
 )
-from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory
+from technicians.tests.factories import TechnicianFactory
 
 
 class ServiceFactory(DjangoModelFactory):

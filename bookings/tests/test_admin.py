@@ -9,12 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import PatientFactory
+from accounts.tests.factories import PatientFactory, ServiceAreaFactory
 from bookings.models import BookingStatus, BookingStatusHistory, ServiceCategory
 from bookings.tests.factories import BookingFactory, ServiceFactory
 from homecure.models import AdminLog
 from notifications.models import Notification
-from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory
+from technicians.tests.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
 

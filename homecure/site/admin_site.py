@@ -134,6 +134,15 @@ class BackOfficeSite(admin.AdminSite):
 
 
 class BackOfficeAdminConfig(AdminConfig):
-    """Django's admin app with HomeCure's back-office site."""
+    """Django's admin app with HomeCure's back-office site; its `ready()` also connects the composition's receivers."""
 
     default_site = "homecure.site.admin_site.BackOfficeSite"
+
+    def ready(self):
+        super().ready()
+        from accounts.signals import personal_data_requested
+        from homecure.site import receivers
+
+        personal_data_requested.connect(
+            receivers.personal_data_requested, dispatch_uid="homecure.personal_data_requested"
+        )

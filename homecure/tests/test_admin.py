@@ -20,8 +20,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, UserRole
-from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, TechnicianUserFactory
+from accounts.models import ServiceArea, User, UserRole
+from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, ServiceAreaFactory, TechnicianUserFactory
 from bookings.models import Booking, BookingStatus, FailedCheckIn, PaymentStatus, Service
 from bookings.tests.factories import (
     BookingDeclineFactory,
@@ -43,13 +43,8 @@ from records.tests.factories import (
     RecordAccessFactory,
     RecordAmendmentFactory,
 )
-from technicians.models import ServiceArea, Technician
-from technicians.tests.factories import (
-    ServiceAreaFactory,
-    TechnicianFactory,
-    TimeOffFactory,
-    give_weekly_schedule,
-)
+from technicians.models import Technician
+from technicians.tests.factories import TechnicianFactory, TimeOffFactory, give_weekly_schedule
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, UserRole
-from accounts.tests.factories import DEFAULT_PASSWORD, AdminUserFactory, PatientFactory
+from accounts.models import ServiceArea, User, UserRole
+from accounts.tests.factories import DEFAULT_PASSWORD, AdminUserFactory, PatientFactory, ServiceAreaFactory
 from bookings import services as booking_services
 from bookings.models import Booking, BookingStatusHistory, Service
 from bookings.tests.factories import BookingFactory, ServiceFactory
@@ -24,8 +24,8 @@ from homecure.tests.factories import AdminLogFactory, ContactFactory
 from records.models import HealthRecord
 from records.tests.factories import HealthRecordFactory
 from technicians import services as technician_services
-from technicians.models import ScheduleWindow, ServiceArea, Technician
-from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory, TimeOffFactory
+from technicians.models import ScheduleWindow, Technician
+from technicians.tests.factories import TechnicianFactory, TimeOffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +141,7 @@ def test_service_area_create_update_delete_each_give_one_entry(admin_client, adm
     admin_client.post(_url(ServiceArea, "change", area.pk), {**data, "is_active": ""}, **BROWSER)
     admin_client.post(_url(ServiceArea, "delete", area.pk), {"post": "yes"}, **BROWSER)
 
-    entries = list(AdminLog.objects.filter(entity_type="technicians.servicearea").order_by("pk"))
+    entries = list(AdminLog.objects.filter(entity_type="accounts.servicearea").order_by("pk"))
     assert [e.action for e in entries] == ["create", "update", "delete"]
     assert entries[1].previous_values == {"is_active": True}
     assert entries[1].new_values == {"is_active": False}
@@ -693,7 +693,7 @@ def test_area_deleted_by_staff_is_logged(admin_user):
     with audit.acting(audit.Actor(explicit_user=admin_user)):
         area.delete()
 
-    entry = _only_entry(entity_type="technicians.servicearea")
+    entry = _only_entry(entity_type="accounts.servicearea")
     assert entry.action == "delete"
     assert entry.previous_values["name"] == "Barnet"
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 from bookings.models import Booking, BookingStatus, Service, ServiceCategory
 from earnings.models import TechnicianEarnings
 from homecure.base.system_settings import SETTINGS
@@ -17,7 +17,7 @@ from homecure.management.commands.seed_demo import DEMO_PASSWORD
 from homecure.models import SystemSettings
 from notifications.models import Notification
 from records.models import HealthRecord
-from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician
+from technicians.models import ScheduleWindow, Specialization, Technician
 
 PROJECT_APPS = {"accounts", "technicians", "bookings", "records", "earnings", "notifications", "homecure"}
 

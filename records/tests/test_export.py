@@ -1,4 +1,8 @@
-"""The patient's "download all my data": complete, their own only, streamed, and a fixed number of queries."""
+"""The patient's "download all my data": complete, their own only, streamed, and a fixed number of queries.
+
+The document is written by `accounts.personal_data` from every app's answer; these tests hold all
+the apps' answers together, so they need every app's data.
+"""
 
 import json
 from datetime import datetime
@@ -12,12 +16,12 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import personal_data
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, BookingStatusHistoryFactory
 from homecure.models import AdminLog
 from homecure.tests.factories import AdminLogFactory
 from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory, SentReminderFactory
-from records import export
 from records.models import HealthRecord
 from records.tests.conftest import OTHER_SECRET, SECRETS
 from records.tests.factories import RecordAccessFactory, RecordAmendmentFactory
@@ -60,7 +64,7 @@ def _rows_of(model, patient):
 
 
 def _ids_at(document, path):
-    """The `id`s of the items at a `SECTIONS` path such as "bookings.*.status_history"."""
+    """The `id`s of the items at a section's path such as "bookings.*.status_history"."""
     nodes = [document]
     for step in path.split("."):
         nodes = [item for node in nodes for item in node] if step == "*" else [node[step] for node in nodes]
@@ -68,16 +72,33 @@ def _ids_at(document, path):
     return {item["id"] for item in items}
 
 
-def test_every_model_about_a_user_is_exported_or_has_a_reason_not_to_be():
+def _declared(user):
+    """The apps' answers for `user`: model label -> where its rows are, and label -> why it is left out."""
+    answers = personal_data.gather(user)
+    exported = [
+        (label, path) for answer in answers for section in answer.sections for label, path in section.models.items()
+    ]
+    left_out = [(label, reason) for answer in answers for label, reason in answer.left_out.items()]
+    keys = [section.key for answer in answers for section in answer.sections]
+    labels = [label for label, _ in exported + left_out]
+    assert len(set(keys)) == len(keys), f"Two sections under one key: {sorted(keys)}"
+    assert len(set(labels)) == len(labels), f"A model answered for twice: {sorted(labels)}"
+    return dict(exported), dict(left_out)
+
+
+def test_every_model_about_a_user_is_exported_or_has_a_reason_not_to_be(patient):
     labels = {model._meta.label_lower for model in _related_models()}
+    exported, left_out = _declared(patient)
 
-    missing = labels - set(export.SECTIONS) - set(export.NOT_EXPORTED)
-    stale = (set(export.SECTIONS) | set(export.NOT_EXPORTED)) - labels
+    missing = labels - set(exported) - set(left_out)
+    stale = (set(exported) | set(left_out)) - labels
 
-    assert not missing, f"Add these to records.export (SECTIONS or NOT_EXPORTED with a reason): {sorted(missing)}"
+    assert not missing, (
+        "Answer `accounts.signals.personal_data_requested` for these in their app's receivers "
+        f"(a section, or left out with a reason): {sorted(missing)}"
+    )
     assert not stale, f"Not models about a user any more: {sorted(stale)}"
-    assert not set(export.SECTIONS) & set(export.NOT_EXPORTED)
-    assert all(reason.strip() for reason in export.NOT_EXPORTED.values())
+    assert all(reason.strip() for reason in left_out.values())
 
 
 @pytest.fixture
@@ -96,19 +117,20 @@ def rich_patient(patient, technician, record, other_record, admin_user):
 
 
 def test_the_export_holds_every_row_about_the_patient(rich_patient):
-    document = export.export_for(rich_patient)
+    document = personal_data.export_for(rich_patient)
+    exported, left_out = _declared(rich_patient)
 
     for model in _related_models():
         label = model._meta.label_lower
-        if label in export.NOT_EXPORTED:
+        if label in left_out:
             continue
         expected = set(_rows_of(model, rich_patient).values_list("pk", flat=True))
         assert expected, f"Make a row of {label} for the patient in this test, so the check below means something."
-        assert expected <= _ids_at(document, export.SECTIONS[label]), label
+        assert expected <= _ids_at(document, exported[label]), label
 
 
 def test_the_export_shows_records_in_words_and_nothing_of_other_patients(rich_patient, record):
-    document = export.export_for(rich_patient)
+    document = personal_data.export_for(rich_patient)
     text = json.dumps(document)
 
     (exported,) = document["health_records"]
@@ -125,7 +147,7 @@ def test_the_export_shows_records_in_words_and_nothing_of_other_patients(rich_pa
 
 
 def test_the_export_leaves_out_credentials_and_check_in_codes(rich_patient):
-    text = json.dumps(export.export_for(rich_patient))
+    text = json.dumps(personal_data.export_for(rich_patient))
 
     assert rich_patient.password not in text
     for booking in rich_patient.bookings.exclude(qr_code_data=None):
@@ -188,7 +210,7 @@ def test_the_download_is_streamed_and_is_the_document_as_before(rich_patient, te
     # Text that JSON escapes, and letters beyond ASCII, which the file keeps as they are.
     NotificationFactory(user=rich_patient, title="Zoë's visit", message='First line\nsecond "quoted" line\t\u2028')
     # Small writes, so the file comes in several pieces.
-    monkeypatch.setattr(export, "WRITE_SIZE", 1024)
+    monkeypatch.setattr(personal_data, "WRITE_SIZE", 1024)
 
     response = client_for(rich_patient).get(reverse("records:export"))
     pieces = list(response.streaming_content)
@@ -201,7 +223,9 @@ def test_the_download_is_streamed_and_is_the_document_as_before(rich_patient, te
     document = json.loads(body)
     # The text is exactly what the whole document written at once was.
     now = datetime.fromisoformat(document["exported_at"])
-    before = json.dumps(export.export_for(rich_patient, now=now), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    before = json.dumps(
+        personal_data.export_for(rich_patient, now=now), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+    )
     assert body == before
     assert "Zoë's visit" in body
     assert len(document["bookings"]) == rich_patient.bookings.count()
@@ -213,12 +237,14 @@ def test_an_export_with_empty_lists_is_the_document_as_before(patient, client_fo
 
     document = json.loads(body)
     now = datetime.fromisoformat(document["exported_at"])
-    assert body == json.dumps(export.export_for(patient, now=now), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    assert body == json.dumps(
+        personal_data.export_for(patient, now=now), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+    )
     assert document["bookings"] == document["notifications"] == []
 
 
 def test_the_exports_queries_do_not_grow_with_the_patients_visits(patient, technician, client_for):
-    """Rows are read `export.CHUNK_SIZE` at a time, their related rows prefetched per chunk."""
+    """Rows are read `personal_data.CHUNK_SIZE` at a time, their related rows prefetched per chunk."""
     client = client_for(patient)
     counts = {}
     made = 0

@@ -2,27 +2,16 @@ from datetime import time, timedelta
 
 import factory
 from django.utils import timezone
-from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import TechnicianUserFactory
 from technicians.models import (
     ScheduleWindow,
-    ServiceArea,
     Specialization,
     Technician,
     TimeOff,
     Weekday,
 )
-
-
-class ServiceAreaFactory(DjangoModelFactory):
-    class Meta:
-        model = ServiceArea
-
-    name = factory.Sequence(lambda n: f"District {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
-    description = factory.LazyAttribute(lambda o: f"Home visits in {o.name}")
 
 
 class TechnicianFactory(DjangoModelFactory):

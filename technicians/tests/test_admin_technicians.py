@@ -7,10 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.tests.factories import ServiceAreaFactory
 from homecure.models import AdminLog
 from notifications.models import Notification
 from technicians.models import Technician
-from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory, give_weekly_schedule
+from technicians.tests.factories import TechnicianFactory, give_weekly_schedule
 
 pytestmark = pytest.mark.django_db
 

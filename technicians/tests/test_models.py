@@ -5,13 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician, TimeOff, Weekday
-from technicians.tests.factories import (
-    ScheduleWindowFactory,
-    ServiceAreaFactory,
-    TechnicianFactory,
-    TimeOffFactory,
-)
+from accounts.tests.factories import ServiceAreaFactory
+from technicians.models import ScheduleWindow, Specialization, Technician, TimeOff, Weekday
+from technicians.tests.factories import ScheduleWindowFactory, TechnicianFactory, TimeOffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,15 +64,6 @@ def test_time_off_may_be_a_single_day_but_not_end_before_it_starts():
         TimeOffFactory(technician=one_day.technician, start_date=date(2026, 12, 24), end_date=date(2026, 12, 23))
 
 
-def test_area_name_and_slug_are_unique():
-    ServiceAreaFactory(name="Camden", slug="camden")
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ServiceAreaFactory(name="Camden", slug="camden-2")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ServiceAreaFactory(name="Camden Town", slug="camden")
-
-
 def test_verified_available_technician_can_receive_jobs():
     assert TechnicianFactory().can_receive_jobs is True
 
@@ -115,7 +102,6 @@ def test_str_of_each_model():
     window = ScheduleWindowFactory(technician=technician, weekday=Weekday.WEDNESDAY, start_time=time(8, 30))
     time_off = TimeOffFactory(technician=technician, start_date=date(2026, 8, 3), end_date=date(2026, 8, 7))
 
-    assert str(ServiceArea(name="Camden")) == "Camden"
     assert str(technician) == "Nadia Nurse (Physiotherapist)"
     assert str(window) == "Wednesday 08:30-18:00"
     assert str(time_off) == "Nadia Nurse (Physiotherapist): 2026-08-03 - 2026-08-07"

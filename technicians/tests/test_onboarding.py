@@ -16,13 +16,13 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User, UserRole
-from accounts.tests.factories import PatientFactory, TechnicianUserFactory
+from accounts.tests.factories import PatientFactory, ServiceAreaFactory, TechnicianUserFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory
 from notifications.models import Notification
 from technicians.forms import PHOTO_STORED_SIDE, TechnicianSignUpForm
 from technicians.models import Specialization, Technician
-from technicians.tests.factories import ServiceAreaFactory, TechnicianFactory
+from technicians.tests.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 from bookings.models import Booking, BookingStatus, Service, ServiceCategory
 from bookings.scheduling import DayPlan
-from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician
+from technicians.models import ScheduleWindow, Specialization, Technician
 
 
 class Rollback(Exception):

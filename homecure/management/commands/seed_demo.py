@@ -19,7 +19,7 @@ from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 from bookings import qr
 from bookings.models import (
     Booking,
@@ -39,7 +39,7 @@ from homecure.base.system_settings import SETTINGS
 from homecure.models import SystemSettings
 from notifications.models import Notification, NotificationType, Priority
 from records.models import HealthRecord, RecordType
-from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician
+from technicians.models import ScheduleWindow, Specialization, Technician
 
 DEMO_PASSWORD = "homecure-demo-2026"  # noqa: S105  (documented demo-only password)
 # A fixed salt makes the demo hash the same string on every run: a re-run restores a changed demo

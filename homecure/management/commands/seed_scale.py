@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accounts.models import User, UserRole
+from accounts.models import ServiceArea, User, UserRole
 from bookings import qr
 from bookings.models import (
     Booking,
@@ -51,7 +51,7 @@ from earnings.services import net_after_commission
 from homecure.management.commands.seed_demo import SERVICES
 from notifications.models import Notification, NotificationType, Priority
 from records.models import HealthRecord, RecordType
-from technicians.models import ScheduleWindow, ServiceArea, Specialization, Technician
+from technicians.models import ScheduleWindow, Specialization, Technician
 
 SCALE_PASSWORD = "homecure-scale-2026"  # noqa: S105  (documented load-test-only password)
 EMAIL_DOMAIN = "scale.homecure.example"
