@@ -65,7 +65,7 @@ class PaymentFailed(BookingError):
 
 
 def _is_admin(user: User | None) -> bool:
-    return bool(user and user.is_active and user.is_platform_admin)
+    return bool(user and user.is_active_admin)
 
 
 def _is_assigned_technician(user: User | None, booking: Booking) -> bool:

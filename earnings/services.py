@@ -30,7 +30,7 @@ class PayoutError(Exception):
 
 
 def _require_admin(actor: User) -> None:
-    if not (actor and actor.is_active and actor.is_platform_admin):
+    if not (actor and actor.is_active_admin):
         raise PayoutError(_("Only an administrator can record payouts."), code="not_allowed")
 
 

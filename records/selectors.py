@@ -24,7 +24,7 @@ OWN_RECORD = "patient"
 
 
 def is_admin(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_platform_admin)
+    return bool(user.is_authenticated and user.is_active_admin)
 
 
 def is_working_technician(user: User) -> bool:

@@ -32,7 +32,7 @@ class Window:
 
 
 def _require_admin(actor: User) -> None:
-    if not (actor and actor.is_active and actor.is_platform_admin):
+    if not (actor and actor.is_active_admin):
         raise PermissionDenied
 
 
