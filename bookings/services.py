@@ -70,14 +70,7 @@ def _is_admin(user: User | None) -> bool:
 
 def _is_assigned_technician(user: User | None, booking: Booking) -> bool:
     technician = booking.technician
-    return bool(
-        user
-        and technician is not None
-        and technician.user_id == user.pk
-        and technician.is_verified
-        and technician.is_active
-        and user.is_active
-    )
+    return bool(user and technician is not None and technician.user_id == user.pk and technician.is_working)
 
 
 def _lock(booking: Booking) -> Booking:

@@ -28,11 +28,11 @@ def is_admin(user: User) -> bool:
 
 
 def is_working_technician(user: User) -> bool:
-    """A technician who may act on jobs now: active account, verified and not suspended."""
-    if not (user.is_authenticated and user.is_active and user.is_technician):
+    """A technician who may act on jobs now (`Technician.is_working`)."""
+    if not (user.is_authenticated and user.is_technician):
         return False
     technician = getattr(user, "technician", None)
-    return bool(technician and technician.is_verified and technician.is_active)
+    return bool(technician and technician.is_working)
 
 
 def has_active_visit_with(user: User, patient_id: int) -> bool:

@@ -25,7 +25,7 @@ def technician_of(user: User) -> Technician | None:
 
 
 def may_work(technician: Technician | None) -> bool:
-    return bool(technician and technician.is_verified and technician.is_active and technician.user.is_active)
+    return bool(technician and technician.is_working)
 
 
 def jobs_for(technician: Technician) -> QuerySet[Booking]:
