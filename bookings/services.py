@@ -33,6 +33,7 @@ from bookings.models import (
 )
 from bookings.payments import get_provider
 from bookings.scheduling import DayPlan, Rules
+from homecure.base.errors import ServiceError
 from homecure.base.money import round_money
 from homecure.base.system_settings import get_setting
 from technicians.models import ServiceArea, Technician
@@ -40,16 +41,8 @@ from technicians.models import ServiceArea, Technician
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class BookingError(Exception):
-    """An action that cannot be done now; `message` is meant for the person who tried."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+class BookingError(ServiceError):
+    """A booking action that cannot be done now."""
 
 
 class SlotTaken(BookingError):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings.models import Booking
 from homecure.base.audit import audit_event
+from homecure.base.errors import ServiceError
 from records import documents as document_checks
 from records import signals
 from records import vitals as vital_signs
@@ -56,16 +57,8 @@ CONTENT_FIELDS = (
 )
 
 
-class RecordError(Exception):
-    """An action that cannot be done now; `message` is meant for the person who tried."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+class RecordError(ServiceError):
+    """A health record action that cannot be done now."""
 
 
 class NotAllowed(RecordError):
