@@ -32,6 +32,7 @@ from records import documents as document_checks
 from records import signals
 from records import vitals as vital_signs
 from records.models import (
+    RECORD_CONTENT_FIELDS,
     WRITABLE_STATUSES,
     AccessReason,
     HealthDocument,
@@ -40,21 +41,6 @@ from records.models import (
     RecordAmendment,
 )
 from records.selectors import OWN_RECORD, is_admin, is_working_technician
-
-#: The fields a record form writes and a correction may change.
-CONTENT_FIELDS = (
-    "record_type",
-    "record_date",
-    "diagnosis",
-    "treatment",
-    "provider_name",
-    "provider_notes",
-    "follow_up_required",
-    "follow_up_date",
-    "vitals",
-    "medications",
-    "lab_results",
-)
 
 
 class RecordError(ServiceError):
@@ -93,7 +79,7 @@ def can_amend(user: User, record: HealthRecord, *, now: datetime | None = None) 
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
-    unknown = set(fields) - set(CONTENT_FIELDS)
+    unknown = set(fields) - set(RECORD_CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"Not a record field: {', '.join(sorted(unknown))}")
 
