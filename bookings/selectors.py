@@ -1,5 +1,7 @@
 """Reads of bookings scoped to the person asking."""
 
+import uuid
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -10,6 +12,11 @@ from bookings.models import ACTIVE_STATUSES, Booking
 
 def bookings_for_patient(user: User) -> QuerySet[Booking]:
     return Booking.objects.filter(user=user).select_related("service", "technician__user", "service_area")
+
+
+def booking_of_request(user: User, request_token: uuid.UUID) -> Booking | None:
+    """The booking `user` already made with this booking form, if any: a resubmitted form finds it."""
+    return Booking.objects.filter(user=user, request_token=request_token).first()
 
 
 def upcoming_bookings_for_patient(user: User, *, now=None) -> QuerySet[Booking]:

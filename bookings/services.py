@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from bookings import qr, signals
+from bookings import qr, selectors, signals
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -170,7 +170,7 @@ def booking_create(
     if not (patient.is_active and patient.is_patient):
         raise NotAllowed(_("Only patients can book visits."))
     if request_token is not None:
-        existing = Booking.objects.filter(user=patient, request_token=request_token).first()
+        existing = selectors.booking_of_request(patient, request_token)
         if existing is not None:
             return existing
     now = now or timezone.now()
@@ -200,7 +200,7 @@ def booking_create(
                 booking.save()
         except IntegrityError:
             if request_token is not None:
-                existing = Booking.objects.filter(user=patient, request_token=request_token).first()
+                existing = selectors.booking_of_request(patient, request_token)
                 if existing is not None:
                     return existing
             continue
@@ -530,9 +530,7 @@ def booking_pay_online(*, booking: Booking, actor: User, card_number: str) -> Bo
         raise NotAllowed(_("You cannot pay for this booking."))
     if booking.payment_status == PaymentStatus.PAID:
         return booking
-    if booking.payment_method != PaymentMethod.ONLINE or booking.status not in ACTIVE_STATUSES:
-        raise NotAllowed(_("This booking cannot be paid online."), code="wrong_state")
-    if booking.payment_status != PaymentStatus.PENDING:
+    if not booking.can_pay:
         raise NotAllowed(_("This booking cannot be paid online."), code="wrong_state")
     result = get_provider().charge(
         amount=booking.total_amount,

@@ -40,7 +40,7 @@ from records.models import (
     RecordAccess,
     RecordAmendment,
 )
-from records.selectors import OWN_RECORD, is_admin, is_working_technician
+from records.selectors import OWN_RECORD, is_admin, is_visit_technician, is_working_technician
 
 
 class RecordError(ServiceError):
@@ -57,7 +57,7 @@ def can_write_for_booking(user: User, booking: Booking) -> bool:
         return False
     if is_admin(user):
         return True
-    return is_working_technician(user) and booking.technician is not None and booking.technician.user_id == user.pk
+    return is_visit_technician(user, booking)
 
 
 def amend_refusal(user: User, record: HealthRecord, *, now: datetime | None = None) -> str | None:

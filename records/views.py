@@ -2,17 +2,15 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import patient_required
-from bookings.models import Booking
 from homecure.base.audit import client_ip
 from records import export, selectors, services
 from records.forms import RecordFilterForm, RecordForms
@@ -111,14 +109,7 @@ def _request_token(request):
 def record_new(request, reference):
     """The technician of a visit (or an administrator) writes its record."""
     user = request.user
-    if not (user.is_technician or selectors.is_admin(user)):
-        raise PermissionDenied
-    booking = get_object_or_404(
-        Booking.objects.select_related("technician__user", "user", "service"), reference=reference
-    )
-    is_theirs = booking.technician is not None and booking.technician.user_id == user.pk
-    if not (selectors.is_admin(user) or (is_theirs and selectors.is_working_technician(user))):
-        raise Http404
+    booking = selectors.get_booking_for_record_writer(user, reference)
     context = {"booking": booking}
     if not services.can_write_for_booking(user, booking):
         context["refusal"] = _("A record can be written once the visit has started.")
