@@ -124,7 +124,7 @@ class HealthRecordAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
-            services.record_read(
+            services.record_log_read(
                 record=obj,
                 reader=request.user,
                 reason=selectors.reader_reason(request.user, obj) or AccessReason.ADMIN,

@@ -5,7 +5,7 @@
   when something is flagged, `vital_flagged` are sent.
 * `record_amend` / `document_add`: the author corrects the record within `AMENDMENT_WINDOW` of
   writing it, administrators at any time. The values replaced are kept in a `RecordAmendment`.
-* `record_read`: one `RecordAccess` row (and an audit-log event) per read by anyone but the patient.
+* `record_log_read`: one `RecordAccess` row (and an audit-log event) per read by anyone but the patient.
 
 The audit log (`homecure.base.audit`) gets an event for each of these that names the fields changed but
 holds no findings, file names or reasons: those are read only through the record pages, which
@@ -227,7 +227,7 @@ def document_add(
     return record_amend(record=record, actor=actor, reason=_("Added a document."), documents=[upload], now=now)
 
 
-def data_export_started(*, patient: User) -> None:
+def personal_data_log_export(*, patient: User) -> None:
     """Keep in the audit log that `patient` downloaded everything HomeCure holds about them.
 
     A patient reading one of their own records leaves no trace, but the whole file at once is what
@@ -245,7 +245,7 @@ def _reader_name(user: User) -> str:
     return f"{name} <{user.email}>" if name else user.email
 
 
-def record_read(
+def record_log_read(
     *,
     record: HealthRecord,
     reader: User,

@@ -20,7 +20,7 @@ PAGE_SIZE = 10
 
 
 def _audit_read(request, readable, kind, document=None):
-    services.record_read(
+    services.record_log_read(
         record=readable.record,
         reader=request.user,
         reason=readable.reason,
@@ -187,7 +187,7 @@ def who_viewed(request):
 def my_data(request):
     """Everything about the patient as one JSON file, sent as it is written (`records.export`)."""
     now = timezone.now()
-    services.data_export_started(patient=request.user)
+    services.personal_data_log_export(patient=request.user)
     response = StreamingHttpResponse(
         export.export_stream(request.user, now=now), content_type="application/json; charset=utf-8"
     )

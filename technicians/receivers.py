@@ -8,4 +8,4 @@ from technicians import services
 
 
 def email_confirmed(sender, user, **kwargs):
-    services.technician_confirmed(user=user)
+    services.technician_request_verification(user=user)
