@@ -29,32 +29,34 @@ def _area_field(form, current=None):
     form.fields["area"].empty_label = _("Choose your area")
 
 
-class SignUpForm(SetPasswordMixin, forms.ModelForm):
-    """A new patient account. Saving is done by `accounts.services.patient_sign_up`."""
+class BaseSignUpForm(SetPasswordMixin, forms.ModelForm):
+    """What every public sign-up asks and checks: a name, an e-mail address and a password twice.
+
+    A subclass adds its fields to `Meta.fields` and names them in `middle_fields`, shown between
+    the e-mail address and the passwords; the services save.
+    """
 
     password1, password2 = SetPasswordMixin.create_password_fields()
+    required_fields: tuple[str, ...] = ("first_name", "last_name")
+    middle_fields: tuple[str, ...] = ()
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "phone", "address", "area"]
-        labels = {"email": _("E-mail address"), "address": _("Home address"), "area": _("Area")}
+        fields = ["first_name", "last_name", "email"]
+        labels = {"email": _("E-mail address")}
         widgets = {**PERSONAL_WIDGETS, "email": forms.EmailInput(attrs={"autocomplete": "email"})}
-        help_texts = PERSONAL_HELP
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["first_name"].required = True
-        self.fields["last_name"].required = True
+        for name in self.required_fields:
+            self.fields[name].required = True
         self.fields["first_name"].widget.attrs["autofocus"] = True
-        _area_field(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Row(Column("first_name", css_class="col-sm-6"), Column("last_name", css_class="col-sm-6")),
             "email",
-            "phone",
-            "address",
-            "area",
+            *self.middle_fields,
             "password1",
             "password2",
         )
@@ -64,7 +66,7 @@ class SignUpForm(SetPasswordMixin, forms.ModelForm):
 
     def validate_unique(self):
         # Whether the address already has an account is not the form's to say: the sign-up answers
-        # the same either way and tells the address's owner by e-mail (accounts.services).
+        # the same either way and tells the address's owner by e-mail (the sign-up services).
         pass
 
     def clean(self):
@@ -76,6 +78,21 @@ class SignUpForm(SetPasswordMixin, forms.ModelForm):
         # The validators compare the password with the name and e-mail, so they run once the
         # instance holds them.
         self.validate_password_for_user(self.instance)
+
+
+class SignUpForm(BaseSignUpForm):
+    """A new patient account. Saving is done by `accounts.services.patient_sign_up`."""
+
+    middle_fields = ("phone", "address", "area")
+
+    class Meta(BaseSignUpForm.Meta):
+        fields = [*BaseSignUpForm.Meta.fields, "phone", "address", "area"]
+        labels = {**BaseSignUpForm.Meta.labels, "address": _("Home address"), "area": _("Area")}
+        help_texts = PERSONAL_HELP
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _area_field(self)
 
 
 class LoginForm(AuthenticationForm):

@@ -39,6 +39,10 @@ class UserManager(BaseUserManager):
         extra_fields.update(is_staff=True, is_superuser=True, role=UserRole.ADMIN)
         return self._create_user(email, password, **extra_fields)
 
+    def active_admins(self):
+        """The users of whom `User.is_active_admin` holds, as a query."""
+        return self.filter(role=UserRole.ADMIN, is_staff=True, is_active=True)
+
 
 class ServiceArea(models.Model):
     """A district the platform serves; patients pick one, technicians list theirs."""
@@ -117,3 +121,8 @@ class User(AbstractUser):
     @property
     def is_platform_admin(self):
         return self.role == UserRole.ADMIN and self.is_staff
+
+    @property
+    def is_active_admin(self):
+        """Runs the platform now: the administrator role, back-office access and an open account."""
+        return self.is_active and self.is_platform_admin

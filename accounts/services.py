@@ -40,7 +40,7 @@ def _discard(user: User) -> bool:
     return True
 
 
-def sign_up(*, email: str, password: str, role: str, **details) -> User | None:
+def user_sign_up(*, email: str, password: str, role: str, **details) -> User | None:
     """Start an account with `role`, inactive until its owner confirms the e-mail address.
 
     Returns the account to confirm, or None when the address belongs to an account in use: the
@@ -89,8 +89,8 @@ def patient_sign_up(
     address: str = "",
     area: ServiceArea | None = None,
 ) -> User | None:
-    """Start a patient account (see `sign_up`): the account to confirm, or None for an address in use."""
-    return sign_up(
+    """Start a patient account (see `user_sign_up`): the account to confirm, or None for an address in use."""
+    return user_sign_up(
         email=email,
         password=password,
         role=UserRole.PATIENT,
@@ -102,7 +102,7 @@ def patient_sign_up(
     )
 
 
-def confirm_email(*, user: User) -> User:
+def user_confirm_email(*, user: User) -> User:
     """Activate a signed-up account (patient or technician) once its owner has opened the link
     sent to the address.
 

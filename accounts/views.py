@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import emails
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import User, UserRole
-from accounts.services import confirm_email, is_pending, patient_sign_up
+from accounts.services import is_pending, patient_sign_up, user_confirm_email
 from accounts.tokens import email_confirmation_token
 
 ROLE_HOME = {
@@ -84,7 +84,7 @@ def signup_confirm(request, uidb64, token):
     """
     pending = _pending_user(uidb64, token)
     if pending is not None and request.method == "POST":
-        user = confirm_email(user=pending)
+        user = user_confirm_email(user=pending)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if user.is_technician:
             messages.success(

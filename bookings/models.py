@@ -223,6 +223,25 @@ class Booking(models.Model):
             and self.payment_status == PaymentStatus.PENDING
         )
 
+    @property
+    def can_pay(self):
+        """Whether the patient may pay online now (the rule `booking_pay_online` enforces)."""
+        return (
+            self.payment_method == PaymentMethod.ONLINE
+            and self.payment_status == PaymentStatus.PENDING
+            and self.is_active
+        )
+
+    @property
+    def can_review(self):
+        """Whether the patient may rate the visit now (the rule `booking_review` enforces)."""
+        return self.status == BookingStatus.COMPLETED and self.user_rating is None
+
+    @property
+    def shows_qr(self):
+        """Whether the patient is shown a check-in QR code: only for a confirmed visit that has one."""
+        return self.status == BookingStatus.CONFIRMED and bool(self.qr_code)
+
     def set_schedule(self, start: datetime, duration_minutes: int):
         """Set every schedule field from one aware start instant."""
         start = start.astimezone(UTC)  # so the duration is added in real, not wall-clock, minutes

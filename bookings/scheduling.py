@@ -114,14 +114,8 @@ class DayPlan:
         day_start, day_end = _day_bounds(self.day)
         time_off = TimeOff.objects.filter(technician=OuterRef("pk"), start_date__lte=self.day, end_date__gte=self.day)
         technicians = list(
-            Technician.objects.filter(
-                is_verified=True,
-                is_active=True,
-                is_available=True,
-                user__is_active=True,
-                specialization=self.service.specialization,
-                service_areas=self.area,
-            )
+            Technician.objects.taking_jobs()
+            .filter(specialization=self.service.specialization, service_areas=self.area)
             .exclude(pk__in=exclude)
             .exclude(Exists(time_off))
             .select_related("user")

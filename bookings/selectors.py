@@ -7,6 +7,7 @@ suspended: the portal then shows why instead of work.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
@@ -26,6 +27,11 @@ CHECK_IN_CODE_TRIES_WINDOW = timedelta(minutes=15)
 
 def bookings_for_patient(user: User) -> QuerySet[Booking]:
     return Booking.objects.filter(user=user).select_related("service", "technician__user", "service_area")
+
+
+def booking_of_request(user: User, request_token: uuid.UUID) -> Booking | None:
+    """The booking `user` already made with this booking form, if any: a resubmitted form finds it."""
+    return Booking.objects.filter(user=user, request_token=request_token).first()
 
 
 def upcoming_bookings_for_patient(user: User, *, now=None) -> QuerySet[Booking]:

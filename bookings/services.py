@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceArea, User
-from bookings import qr, signals
+from bookings import qr, selectors, signals
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -36,6 +36,7 @@ from bookings.models import (
 from bookings.payments import get_provider
 from bookings.scheduling import DayPlan, Rules
 from homecure.base.audit import audit_event
+from homecure.base.errors import ServiceError
 from homecure.base.money import round_money
 from homecure.base.system_settings import get_setting
 from technicians.models import Technician
@@ -43,16 +44,8 @@ from technicians.models import Technician
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class BookingError(Exception):
-    """An action that cannot be done now; `message` is meant for the person who tried."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+class BookingError(ServiceError):
+    """A booking action that cannot be done now."""
 
 
 class SlotTaken(BookingError):
@@ -68,7 +61,7 @@ class PaymentFailed(BookingError):
 
 
 def _is_admin(user: User | None) -> bool:
-    return bool(user and user.is_active and user.is_platform_admin)
+    return bool(user and user.is_active_admin)
 
 
 def _is_staff(user: User | None) -> bool:
@@ -77,14 +70,7 @@ def _is_staff(user: User | None) -> bool:
 
 def _is_assigned_technician(user: User | None, booking: Booking) -> bool:
     technician = booking.technician
-    return bool(
-        user
-        and technician is not None
-        and technician.user_id == user.pk
-        and technician.is_verified
-        and technician.is_active
-        and user.is_active
-    )
+    return bool(user and technician is not None and technician.user_id == user.pk and technician.is_working)
 
 
 def _lock(booking: Booking) -> Booking:
@@ -191,7 +177,7 @@ def booking_create(
     if not (patient.is_active and patient.is_patient):
         raise NotAllowed(_("Only patients can book visits."))
     if request_token is not None:
-        existing = Booking.objects.filter(user=patient, request_token=request_token).first()
+        existing = selectors.booking_of_request(patient, request_token)
         if existing is not None:
             return existing
     now = now or timezone.now()
@@ -221,7 +207,7 @@ def booking_create(
                 booking.save()
         except IntegrityError:
             if request_token is not None:
-                existing = Booking.objects.filter(user=patient, request_token=request_token).first()
+                existing = selectors.booking_of_request(patient, request_token)
                 if existing is not None:
                     return existing
             continue
@@ -592,9 +578,7 @@ def booking_pay_online(*, booking: Booking, actor: User, card_number: str) -> Bo
         raise NotAllowed(_("You cannot pay for this booking."))
     if booking.payment_status == PaymentStatus.PAID:
         return booking
-    if booking.payment_method != PaymentMethod.ONLINE or booking.status not in ACTIVE_STATUSES:
-        raise NotAllowed(_("This booking cannot be paid online."), code="wrong_state")
-    if booking.payment_status != PaymentStatus.PENDING:
+    if not booking.can_pay:
         raise NotAllowed(_("This booking cannot be paid online."), code="wrong_state")
     result = get_provider().charge(
         amount=booking.total_amount,

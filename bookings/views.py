@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import patient_required
 from bookings import selectors, services
 from bookings.forms import BookingForm, CancelForm, PaymentForm, ReviewForm
-from bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus, Service
+from bookings.models import PaymentMethod, Service
 
 PAGE_SIZE = 10
 
@@ -88,7 +88,7 @@ def _booking_of_request(request):
         token = uuid.UUID(request.POST.get("request_token", ""))
     except ValueError:
         return None
-    return Booking.objects.filter(user=request.user, request_token=token).first()
+    return selectors.booking_of_request(request.user, token)
 
 
 @never_cache
@@ -103,22 +103,10 @@ def booking_detail(request, reference):
         "can_cancel": can_cancel,
         "cancel_deadline": services.cancellation_deadline(booking),
         "cancel_form": CancelForm() if can_cancel else None,
-        "payment_form": PaymentForm() if _can_pay(booking) else None,
-        "review_form": ReviewForm() if _can_review(booking) else None,
+        "payment_form": PaymentForm() if booking.can_pay else None,
+        "review_form": ReviewForm() if booking.can_review else None,
     }
     return render(request, "bookings/detail.html", context)
-
-
-def _can_pay(booking):
-    return (
-        booking.payment_method == PaymentMethod.ONLINE
-        and booking.payment_status == PaymentStatus.PENDING
-        and booking.is_active
-    )
-
-
-def _can_review(booking):
-    return booking.status == BookingStatus.COMPLETED and booking.user_rating is None
 
 
 @never_cache
@@ -126,7 +114,7 @@ def _can_review(booking):
 def booking_qr(request, reference):
     """The check-in QR code as a PNG, shown inline or downloaded with ?download=1."""
     booking = selectors.get_booking_for_patient(request.user, reference)
-    if booking.status != BookingStatus.CONFIRMED or not booking.qr_code:
+    if not booking.shows_qr:
         return HttpResponse(status=404)
     response = HttpResponse(base64.b64decode(booking.qr_code), content_type="image/png")
     if request.GET.get("download"):

@@ -1,20 +1,16 @@
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count, DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from earnings.exports import OFFICE_COLUMNS, earnings_csv_response
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import PayoutError, earning_mark_paid, earning_put_on_hold, earning_release
 from homecure.base.admin_paginator import EstimatedCountPaginator
-from homecure.base.csv_cells import safe_cell
 
 ZERO = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
 
@@ -165,47 +161,8 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Export selected earnings as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        filename = f"homecure-earnings-{timezone.localdate():%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                _("Visit"),
-                _("Visit date"),
-                _("Technician"),
-                _("Technician e-mail"),
-                _("Amount"),
-                _("Commission rate"),
-                _("Commission"),
-                _("Net earnings"),
-                _("Payout status"),
-                _("Paid at"),
-                _("Payout method"),
-                _("Transaction id"),
-            ]
-        )
         rows = queryset.select_related("technician__user", "booking").order_by("created_at", "pk")
-        for earning in rows.iterator(chunk_size=500):
-            paid_at = timezone.localtime(earning.payment_date).isoformat() if earning.payment_date else ""
-            writer.writerow(
-                safe_cell(value)
-                for value in (
-                    earning.booking.reference,
-                    earning.booking.scheduled_date.isoformat(),
-                    earning.technician.user.get_full_name(),
-                    earning.technician.user.email,
-                    earning.amount,
-                    earning.commission_rate,
-                    earning.commission_amount,
-                    earning.net_earnings,
-                    earning.get_payment_status_display(),
-                    paid_at,
-                    earning.get_payment_method_display(),
-                    earning.transaction_id,
-                )
-            )
-        return response
+        return earnings_csv_response(rows.iterator(chunk_size=500), columns=OFFICE_COLUMNS)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

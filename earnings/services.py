@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from earnings import signals
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from homecure.base.audit import audit_event
+from homecure.base.errors import ServiceError
 from homecure.base.money import format_money, round_money
 from homecure.base.system_settings import get_setting
 
@@ -21,17 +22,12 @@ if TYPE_CHECKING:
     from bookings.models import Booking
 
 
-class PayoutError(Exception):
+class PayoutError(ServiceError):
     """A payout change that cannot be made; `message` is meant for the administrator."""
-
-    def __init__(self, message: str, *, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def _require_admin(actor: User) -> None:
-    if not (actor and actor.is_active and actor.is_platform_admin):
+    if not (actor and actor.is_active_admin):
         raise PayoutError(_("Only an administrator can record payouts."), code="not_allowed")
 
 

@@ -1,19 +1,16 @@
 """The technician's earnings: list with totals and a per-month chart, and a CSV export."""
 
-import csv
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from earnings import selectors
-from homecure.base.csv_cells import safe_cell
+from earnings.exports import TECHNICIAN_COLUMNS, earnings_csv_response
 from technicians.decorators import technician_profile_required
 
 PAGE_SIZE = 20
@@ -89,39 +86,5 @@ def earning_list(request, technician):
 @technician_profile_required
 def earning_export(request, technician):
     """All of the technician's earnings as CSV, one row per visit."""
-    today = timezone.localdate()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="homecure-earnings-{today:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Date"),
-            _("Booking"),
-            _("Service"),
-            _("Amount"),
-            _("Commission rate"),
-            _("Commission"),
-            _("Net"),
-            _("Payout status"),
-            _("Paid at"),
-            _("Payout method"),
-            _("Transaction id"),
-        ]
-    )
-    for earning in selectors.earnings_for(technician).iterator(chunk_size=500):
-        paid_at = timezone.localtime(earning.payment_date).strftime("%Y-%m-%d %H:%M") if earning.payment_date else ""
-        row = [
-            timezone.localtime(earning.created_at).strftime("%Y-%m-%d"),
-            earning.booking.reference,
-            earning.booking.service.name,
-            earning.amount,
-            earning.commission_rate,
-            earning.commission_amount,
-            earning.net_earnings,
-            earning.get_payment_status_display(),
-            paid_at,
-            earning.get_payment_method_display(),
-            earning.transaction_id,
-        ]
-        writer.writerow([safe_cell(cell) for cell in row])
-    return response
+    earnings = selectors.earnings_for(technician).iterator(chunk_size=500)
+    return earnings_csv_response(earnings, columns=TECHNICIAN_COLUMNS)

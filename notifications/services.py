@@ -115,7 +115,7 @@ def email_after_commit(notification_ids: list[int], template: str) -> None:
 
 def platform_admins() -> QuerySet[User]:
     """Everyone who runs the platform: active users with the admin role and back-office access."""
-    return User.objects.filter(role=UserRole.ADMIN, is_staff=True, is_active=True)
+    return User.objects.active_admins()
 
 
 def _when(moment: datetime) -> str:
@@ -677,7 +677,7 @@ def notification_announce(*, audience: str, title: str, message: str, actor: Use
     Written `ANNOUNCE_CHUNK` recipients at a time, each chunk's e-mails queued as one task after the
     commit, so a large audience costs a few inserts and tasks rather than one per person.
     """
-    if not (actor and actor.is_active and actor.is_platform_admin):
+    if not (actor and actor.is_active_admin):
         raise PermissionDenied
     title, message = title.strip(), message.strip()
     if not title or not message:

@@ -8,7 +8,15 @@ from homecure.base.admin_paginator import EstimatedCountPaginator
 from homecure.base.audit import client_ip
 from records import selectors, services
 from records.forms import HealthRecordAdminForm
-from records.models import AccessKind, AccessReason, HealthDocument, HealthRecord, RecordAccess, RecordAmendment
+from records.models import (
+    RECORD_CONTENT_FIELDS,
+    AccessKind,
+    AccessReason,
+    HealthDocument,
+    HealthRecord,
+    RecordAccess,
+    RecordAmendment,
+)
 
 
 class HealthDocumentInline(admin.TabularInline):
@@ -116,7 +124,7 @@ class HealthRecordAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
-            services.record_read(
+            services.record_log_read(
                 record=obj,
                 reader=request.user,
                 reason=selectors.reader_reason(request.user, obj) or AccessReason.ADMIN,
@@ -127,7 +135,7 @@ class HealthRecordAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_model(self, request, obj, form, change):
-        values = {name: form.cleaned_data[name] for name in services.CONTENT_FIELDS if name in form.cleaned_data}
+        values = {name: form.cleaned_data[name] for name in RECORD_CONTENT_FIELDS if name in form.cleaned_data}
         if change:
             services.record_amend(
                 record=obj, actor=request.user, reason=gettext("Changed in the back office."), **values

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from records import documents as document_checks
-from records.models import WRITABLE_STATUSES, HealthRecord, RecordType
+from records.models import (
+    RECORD_CONTENT_FIELDS,
+    RECORD_STRUCTURED_FIELDS,
+    WRITABLE_STATUSES,
+    HealthRecord,
+    RecordType,
+)
 from records.vitals import VITALS, to_json
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -32,16 +38,7 @@ class RecordForm(forms.ModelForm):
 
     class Meta:
         model = HealthRecord
-        fields = [
-            "record_type",
-            "record_date",
-            "diagnosis",
-            "treatment",
-            "provider_name",
-            "provider_notes",
-            "follow_up_required",
-            "follow_up_date",
-        ]
+        fields = [name for name in RECORD_CONTENT_FIELDS if name not in RECORD_STRUCTURED_FIELDS]
         labels = {
             "record_type": _("Type of record"),
             "record_date": _("Date of the visit"),
@@ -309,21 +306,7 @@ class HealthRecordAdminForm(forms.ModelForm):
 
     class Meta:
         model = HealthRecord
-        fields = [
-            "user",
-            "booking",
-            "record_type",
-            "record_date",
-            "provider_name",
-            "diagnosis",
-            "treatment",
-            "medications",
-            "vitals",
-            "lab_results",
-            "follow_up_required",
-            "follow_up_date",
-            "provider_notes",
-        ]
+        fields = ["user", "booking", *RECORD_CONTENT_FIELDS]
 
     def clean(self):
         cleaned = super().clean()

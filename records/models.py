@@ -30,6 +30,24 @@ AMENDMENT_WINDOW = timedelta(hours=24)
 # Visits a record can be written for: once the technician is at the door, and afterwards.
 WRITABLE_STATUSES = ("in_progress", "completed")
 
+#: What a health record says, as its author writes it: the record page, a correction and the
+#: back office change these fields and no others.
+RECORD_CONTENT_FIELDS = (
+    "record_type",
+    "record_date",
+    "diagnosis",
+    "treatment",
+    "provider_name",
+    "provider_notes",
+    "follow_up_required",
+    "follow_up_date",
+    "vitals",
+    "medications",
+    "lab_results",
+)
+#: The content fields held as JSON, which the record page edits as lists beside the main form.
+RECORD_STRUCTURED_FIELDS = ("vitals", "medications", "lab_results")
+
 # File name extension per accepted document type; the type comes from the file's content.
 DOCUMENT_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from bookings.models import ACTIVE_STATUSES, Booking
@@ -24,15 +26,35 @@ OWN_RECORD = "patient"
 
 
 def is_admin(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_platform_admin)
+    return bool(user.is_authenticated and user.is_active_admin)
 
 
 def is_working_technician(user: User) -> bool:
-    """A technician who may act on jobs now: active account, verified and not suspended."""
-    if not (user.is_authenticated and user.is_active and user.is_technician):
+    """A technician who may act on jobs now (`Technician.is_working`)."""
+    if not (user.is_authenticated and user.is_technician):
         return False
     technician = getattr(user, "technician", None)
-    return bool(technician and technician.is_verified and technician.is_active)
+    return bool(technician and technician.is_working)
+
+
+def is_visit_technician(user: User, booking: Booking) -> bool:
+    """`user` is the technician of `booking` and may work now."""
+    return is_working_technician(user) and booking.technician is not None and booking.technician.user_id == user.pk
+
+
+def get_booking_for_record_writer(user: User, reference: str) -> Booking:
+    """The visit whose record `user` may write: 403 for a patient, 404 for another technician's visit.
+
+    Whether the visit is far enough along to be written for is `services.can_write_for_booking`.
+    """
+    if not (user.is_technician or is_admin(user)):
+        raise PermissionDenied
+    booking = get_object_or_404(
+        Booking.objects.select_related("technician__user", "user", "service"), reference=reference
+    )
+    if not (is_admin(user) or is_visit_technician(user, booking)):
+        raise Http404
+    return booking
 
 
 def has_active_visit_with(user: User, patient_id: int) -> bool:
@@ -126,7 +148,7 @@ class JobRecords:
 def job_records(user: User, booking: Booking) -> JobRecords:
     """All the patient's records while the visit is active and theirs, otherwise only those they wrote."""
     records = HealthRecord.objects.filter(user_id=booking.user_id).select_related("created_by")
-    is_theirs = is_working_technician(user) and booking.technician is not None and booking.technician.user_id == user.pk
+    is_theirs = is_visit_technician(user, booking)
     if not is_theirs:
         records = records.none()
     elif booking.status not in ACTIVE_STATUSES:

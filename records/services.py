@@ -5,7 +5,7 @@
   when something is flagged, `vital_flagged` are sent.
 * `record_amend` / `document_add`: the author corrects the record within `AMENDMENT_WINDOW` of
   writing it, administrators at any time. The values replaced are kept in a `RecordAmendment`.
-* `record_read`: one `RecordAccess` row (and an audit-log event) per read by anyone but the patient.
+* `record_log_read`: one `RecordAccess` row (and an audit-log event) per read by anyone but the patient.
 
 The audit log (`homecure.base.audit`) gets an event for each of these that names the fields changed but
 holds no findings, file names or reasons: those are read only through the record pages, which
@@ -27,10 +27,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings.models import Booking
 from homecure.base.audit import audit_event
+from homecure.base.errors import ServiceError
 from records import documents as document_checks
 from records import signals
 from records import vitals as vital_signs
 from records.models import (
+    RECORD_CONTENT_FIELDS,
     WRITABLE_STATUSES,
     AccessReason,
     HealthDocument,
@@ -38,34 +40,11 @@ from records.models import (
     RecordAccess,
     RecordAmendment,
 )
-from records.selectors import OWN_RECORD, is_admin, is_working_technician
-
-#: The fields a record form writes and a correction may change.
-CONTENT_FIELDS = (
-    "record_type",
-    "record_date",
-    "diagnosis",
-    "treatment",
-    "provider_name",
-    "provider_notes",
-    "follow_up_required",
-    "follow_up_date",
-    "vitals",
-    "medications",
-    "lab_results",
-)
+from records.selectors import OWN_RECORD, is_admin, is_visit_technician, is_working_technician
 
 
-class RecordError(Exception):
-    """An action that cannot be done now; `message` is meant for the person who tried."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+class RecordError(ServiceError):
+    """A health record action that cannot be done now."""
 
 
 class NotAllowed(RecordError):
@@ -78,7 +57,7 @@ def can_write_for_booking(user: User, booking: Booking) -> bool:
         return False
     if is_admin(user):
         return True
-    return is_working_technician(user) and booking.technician is not None and booking.technician.user_id == user.pk
+    return is_visit_technician(user, booking)
 
 
 def amend_refusal(user: User, record: HealthRecord, *, now: datetime | None = None) -> str | None:
@@ -100,7 +79,7 @@ def can_amend(user: User, record: HealthRecord, *, now: datetime | None = None) 
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
-    unknown = set(fields) - set(CONTENT_FIELDS)
+    unknown = set(fields) - set(RECORD_CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"Not a record field: {', '.join(sorted(unknown))}")
 
@@ -248,7 +227,7 @@ def document_add(
     return record_amend(record=record, actor=actor, reason=_("Added a document."), documents=[upload], now=now)
 
 
-def data_export_started(*, patient: User) -> None:
+def personal_data_log_export(*, patient: User) -> None:
     """Keep in the audit log that `patient` downloaded everything HomeCure holds about them.
 
     A patient reading one of their own records leaves no trace, but the whole file at once is what
@@ -266,7 +245,7 @@ def _reader_name(user: User) -> str:
     return f"{name} <{user.email}>" if name else user.email
 
 
-def record_read(
+def record_log_read(
     *,
     record: HealthRecord,
     reader: User,

@@ -2,10 +2,9 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import personal_data
 from accounts.decorators import patient_required
-from bookings.models import Booking
 from homecure.base.audit import client_ip
 from records import selectors, services
 from records.forms import RecordFilterForm, RecordForms
@@ -23,7 +21,7 @@ PAGE_SIZE = 10
 
 
 def _audit_read(request, readable, kind, document=None):
-    services.record_read(
+    services.record_log_read(
         record=readable.record,
         reader=request.user,
         reason=readable.reason,
@@ -112,14 +110,7 @@ def _request_token(request):
 def record_new(request, reference):
     """The technician of a visit (or an administrator) writes its record."""
     user = request.user
-    if not (user.is_technician or selectors.is_admin(user)):
-        raise PermissionDenied
-    booking = get_object_or_404(
-        Booking.objects.select_related("technician__user", "user", "service"), reference=reference
-    )
-    is_theirs = booking.technician is not None and booking.technician.user_id == user.pk
-    if not (selectors.is_admin(user) or (is_theirs and selectors.is_working_technician(user))):
-        raise Http404
+    booking = selectors.get_booking_for_record_writer(user, reference)
     context = {"booking": booking}
     if not services.can_write_for_booking(user, booking):
         context["refusal"] = _("A record can be written once the visit has started.")
@@ -197,7 +188,7 @@ def who_viewed(request):
 def my_data(request):
     """Everything about the patient as one JSON file, sent as it is written (`accounts.personal_data`)."""
     now = timezone.now()
-    services.data_export_started(patient=request.user)
+    services.personal_data_log_export(patient=request.user)
     response = StreamingHttpResponse(
         personal_data.export_stream(request.user, now=now), content_type="application/json; charset=utf-8"
     )

@@ -132,7 +132,7 @@ def prepare() -> None:
     # on which they have the most active visits.
     first_day, last_day = bookable_days()
     busiest = (
-        Technician.objects.filter(is_verified=True, is_active=True, is_available=True)
+        Technician.objects.taking_jobs()
         .values("service_areas", "specialization")
         .annotate(n=Count("pk"))
         .order_by("-n", "service_areas", "specialization")

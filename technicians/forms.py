@@ -10,13 +10,13 @@ from itertools import pairwise
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
-from django.contrib.auth.forms import SetPasswordMixin
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from accounts.models import ServiceArea, User
+from accounts.forms import BaseSignUpForm
+from accounts.models import ServiceArea
 from accounts.services import is_pending
 from technicians.models import Specialization, Technician, Weekday
 from technicians.services import LICENSE_TAKEN, Window
@@ -54,10 +54,11 @@ def _license_held_by_another(license_number: str, *, email: str) -> bool:
     return holder is not None and not (holder.user.email == email and is_pending(holder.user))
 
 
-class TechnicianSignUpForm(SetPasswordMixin, forms.ModelForm):
+class TechnicianSignUpForm(BaseSignUpForm):
     """The "Work with us" form: an account plus what the office checks first (specialization and license)."""
 
-    password1, password2 = SetPasswordMixin.create_password_fields()
+    required_fields = ("first_name", "last_name", "phone")
+    middle_fields = ("phone", "specialization", "license_number")
     specialization = forms.ChoiceField(label=_("Specialization"), choices=Specialization.choices)
     license_number = forms.CharField(
         label=_("Professional license number"),
@@ -65,57 +66,20 @@ class TechnicianSignUpForm(SetPasswordMixin, forms.ModelForm):
         help_text=_("As shown on your registration with the professional body; the office checks it."),
     )
 
-    class Meta:
-        model = User
-        fields = ["first_name", "last_name", "email", "phone"]
-        labels = {"email": _("E-mail address"), "phone": _("Mobile phone")}
-        widgets = {
-            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
-            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
-            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-        }
+    class Meta(BaseSignUpForm.Meta):
+        fields = [*BaseSignUpForm.Meta.fields, "phone"]
+        labels = {**BaseSignUpForm.Meta.labels, "phone": _("Mobile phone")}
         help_texts = {"phone": _("Patients and the office call this number about your visits.")}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("first_name", "last_name", "phone"):
-            self.fields[name].required = True
-        self.fields["first_name"].widget.attrs["autofocus"] = True
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Row(Column("first_name", css_class="col-sm-6"), Column("last_name", css_class="col-sm-6")),
-            "email",
-            "phone",
-            "specialization",
-            "license_number",
-            "password1",
-            "password2",
-        )
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
-
-    def validate_unique(self):
-        # Whether the address already has an account is not the form's to say: the sign-up answers
-        # the same either way and tells the address's owner by e-mail (technicians.services).
-        pass
 
     def clean_license_number(self):
         return normalize_license(self.cleaned_data["license_number"])
 
     def clean(self):
-        self.validate_passwords()
         cleaned = super().clean()
         license_number = cleaned.get("license_number")
         if license_number and _license_held_by_another(license_number, email=cleaned.get("email", "")):
             self.add_error("license_number", forms.ValidationError(LICENSE_TAKEN, code="unique"))
         return cleaned
-
-    def _post_clean(self):
-        super()._post_clean()
-        self.validate_password_for_user(self.instance)
 
 
 class PhotoField(forms.ImageField):

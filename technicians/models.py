@@ -15,11 +15,23 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import UserRole
+
 
 class Specialization(models.TextChoices):
     NURSE = "nurse", _("Nurse")
     PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
     LAB_TECHNICIAN = "lab_technician", _("Lab technician")
+
+
+class TechnicianQuerySet(models.QuerySet):
+    def working(self):
+        """Technicians who may work on their visits now (the rule of `Technician.is_working`)."""
+        return self.filter(is_verified=True, is_active=True, user__is_active=True, user__role=UserRole.TECHNICIAN)
+
+    def taking_jobs(self):
+        """Working technicians who also take new visits (the rule of `Technician.can_receive_jobs`)."""
+        return self.working().filter(is_available=True)
 
 
 class Weekday(models.IntegerChoices):
@@ -65,6 +77,8 @@ class Technician(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = TechnicianQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("technician")
         verbose_name_plural = _("technicians")
@@ -82,8 +96,17 @@ class Technician(models.Model):
         return f"{self.user} ({self.get_specialization_display()})"
 
     @property
+    def is_working(self):
+        """Verified, not suspended, with an open technician account: may work on the visits given to them.
+
+        Being unavailable only stops new offers; visits already accepted are still theirs to do.
+        """
+        return bool(self.is_verified and self.is_active and self.user.is_active and self.user.is_technician)
+
+    @property
     def can_receive_jobs(self):
-        return self.is_verified and self.is_active and self.is_available and self.user.is_active
+        """Working and available: may be offered new visits."""
+        return self.is_working and self.is_available
 
 
 class ScheduleWindow(models.Model):

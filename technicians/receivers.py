@@ -9,7 +9,7 @@ from technicians import services
 
 
 def email_confirmed(sender, user, **kwargs):
-    services.technician_confirmed(user=user)
+    services.technician_request_verification(user=user)
 
 
 def personal_data_requested(sender, user, **kwargs) -> PersonalData:

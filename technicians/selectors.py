@@ -19,7 +19,7 @@ def technician_of(user: User) -> Technician | None:
 
 
 def may_work(technician: Technician | None) -> bool:
-    return bool(technician and technician.is_verified and technician.is_active and technician.user.is_active)
+    return bool(technician and technician.is_working)
 
 
 def may_see_photo(user: User, technician: Technician) -> bool:

@@ -32,7 +32,7 @@ class Window:
 
 
 def _require_admin(actor: User) -> None:
-    if not (actor and actor.is_active and actor.is_platform_admin):
+    if not (actor and actor.is_active_admin):
         raise PermissionDenied
 
 
@@ -119,16 +119,16 @@ def technician_sign_up(
     """A technician account from the "Work with us" page, inactive until the e-mailed link confirms
     the address, with its unverified profile (specialization and license, what the office checks first).
 
-    Works like a patient's sign-up (`accounts.services.sign_up`): returns None when the address
+    Works like a patient's sign-up (`accounts.services.user_sign_up`): returns None when the address
     belongs to an account in use, so that the page answers as for a new address and tells the
     owner by e-mail; a sign-up that was never confirmed is replaced, profile included. The office
-    is asked to verify the technician only once the address is confirmed (`technician_confirmed`).
+    is asked to verify the technician only once the address is confirmed (`technician_request_verification`).
 
     Raises ValidationError on "license_number" when another technician holds the licence (taken by
     another sign-up meanwhile); then nothing is saved.
     """
     with transaction.atomic():
-        user = account_services.sign_up(
+        user = account_services.user_sign_up(
             email=email,
             password=password,
             role=UserRole.TECHNICIAN,
@@ -156,7 +156,7 @@ def technician_sign_up(
     return technician
 
 
-def technician_confirmed(*, user: User) -> Technician | None:
+def technician_request_verification(*, user: User) -> Technician | None:
     """A technician who signed up has confirmed their e-mail address: ask the office to verify them.
 
     Called (through `technicians.receivers`) when accounts confirms an address, once per account.

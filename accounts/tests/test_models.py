@@ -74,6 +74,18 @@ def test_admin_role_without_staff_access_is_not_a_platform_admin():
     assert AdminUserFactory(is_staff=False).is_platform_admin is False
 
 
+def test_active_admin_needs_the_role_staff_access_and_an_open_account():
+    admin = AdminUserFactory()
+    AdminUserFactory(is_staff=False)
+    AdminUserFactory(is_active=False)
+    PatientFactory(is_staff=True)
+
+    assert admin.is_active_admin is True
+    assert AdminUserFactory.build(is_active=False).is_active_admin is False
+    assert AdminUserFactory.build(is_staff=False).is_active_admin is False
+    assert list(User.objects.active_admins()) == [admin]
+
+
 def test_role_choices():
     assert UserRole.values == ["patient", "technician", "admin"]
     assert PatientFactory().get_role_display() == "Patient"

@@ -33,7 +33,7 @@ def test_pending_means_signed_up_for_and_never_confirmed(factory, changes, pendi
 
 @pytest.mark.parametrize("role", [UserRole.PATIENT, UserRole.TECHNICIAN])
 def test_sign_up_starts_an_inactive_account_of_the_role(role):
-    user = services.sign_up(email="Sam@Example.com", password=PASSWORD, role=role, first_name="Sam")
+    user = services.user_sign_up(email="Sam@Example.com", password=PASSWORD, role=role, first_name="Sam")
 
     assert (user.email, user.role, user.first_name, user.is_active) == ("sam@example.com", role, "Sam", False)
     assert user.check_password(PASSWORD)
@@ -43,18 +43,21 @@ def test_sign_up_for_an_address_in_use_changes_nothing():
     owner = TechnicianUserFactory(email="sam@example.com", first_name="Samantha")
     before = User.objects.values().get(pk=owner.pk)
 
-    assert services.sign_up(email="SAM@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Sam") is None
+    assert (
+        services.user_sign_up(email="SAM@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Sam")
+        is None
+    )
 
     assert User.objects.values().get(pk=owner.pk) == before
 
 
 def test_confirming_activates_once_and_tells_the_other_apps_once():
-    user = services.sign_up(email="sam@example.com", password=PASSWORD, role=UserRole.TECHNICIAN)
+    user = services.user_sign_up(email="sam@example.com", password=PASSWORD, role=UserRole.TECHNICIAN)
     heard = []
     signals.email_confirmed.connect(lambda **kw: heard.append(kw["user"]), weak=False, dispatch_uid="heard")
     try:
-        services.confirm_email(user=user)
-        services.confirm_email(user=user)
+        services.user_confirm_email(user=user)
+        services.user_confirm_email(user=user)
     finally:
         signals.email_confirmed.disconnect(dispatch_uid="heard")
 
@@ -66,7 +69,7 @@ def test_confirming_activates_once_and_tells_the_other_apps_once():
 def test_confirming_does_not_reactivate_an_account_that_is_not_pending():
     admin = AdminUserFactory(is_active=False)
 
-    services.confirm_email(user=admin)
+    services.user_confirm_email(user=admin)
 
     admin.refresh_from_db()
     assert not admin.is_active
@@ -75,9 +78,12 @@ def test_confirming_does_not_reactivate_an_account_that_is_not_pending():
 def test_a_sign_up_cannot_reopen_an_account_an_administrator_switched_off():
     switched_off = PatientFactory(email="sam@example.com", first_name="Samantha", is_active=False)
 
-    assert services.sign_up(email="sam@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Eve") is None
+    assert (
+        services.user_sign_up(email="sam@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Eve")
+        is None
+    )
 
-    services.confirm_email(user=switched_off)
+    services.user_confirm_email(user=switched_off)
     switched_off.refresh_from_db()
     assert (switched_off.is_active, switched_off.first_name) == (False, "Samantha")
     assert not switched_off.check_password(PASSWORD)

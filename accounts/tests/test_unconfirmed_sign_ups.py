@@ -25,7 +25,7 @@ def _days_ago(days):
 
 
 def _sign_up(email, *, role=UserRole.PATIENT, days_ago=0):
-    user = services.sign_up(email=email, password=PASSWORD, role=role, first_name="Sam")
+    user = services.user_sign_up(email=email, password=PASSWORD, role=role, first_name="Sam")
     User.objects.filter(pk=user.pk).update(date_joined=_days_ago(days_ago))
     return user
 
@@ -33,7 +33,7 @@ def _sign_up(email, *, role=UserRole.PATIENT, days_ago=0):
 def test_only_sign_ups_left_unconfirmed_for_a_week_are_deleted():
     stale = _sign_up("stale@example.com", days_ago=8)
     recent = _sign_up("recent@example.com", days_ago=6)
-    confirmed = services.confirm_email(user=_sign_up("confirmed@example.com", days_ago=30))
+    confirmed = services.user_confirm_email(user=_sign_up("confirmed@example.com", days_ago=30))
     switched_off = PatientFactory(email="off@example.com", is_active=False)
     User.objects.filter(pk=switched_off.pk).update(date_joined=_days_ago(30))
 
@@ -73,7 +73,7 @@ def test_a_sign_up_the_office_booked_for_is_kept(service, area):
 def test_signing_up_again_starts_the_week_again():
     first = _sign_up("again@example.com", days_ago=8)
 
-    again = services.sign_up(email="again@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Sam")
+    again = services.user_sign_up(email="again@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Sam")
 
     assert again.pk == first.pk
     assert services.delete_unconfirmed_sign_ups() == 0

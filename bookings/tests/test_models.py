@@ -151,6 +151,27 @@ def test_active_means_pending_confirmed_or_in_progress(status):
     assert booking.is_active is (status in {"pending", "confirmed", "in_progress"})
 
 
+def test_patient_may_pay_online_while_the_booking_is_active_and_unpaid():
+    online = {"payment_method": PaymentMethod.ONLINE}
+
+    assert BookingFactory.build(**online).can_pay is True
+    assert BookingFactory.build(payment_method=PaymentMethod.CASH).can_pay is False
+    assert BookingFactory.build(**online, payment_status=PaymentStatus.PAID).can_pay is False
+    assert BookingFactory.build(**online, status=BookingStatus.CANCELLED).can_pay is False
+
+
+def test_patient_may_review_a_completed_visit_once():
+    assert BookingFactory.build(completed=True).can_review is True
+    assert BookingFactory.build(completed=True, user_rating=4).can_review is False
+    assert BookingFactory.build(in_progress=True).can_review is False
+
+
+def test_qr_code_is_shown_for_a_confirmed_visit_that_has_one():
+    assert BookingFactory.build(status=BookingStatus.CONFIRMED, qr_code="iVBORw0KGgo=").shows_qr is True
+    assert BookingFactory.build(status=BookingStatus.CONFIRMED, qr_code="").shows_qr is False
+    assert BookingFactory.build(status=BookingStatus.IN_PROGRESS, qr_code="iVBORw0KGgo=").shows_qr is False
+
+
 def test_choices():
     assert BookingStatus.values == ["pending", "confirmed", "in_progress", "completed", "cancelled"]
     assert set(ACTIVE_STATUSES) == {BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}

@@ -2,12 +2,14 @@
 
 import csv
 import io
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import AdminUserFactory, TechnicianUserFactory
 from earnings import services
@@ -190,6 +192,20 @@ def test_csv_export_lists_the_selection_and_never_starts_a_cell_with_a_formula(a
     assert row[2] == '\'=HYPERLINK("http://evil.example") Nurse'
     assert row[4:8] == ["80.00", "0.1500", "12.00", "68.00"]
     assert row[8] == "Pending"
+
+
+def test_csv_export_writes_the_same_date_and_time_format_as_the_technicians_download(admin_client, technician):
+    earning = TechnicianEarningsFactory(
+        technician=technician,
+        payment_status=EarningStatus.PAID,
+        payment_date=timezone.make_aware(datetime(2025, 3, 2, 14, 30)),
+        payment_method=PayoutMethod.BANK_TRANSFER,
+    )
+
+    header, row = list(csv.reader(io.StringIO(_action(admin_client, "export_csv", [earning]).content.decode())))
+
+    assert row[1] == earning.booking.scheduled_date.strftime("%Y-%m-%d")
+    assert row[header.index("Paid at")] == "2025-03-02 14:30"
 
 
 def test_changelist_shows_totals_of_the_filtered_rows(admin_client, technician):

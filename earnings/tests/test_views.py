@@ -140,6 +140,21 @@ def test_csv_export_has_one_row_per_earning_with_decimal_amounts(technician_clie
     assert line[1:8] == [row.booking.reference, row.booking.service.name, "45.50", "0.1500", "6.83", "38.67", "Pending"]
 
 
+def test_csv_export_writes_iso_dates_and_local_paid_at_times(technician_client, technician):
+    paid_at = timezone.make_aware(datetime(2025, 3, 2, 14, 30))
+    earning(
+        technician,
+        created=timezone.make_aware(datetime(2025, 2, 28, 9, 0)),
+        payment_status=EarningStatus.PAID,
+        payment_date=paid_at,
+        payment_method=PayoutMethod.BANK_TRANSFER,
+    )
+
+    header, line = read_csv(technician_client.get(reverse("earnings:export")))
+
+    assert (line[0], line[header.index("Paid at")]) == ("2025-02-28", "2025-03-02 14:30")
+
+
 def test_csv_cells_cannot_start_a_spreadsheet_formula(technician_client, technician):
     service = ServiceFactory(name='=HYPERLINK("http://evil.example","Click")')
     booking = BookingFactory(technician=technician, service=service, completed=True)

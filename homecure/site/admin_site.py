@@ -91,7 +91,7 @@ class BackOfficeSite(admin.AdminSite):
     def has_permission(self, request):
         # Staff status alone is not enough: only the administrator role runs the platform.
         user = request.user
-        return bool(user.is_active and getattr(user, "is_platform_admin", False))
+        return bool(getattr(user, "is_active_admin", False))
 
     def admin_view(self, view, cacheable=False):
         protected = super().admin_view(view, cacheable)

@@ -14,6 +14,7 @@ from bookings.models import Booking, BookingStatus, Service, ServiceCategory
 from earnings.models import TechnicianEarnings
 from homecure.base.system_settings import SETTINGS
 from homecure.management.commands.seed_demo import DEMO_PASSWORD
+from homecure.management.demo_paths import status_steps
 from homecure.models import SystemSettings
 from notifications.models import Notification
 from records.models import HealthRecord
@@ -87,6 +88,12 @@ def test_cancelled_demo_booking_keeps_its_reason(seeded):
     cancelled = Booking.objects.get(status=BookingStatus.CANCELLED)
     assert cancelled.cancellation_reason
     assert cancelled.cancelled_at is not None
+
+
+def test_demo_bookings_take_the_status_paths_the_scale_data_takes(seeded):
+    for booking in Booking.objects.prefetch_related("history"):
+        steps = [(change.from_status, change.to_status) for change in booking.history.order_by("created_at", "pk")]
+        assert steps == status_steps(booking.status)
 
 
 def test_completed_demo_visits_have_one_record_and_one_earning_rounded_half_up(seeded):

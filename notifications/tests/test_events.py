@@ -163,7 +163,7 @@ def registered(w):
         specialization="nurse",
         license_number="NMC-NEW-1",
     )
-    account_services.confirm_email(user=w.subject.user)
+    account_services.user_confirm_email(user=w.subject.user)
 
 
 def verified(w):

@@ -268,7 +268,7 @@ def test_adding_a_document_is_a_correction(written, technician):
 def test_the_patients_own_read_is_not_kept(patient):
     record = HealthRecordFactory(user=patient)
 
-    kept = services.record_read(record=record, reader=patient, reason="patient", kind=AccessKind.VIEW)
+    kept = services.record_log_read(record=record, reader=patient, reason="patient", kind=AccessKind.VIEW)
 
     assert kept is None
     assert not RecordAccess.objects.exists()
@@ -278,7 +278,7 @@ def test_the_patients_own_read_is_not_kept(patient):
 def test_a_read_by_someone_else_is_kept_with_who_why_and_where(patient, admin_user):
     record = HealthRecordFactory(user=patient)
 
-    services.record_read(
+    services.record_log_read(
         record=record,
         reader=admin_user,
         reason=AccessReason.ADMIN,
@@ -300,7 +300,7 @@ def test_a_read_by_someone_else_is_kept_with_who_why_and_where(patient, admin_us
 
 def test_audit_rows_cannot_be_changed_or_deleted(patient, admin_user):
     record = HealthRecordFactory(user=patient)
-    access = services.record_read(record=record, reader=admin_user, reason=AccessReason.ADMIN, kind=AccessKind.VIEW)
+    access = services.record_log_read(record=record, reader=admin_user, reason=AccessReason.ADMIN, kind=AccessKind.VIEW)
 
     access.reader_name = "Nobody"
     with pytest.raises(ValidationError, match="cannot be changed"):

@@ -77,6 +77,26 @@ def test_technician_cannot_receive_jobs_unless_every_flag_is_on(overrides):
     assert TechnicianFactory(**overrides).can_receive_jobs is False
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [{"is_verified": False}, {"is_active": False}, {"user__is_active": False}, {"user__role": "patient"}],
+    ids=["unverified", "suspended", "account disabled", "not a technician account"],
+)
+def test_technician_does_not_work_unless_verified_active_with_an_open_technician_account(overrides):
+    technician = TechnicianFactory(**overrides)
+
+    assert technician.is_working is False
+    assert not Technician.objects.working().filter(pk=technician.pk).exists()
+
+
+def test_unavailable_technician_still_works_on_accepted_visits_but_takes_no_new_ones():
+    technician = TechnicianFactory(is_available=False)
+
+    assert (technician.is_working, technician.can_receive_jobs) == (True, False)
+    assert list(Technician.objects.working()) == [technician]
+    assert not Technician.objects.taking_jobs().exists()
+
+
 def test_service_areas_are_a_relation():
     camden, hackney = ServiceAreaFactory(name="Camden"), ServiceAreaFactory(name="Hackney")
 

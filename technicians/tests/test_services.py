@@ -167,8 +167,8 @@ def test_the_new_technician_is_announced_once_their_address_is_confirmed(db):
     try:
         technician = sign_up()
         announced_at_sign_up = list(sent)
-        account_services.confirm_email(user=technician.user)
-        account_services.confirm_email(user=technician.user)
+        account_services.user_confirm_email(user=technician.user)
+        account_services.user_confirm_email(user=technician.user)
     finally:
         signals.technician_registered.disconnect(dispatch_uid="registered")
     assert announced_at_sign_up == []
@@ -185,7 +185,7 @@ def test_confirming_a_patient_announces_no_technician(db):
         patient = account_services.patient_sign_up(
             email="pat@example.com", password="Harbour-lantern-42", first_name="Pat", last_name="Lee"
         )
-        account_services.confirm_email(user=patient)
+        account_services.user_confirm_email(user=patient)
     finally:
         signals.technician_registered.disconnect(dispatch_uid="registered")
     assert sent == []

@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts.models import User, UserRole
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, BookingStatusHistory
 from earnings.models import TechnicianEarnings
+from homecure.management.demo_paths import status_steps
 from notifications.models import Notification
 from records.models import HealthRecord
 from technicians.models import Technician
@@ -60,6 +61,9 @@ def test_seeds_the_counts_asked_for_in_every_status(debug):
     completed = Booking.objects.filter(status=BookingStatus.COMPLETED)
     assert TechnicianEarnings.objects.count() == completed.exclude(technician=None).count()
     assert BookingStatusHistory.objects.filter(to_status=BookingStatus.COMPLETED).count() == completed.count()
+    cancelled = Booking.objects.filter(status=BookingStatus.CANCELLED).prefetch_related("history").first()
+    steps = [(change.from_status, change.to_status) for change in cancelled.history.order_by("created_at", "pk")]
+    assert steps == status_steps(BookingStatus.CANCELLED)
     assert "bookings_booking" in output
     assert "notifications_notification" in output
 

@@ -36,6 +36,7 @@ from earnings.models import EarningStatus, PayoutMethod
 from earnings.services import earning_create_for_booking
 from homecure.base.money import round_money
 from homecure.base.system_settings import SETTINGS
+from homecure.management.demo_paths import status_steps, went_through
 from homecure.models import SystemSettings
 from notifications.models import Notification, NotificationType, Priority
 from records.models import HealthRecord, RecordType
@@ -261,20 +262,6 @@ SERVICES = [
         20,
     ),
 ]
-
-# The status changes each demo booking went through, in order.
-STATUS_PATHS = {
-    BookingStatus.PENDING: [BookingStatus.PENDING],
-    BookingStatus.CONFIRMED: [BookingStatus.PENDING, BookingStatus.CONFIRMED],
-    BookingStatus.IN_PROGRESS: [BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS],
-    BookingStatus.COMPLETED: [
-        BookingStatus.PENDING,
-        BookingStatus.CONFIRMED,
-        BookingStatus.IN_PROGRESS,
-        BookingStatus.COMPLETED,
-    ],
-    BookingStatus.CANCELLED: [BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CANCELLED],
-}
 
 # `days` is counted from today: negative in the past, positive ahead. The visit moves further from
 # today until its technician works at `at` on that weekday.
@@ -606,7 +593,7 @@ class Command(BaseCommand):
             yesterday_noon = timezone.make_aware(datetime.combine(self.today - timedelta(days=1), time(12)))
             requested_at = min(start - timedelta(days=3), yesterday_noon)
             status = spec["status"]
-            path = STATUS_PATHS[status]
+            steps = status_steps(status)
             booking.user = patient
             booking.technician = technician
             booking.service = service
@@ -621,10 +608,11 @@ class Command(BaseCommand):
             booking.user_rating = spec.get("user_rating")
             booking.user_review = spec.get("user_review", "")
             booking.cancellation_reason = spec.get("cancellation_reason", "")
-            booking.checked_in_at = start + timedelta(minutes=4) if BookingStatus.IN_PROGRESS in path else None
+            checked_in = went_through(status, BookingStatus.IN_PROGRESS)
+            booking.checked_in_at = start + timedelta(minutes=4) if checked_in else None
             booking.completed_at = end if status == BookingStatus.COMPLETED else None
             booking.cancelled_at = requested_at + timedelta(hours=6) if status == BookingStatus.CANCELLED else None
-            if BookingStatus.CONFIRMED in path and not booking.qr_code_data:
+            if went_through(status, BookingStatus.CONFIRMED) and not booking.qr_code_data:
                 booking.qr_code_data = qr.new_token()
                 booking.qr_code = qr.qr_png_base64(booking.qr_code_data)
                 booking.checkin_code = new_check_in_code()
@@ -638,16 +626,14 @@ class Command(BaseCommand):
                 BookingStatus.COMPLETED: (tech_user, end, ""),
                 BookingStatus.CANCELLED: (patient, booking.cancelled_at, booking.cancellation_reason),
             }
-            previous = ""
-            for step in path:
+            for previous, step in steps:
                 changed_by, at, note = changes[step]
                 BookingStatusHistory.objects.update_or_create(
                     booking=booking,
                     to_status=step,
                     defaults={"from_status": previous, "changed_by": changed_by, "created_at": at, "note": note},
                 )
-                previous = step
-            booking.history.exclude(to_status__in=path).delete()
+            booking.history.exclude(to_status__in=[step for _previous, step in steps]).delete()
 
             if "declined_by" in spec:
                 email, reason = spec["declined_by"]

@@ -49,6 +49,7 @@ from bookings.services import REFERENCE_ALPHABET
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import net_after_commission
 from homecure.management.commands.seed_demo import SERVICES
+from homecure.management.demo_paths import status_steps
 from notifications.models import Notification, NotificationType, Priority
 from records.models import HealthRecord, RecordType
 from technicians.models import ScheduleWindow, Specialization, Technician
@@ -466,7 +467,7 @@ class Command(BaseCommand):
                 booking.user_rating = self.rng.choices((3, 4, 5), weights=(1, 3, 6))[0]
                 booking.user_review = "Friendly, on time and careful." if booking.user_rating > 3 else ""
         if status == BookingStatus.CANCELLED:
-            booking.cancelled_at = booking.created_at + timedelta(hours=self.rng.randint(1, 48))
+            booking.cancelled_at = booking.created_at + timedelta(hours=self.rng.randint(3, 48))
             booking.updated_at = booking.cancelled_at
             booking.cancellation_reason = "Plans changed"
         if booking.payment_method == PaymentMethod.ONLINE and status in (
@@ -530,18 +531,6 @@ class Command(BaseCommand):
                 self._insert(HealthRecord, [self._record(None, None, patients=patients) for _ in chunk])
 
     def _history(self, booking: Booking) -> list[BookingStatusHistory]:
-        steps = {
-            BookingStatus.PENDING: [BookingStatus.PENDING],
-            BookingStatus.CONFIRMED: [BookingStatus.PENDING, BookingStatus.CONFIRMED],
-            BookingStatus.IN_PROGRESS: [BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS],
-            BookingStatus.COMPLETED: [
-                BookingStatus.PENDING,
-                BookingStatus.CONFIRMED,
-                BookingStatus.IN_PROGRESS,
-                BookingStatus.COMPLETED,
-            ],
-            BookingStatus.CANCELLED: [BookingStatus.PENDING, BookingStatus.CANCELLED],
-        }[booking.status]
         moments = {
             BookingStatus.PENDING: booking.created_at,
             BookingStatus.CONFIRMED: booking.created_at + timedelta(hours=2),
@@ -549,21 +538,16 @@ class Command(BaseCommand):
             BookingStatus.COMPLETED: booking.completed_at,
             BookingStatus.CANCELLED: booking.cancelled_at,
         }
-        rows, previous = [], ""
-        for status in steps:
-            rows.append(
-                BookingStatusHistory(
-                    booking_id=booking.pk,
-                    from_status=previous,
-                    to_status=status,
-                    changed_by_id=booking.user_id
-                    if status in (BookingStatus.PENDING, BookingStatus.CANCELLED)
-                    else None,
-                    created_at=moments[status],
-                )
+        return [
+            BookingStatusHistory(
+                booking_id=booking.pk,
+                from_status=previous,
+                to_status=status,
+                changed_by_id=booking.user_id if status in (BookingStatus.PENDING, BookingStatus.CANCELLED) else None,
+                created_at=moments[status],
             )
-            previous = status
-        return rows
+            for previous, status in status_steps(booking.status)
+        ]
 
     def _earning(self, booking: Booking) -> TechnicianEarnings:
         earning = TechnicianEarnings(
