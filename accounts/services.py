@@ -147,7 +147,7 @@ def delete_unconfirmed_sign_ups(*, days: int = UNCONFIRMED_SIGN_UP_DAYS, now: da
 def user_unlock_login(*, user: User, actor: User) -> int:
     """Clear the failed log-in attempts counted against the user's address, so they can log in
     again at once; returns how many attempt records were cleared. Audited even when none were."""
-    if not (actor and actor.is_active and actor.is_platform_admin):
+    if not (actor and actor.is_active_admin):
         raise PermissionDenied
     # Failures are counted against the address as typed, lower-cased (accounts.throttling).
     count = axes_reset(username=user.email)

@@ -26,7 +26,7 @@ def may_see_photo(user: User, technician: Technician) -> bool:
     """The technician, administrators, and patients who have a visit with this technician."""
     if not user.is_authenticated:
         return False
-    if technician.user_id == user.pk or user.is_platform_admin:
+    if technician.user_id == user.pk or user.is_active_admin:
         return True
     if not user.is_patient:
         return False
