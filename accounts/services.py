@@ -144,6 +144,21 @@ def delete_unconfirmed_sign_ups(*, days: int = UNCONFIRMED_SIGN_UP_DAYS, now: da
 
 
 @transaction.atomic
+def user_update_profile(*, user: User, first_name: str, last_name: str, phone: str, address: str, area) -> User:
+    """What a user may change about themselves: names, phone, home address and area (never the
+    e-mail address or the role, which the profile form does not offer)."""
+    user.first_name, user.last_name, user.phone, user.address, user.area = first_name, last_name, phone, address, area
+    user.save(update_fields=["first_name", "last_name", "phone", "address", "area"])
+    return user
+
+
+def user_password_reset_done(*, user: User) -> None:
+    """A new password chosen through the e-mailed link also lifts a log-in pause on the account:
+    the link proved that the person owns the address."""
+    axes_reset(username=user.email)
+
+
+@transaction.atomic
 def user_unlock_login(*, user: User, actor: User) -> int:
     """Clear the failed log-in attempts counted against the user's address, so they can log in
     again at once; returns how many attempt records were cleared. Audited even when none were."""

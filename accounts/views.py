@@ -1,6 +1,5 @@
 from urllib.parse import urlencode
 
-from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -15,7 +14,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import emails
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import User, UserRole
-from accounts.services import is_pending, patient_sign_up, user_confirm_email
+from accounts.services import (
+    is_pending,
+    patient_sign_up,
+    user_confirm_email,
+    user_password_reset_done,
+    user_update_profile,
+)
 from accounts.tokens import email_confirmation_token
 
 ROLE_HOME = {
@@ -114,7 +119,7 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
-            form.save()
+            user_update_profile(user=request.user, **form.cleaned_data)
             messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")
     else:
@@ -128,5 +133,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        axes_reset(username=self.user.email)
+        user_password_reset_done(user=self.user)
         return response

@@ -128,3 +128,27 @@ def test_only_an_administrator_unlocks_a_log_in(patient, technician):
 
     assert AccessAttempt.objects.count() == 1
     assert not AdminLog.objects.exists()
+
+
+def test_updating_the_profile_saves_the_personal_details_and_nothing_else(patient, other_area):
+    services.user_update_profile(
+        user=patient, first_name="Pia", last_name="Paz", phone="+44 20 7946 0000", address="2 Elm Row", area=other_area
+    )
+
+    stored = User.objects.get(pk=patient.pk)
+    assert (stored.first_name, stored.last_name, stored.phone, stored.address, stored.area) == (
+        "Pia",
+        "Paz",
+        "+44 20 7946 0000",
+        "2 Elm Row",
+        other_area,
+    )
+    assert (stored.email, stored.role) == ("patient@example.com", UserRole.PATIENT)
+
+
+def test_a_password_chosen_through_the_emailed_link_lifts_the_log_in_pause(patient):
+    AccessAttempt.objects.create(username=patient.email, ip_address="203.0.113.9", failures_since_start=5)
+
+    services.user_password_reset_done(user=patient)
+
+    assert not AccessAttempt.objects.filter(username=patient.email).exists()

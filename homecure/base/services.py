@@ -18,6 +18,14 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
 
 
+def contact_create(*, name: str, email: str, phone: str, subject: str, message: str, ip_address: str | None) -> Contact:
+    """Keep a message sent through the public contact form, with the sender's address (which bounds
+    how many messages an address may send)."""
+    return Contact.objects.create(
+        name=name, email=email, phone=phone, subject=subject, message=message, ip_address=ip_address
+    )
+
+
 @transaction.atomic
 def contact_mark_handled(*, message: Contact, actor: User | None, now: datetime | None = None) -> Contact:
     """Mark a contact message answered; marking it again keeps the first time."""

@@ -49,7 +49,3 @@ class ContactForm(forms.ModelForm):
                 code="too_many_messages",
             )
         return cleaned_data
-
-    def save(self, commit=True):
-        self.instance.ip_address = self.ip_address
-        return super().save(commit=commit)

@@ -9,6 +9,7 @@ from bookings.catalog_views import category_cards
 from bookings.models import Service
 from homecure.base.audit import client_ip
 from homecure.base.public_cache import public_page
+from homecure.base.services import contact_create
 from homecure.site.forms import ContactForm
 
 # The home page shows this many active services of each category, so every kind of care appears.
@@ -31,7 +32,7 @@ def contact(request):
     if request.method == "POST":
         form = ContactForm(request.POST, ip_address=ip_address)
         if form.is_valid():
-            form.save()
+            contact_create(**form.cleaned_data, ip_address=ip_address)
             messages.success(request, _("Thank you, your message was sent. We answer within one working day."))
             return redirect("contact")
     else:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from homecure.base.services import contact_mark_handled, contact_reopen, system_setting_change
+from homecure.base.services import contact_create, contact_mark_handled, contact_reopen, system_setting_change
 from homecure.base.system_settings import get_setting
-from homecure.models import AdminLog, SystemSettings
+from homecure.models import AdminLog, Contact, SystemSettings
 from homecure.tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,14 @@ def test_a_setting_is_changed_only_to_a_value_of_its_declared_type_and_only_if_i
     assert caught.value.messages == [error]
     assert dict(SystemSettings.objects.values_list("key", "value")) == before
     assert not AdminLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_contact_message_is_kept_with_the_senders_address_and_waits_to_be_handled():
+    message = contact_create(
+        name="Ada", email="ada@example.com", phone="", subject="Hours", message="When?", ip_address="203.0.113.9"
+    )
+
+    stored = Contact.objects.get()
+    assert stored == message
+    assert (stored.email, stored.ip_address, stored.is_handled) == ("ada@example.com", "203.0.113.9", False)
