@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
@@ -38,34 +39,49 @@ def _safe_next(request):
     return ""
 
 
-@sensitive_post_parameters("password1", "password2")
-def signup(request):
-    """A new patient account, opened once the e-mailed link confirms the address.
+def sign_up_page(request, *, form_class, sign_up, template_name, next_url=""):
+    """The flow both sign-up pages share (patients here, technicians on "Work with us").
 
-    A new address and one that already has an account get the same answer (the owner of the
-    latter is told by e-mail), so the form does not reveal who has an account.
+    `sign_up(cleaned_data)` starts the account and returns the user to confirm, or None for an
+    address that already has an account. Both get the same answer (the owner of the latter is told
+    by e-mail), so the form does not reveal who has an account.
     """
     if request.user.is_authenticated:
         return redirect("accounts:after-login")
-    next_url = _safe_next(request)
-    if request.method == "POST":
-        form = SignUpForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            user = patient_sign_up(
-                email=data["email"],
-                password=data["password1"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                phone=data["phone"],
-                address=data["address"],
-                area=data["area"],
-            )
-            emails.send_sign_up_answer(email=data["email"], user=user, next_url=next_url)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = sign_up(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            emails.send_sign_up_answer(email=form.cleaned_data["email"], user=user, next_url=next_url)
             return redirect("accounts:signup-sent")
-    else:
-        form = SignUpForm()
-    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+    return render(request, template_name, {"form": form, "next": next_url})
+
+
+def _sign_up_patient(data):
+    return patient_sign_up(
+        email=data["email"],
+        password=data["password1"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        phone=data["phone"],
+        address=data["address"],
+        area=data["area"],
+    )
+
+
+@sensitive_post_parameters("password1", "password2")
+def signup(request):
+    """A new patient account, opened once the e-mailed link confirms the address."""
+    return sign_up_page(
+        request,
+        form_class=SignUpForm,
+        sign_up=_sign_up_patient,
+        template_name="accounts/signup.html",
+        next_url=_safe_next(request),
+    )
 
 
 def signup_sent(request):

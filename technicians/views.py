@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import emails as account_emails
 from accounts.decorators import technician_required
+from accounts.views import sign_up_page
 from technicians import selectors, services
 from technicians.decorators import technician_profile_required
 from technicians.forms import (
@@ -31,32 +31,24 @@ from technicians.models import Technician, TimeOff
 @sensitive_post_parameters("password1", "password2")
 def join(request):
     """The public "Work with us" page: a technician account, opened once the e-mailed link confirms
-    the address (`accounts:signup-confirm`, which then leads to the profile).
+    the address (`accounts:signup-confirm`, which then leads to the profile); the same flow as the
+    patient sign-up (`accounts.views.sign_up_page`)."""
+    return sign_up_page(
+        request, form_class=TechnicianSignUpForm, sign_up=_sign_up_technician, template_name="technicians/join.html"
+    )
 
-    A new address and one that already has an account get the same answer (the owner of the latter
-    is told by e-mail), so the form does not reveal who has an account.
-    """
-    if request.user.is_authenticated:
-        return redirect("accounts:after-login")
-    form = TechnicianSignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            technician = services.technician_sign_up(
-                email=data["email"],
-                password=data["password1"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                phone=data["phone"],
-                specialization=data["specialization"],
-                license_number=data["license_number"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            account_emails.send_sign_up_answer(email=data["email"], user=technician.user if technician else None)
-            return redirect("accounts:signup-sent")
-    return render(request, "technicians/join.html", {"form": form})
+
+def _sign_up_technician(data):
+    technician = services.technician_sign_up(
+        email=data["email"],
+        password=data["password1"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        phone=data["phone"],
+        specialization=data["specialization"],
+        license_number=data["license_number"],
+    )
+    return technician.user if technician else None
 
 
 @never_cache
