@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from accounts.models import User
 from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value, name_of
 from records import selectors
-from records.models import HealthRecord, RecordAccess
+from records.models import RECORD_CONTENT_FIELDS, HealthRecord, RecordAccess
 
 
 def job_page_panel(sender, request, booking, **kwargs):
@@ -19,18 +19,11 @@ def job_page_panel(sender, request, booking, **kwargs):
     return render_to_string("records/_job_records.html", {"booking": booking, "patient_records": patient_records})
 
 
+#: A record in the data download: its content as the author wrote it (the vitals as readings with
+#: their flags, below), and when it was written and corrected.
 RECORD_FIELDS = (
     "id",
-    "record_type",
-    "record_date",
-    "diagnosis",
-    "treatment",
-    "provider_name",
-    "provider_notes",
-    "follow_up_required",
-    "follow_up_date",
-    "medications",
-    "lab_results",
+    *(name for name in RECORD_CONTENT_FIELDS if name != "vitals"),
     "vital_flags",
     "created_at",
     "amended_at",
