@@ -5,12 +5,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import ServiceAreaFactory
 from bookings import services
 from bookings.models import Booking, BookingStatus
+from bookings.scheduling import Candidate
 from bookings.tests.factories import BookingFactory
 from homecure.models import AdminLog
 from technicians.models import Specialization
@@ -256,3 +258,25 @@ def test_assign_page_does_not_accept_a_technician_it_did_not_offer(admin_client,
     assert response.context["form"].errors["technician"]
     page_booking.refresh_from_db()
     assert page_booking.technician is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the exclusion constraint exists on PostgreSQL only (run with DATABASE_URL=postgres://...)",
+)
+def test_the_database_still_refuses_an_overlap_when_the_checks_above_it_miss_one(
+    monkeypatch, admin_user, waiting, other_patient, technician, service, area
+):
+    BookingFactory(user=other_patient, technician=technician, service=service, service_area=area, start=START)
+    # The service's own checks switched off: only the exclusion constraint is left.
+    monkeypatch.setattr(services, "_assignment_candidate", lambda *args, **kwargs: Candidate(technician))
+    monkeypatch.setattr(services, "_claim", lambda *args, **kwargs: True)
+    before = row(waiting)
+
+    with pytest.raises(services.SlotTaken) as refusal:
+        assign(waiting, technician, admin_user, reason=REASON)
+
+    assert refusal.value.message == "Nadia Nurse (Nurse) is not free at this time any more."
+    assert row(waiting) == before
+    assert not AdminLog.objects.filter(action="booking_assigned").exists()
