@@ -17,18 +17,53 @@ from bookings.models import (
     FailedCheckIn,
     Service,
 )
+from bookings.scheduling import explain_eligibility
 from homecure.base.admin_paginator import EstimatedCountPaginator
 from technicians.models import Technician
 
 
 class AssignForm(forms.Form):
-    technician = forms.ModelChoiceField(label=_("Technician"), queryset=None, empty_label=None)
+    """The technicians the office may consider (`scheduling.explain_eligibility`), each labelled with
+    why they are not eligible, and the reason for an override. Whether a reason is needed, and which
+    obstacles may be overridden, is the service's decision (`booking_assign`)."""
 
-    def __init__(self, *args, eligible, **kwargs):
+    technician = forms.TypedChoiceField(label=_("Technician"), coerce=int, widget=forms.RadioSelect)
+    override_reason = forms.CharField(
+        label=_("Reason for the override"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Needed to assign a technician who is not eligible (outside their area or working hours, on time off "
+            "or not available). It is written to the audit log. A technician busy with another visit cannot be "
+            "assigned."
+        ),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["technician"].queryset = Technician.objects.filter(pk__in=[t.pk for t in eligible]).select_related(
-            "user"
-        )
+        self.candidates = {candidate.technician.pk: candidate for candidate in candidates}
+        self.fields["technician"].choices = [(c.technician.pk, self.label(c)) for c in candidates]
+
+    @staticmethod
+    def label(candidate):
+        if candidate.is_eligible:
+            return _("%(technician)s: eligible and free") % {"technician": candidate.technician}
+        return _("%(technician)s: not eligible (%(reasons)s)") % {
+            "technician": candidate.technician,
+            "reasons": candidate.explanation,
+        }
+
+    def chosen_technician(self):
+        return self.candidates[self.cleaned_data["technician"]].technician
+
+
+# Where the assign page shows a refusal of `booking_assign`: next to the field to correct, or above the form.
+ASSIGN_ERROR_FIELDS = {
+    "override_reason_required": "override_reason",
+    "slot_taken": "technician",
+    "not_working": "technician",
+}
 
 
 class AdminCancelForm(forms.Form):
@@ -226,31 +261,46 @@ class BookingAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return booking
 
-    def _render(self, request, booking, form, title):
+    def _render(self, request, booking, form, title, template="action_form.html", **extra):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": booking,
             "title": title,
             "form": form,
+            **extra,
         }
-        return TemplateResponse(request, "admin/bookings/booking/action_form.html", context)
+        return TemplateResponse(request, f"admin/bookings/booking/{template}", context)
 
     def assign_view(self, request, pk):
+        """Eligible, free technicians first, then every other verified, working technician of the
+        specialization with why they are not eligible; the service decides what may be overridden."""
         booking = self._booking_for_change(request, pk)
-        eligible = services.eligible_technicians_for(booking)
-        form = AssignForm(request.POST or None, eligible=eligible)
+        candidates = explain_eligibility(booking)
+        form = AssignForm(request.POST or None, candidates=candidates)
         if request.method == "POST" and form.is_valid():
             try:
-                services.booking_assign(booking=booking, technician=form.cleaned_data["technician"], actor=request.user)
+                services.booking_assign(
+                    booking=booking,
+                    technician=form.chosen_technician(),
+                    actor=request.user,
+                    override_reason=form.cleaned_data["override_reason"],
+                )
             except services.BookingError as error:
-                self.message_user(request, error.message, messages.ERROR)
+                form.add_error(ASSIGN_ERROR_FIELDS.get(error.code), error.message)
             else:
                 self.message_user(request, _("Technician assigned; the booking waits for their answer."))
                 return redirect("admin:bookings_booking_change", booking.pk)
-        if not eligible:
-            self.message_user(request, _("No eligible technician is free at this time."), messages.WARNING)
-        return self._render(request, booking, form, _("Assign a technician to %(booking)s") % {"booking": booking})
+        return self._render(
+            request,
+            booking,
+            form,
+            _("Assign a technician to %(booking)s") % {"booking": booking},
+            template="assign_form.html",
+            anyone_eligible=any(candidate.is_eligible for candidate in candidates),
+            anyone_listed=bool(candidates),
+            submit_label=_("Assign technician"),
+        )
 
     def cancel_view(self, request, pk):
         booking = self._booking_for_change(request, pk)

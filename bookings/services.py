@@ -34,7 +34,7 @@ from bookings.models import (
     Service,
 )
 from bookings.payments import get_provider
-from bookings.scheduling import DayPlan, Rules
+from bookings.scheduling import Candidate, DayPlan, Rules, explain_eligibility
 from homecure.base.audit import audit_event
 from homecure.base.errors import ServiceError
 from homecure.base.money import round_money
@@ -311,24 +311,35 @@ def booking_decline(*, booking: Booking, actor: User, reason: str, now: datetime
 
 
 @transaction.atomic
-def booking_assign(*, booking: Booking, technician: Technician, actor: User, now: datetime | None = None) -> Booking:
-    """An admin assigns or reassigns a technician; the same eligibility and no-overlap rules apply.
+def booking_assign(
+    *,
+    booking: Booking,
+    technician: Technician,
+    actor: User,
+    override_reason: str = "",
+    now: datetime | None = None,
+) -> Booking:
+    """An admin assigns or reassigns a technician, under the scheduler's eligibility rules
+    (`scheduling.explain_eligibility`) and its no-overlap rule.
 
+    The office may override what it alone can judge: the area, the working hours, time off and
+    availability, with a reason (`override_reason`), written in the audit entry. Never a clash with
+    another visit of the technician (nobody is booked twice) nor a technician who is not verified,
+    suspended or of another specialization: those are refused whatever the reason.
     The booking is pending afterwards: the newly assigned technician accepts it (or an admin confirms).
     """
     booking = _lock(booking)
     now = now or timezone.now()
+    override_reason = (override_reason or "").strip()
     if not _is_admin(actor):
         raise NotAllowed(_("Only an administrator can assign technicians."))
     if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
         raise NotAllowed(_("Only a pending or confirmed booking can be assigned."), code="wrong_state")
     if booking.technician_id == technician.pk:
         return booking
-    eligible = eligible_technicians_for(booking, now=now)
-    if technician.pk not in {t.pk for t in eligible} or not _claim(
-        technician, booking.scheduled_start, booking.scheduled_end, ignore=booking.pk
-    ):
-        raise SlotTaken(_("%(name)s is not free or not eligible for this visit.") % {"name": technician})
+    candidate = _assignment_candidate(booking, technician, override_reason=override_reason, now=now)
+    if not _claim(technician, booking.scheduled_start, booking.scheduled_end, ignore=booking.pk):
+        raise SlotTaken(_("%(name)s is not free at this time any more.") % {"name": technician})
     previous_status = booking.status
     previous_technician = booking.technician
     booking.technician = technician
@@ -336,10 +347,30 @@ def booking_assign(*, booking: Booking, technician: Technician, actor: User, now
     booking.qr_code_data = None
     booking.qr_code = ""
     booking.checkin_code = None
-    booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
+    try:
+        with transaction.atomic():
+            booking.save(
+                update_fields=["technician", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"]
+            )
+    except IntegrityError:
+        # The exclusion constraint (PostgreSQL) saw an overlap the re-check could not.
+        raise SlotTaken(_("%(name)s is not free at this time any more.") % {"name": technician}) from None
+    overridden = candidate.explanation
     note = _("Assigned to %(name)s") % {"name": technician}
+    if overridden:
+        note = _("Assigned to %(name)s by override (%(overridden)s): %(reason)s") % {
+            "name": technician,
+            "overridden": overridden,
+            "reason": override_reason,
+        }
     _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
-    _audit_assignment(booking, actor=actor, previous_technician=previous_technician)
+    _audit_assignment(
+        booking,
+        actor=actor,
+        previous_technician=previous_technician,
+        overridden=overridden,
+        override_reason=override_reason,
+    )
     signals.booking_assigned.send(
         sender=Booking,
         booking=booking,
@@ -350,7 +381,40 @@ def booking_assign(*, booking: Booking, technician: Technician, actor: User, now
     return booking
 
 
-def _audit_assignment(booking: Booking, *, actor: User, previous_technician: Technician | None) -> None:
+def _assignment_candidate(
+    booking: Booking, technician: Technician, *, override_reason: str, now: datetime
+) -> Candidate:
+    """`technician` as the scheduler sees them for `booking`, when the office may assign them."""
+    if booking.scheduled_start < now:
+        raise NotAllowed(_("This visit's start time has passed: reschedule it first."), code="too_late")
+    candidate = next((c for c in explain_eligibility(booking, now=now) if c.technician.pk == technician.pk), None)
+    if candidate is None:
+        raise NotAllowed(
+            _("%(name)s cannot be assigned: only a verified, working technician who does this service can.")
+            % {"name": technician},
+            code="not_working",
+        )
+    context = {"name": technician, "reasons": candidate.explanation}
+    if not candidate.can_override:
+        raise SlotTaken(
+            _("%(name)s cannot take this visit (%(reasons)s): nobody is booked for two visits at once.") % context
+        )
+    if not candidate.is_eligible and not override_reason:
+        raise BookingError(
+            _("%(name)s is not eligible (%(reasons)s). Give a reason to assign them anyway.") % context,
+            code="override_reason_required",
+        )
+    return candidate
+
+
+def _audit_assignment(
+    booking: Booking,
+    *,
+    actor: User,
+    previous_technician: Technician | None,
+    overridden: str = "",
+    override_reason: str = "",
+) -> None:
     context = {"booking": booking.reference, "technician": booking.technician}
     if previous_technician is None:
         description = _("Assigned booking %(booking)s to %(technician)s.") % context
@@ -359,27 +423,29 @@ def _audit_assignment(booking: Booking, *, actor: User, previous_technician: Tec
             **context,
             "previous": previous_technician,
         }
+    new_values = {"technician": booking.technician_id}
+    if overridden:
+        # The reason comes first: the audit list shows the start of each description.
+        description = _("Override: %(reason)s. %(assignment)s Overridden: %(overridden)s.") % {
+            "reason": override_reason,
+            "assignment": description,
+            "overridden": overridden,
+        }
+        new_values.update(override_reason=override_reason, overridden=overridden)
     audit_event(
         actor=actor,
         action="booking_assigned",
         entity=booking,
         description=description,
         previous_values={"technician": previous_technician.pk if previous_technician else None},
-        new_values={"technician": booking.technician_id},
+        new_values=new_values,
     )
 
 
 def eligible_technicians_for(booking: Booking, *, now: datetime | None = None) -> list[Technician]:
-    """Technicians an admin may assign to `booking` (free at its time; declines are not held against them)."""
-    plan = DayPlan(
-        service=booking.service,
-        area=booking.service_area,
-        day=booking.scheduled_date,
-        now=now,
-        rules=dataclasses.replace(Rules.current(), min_notice_hours=0),
-        ignore_booking=booking.pk,
-    )
-    return plan.free_technicians(booking.scheduled_start)
+    """Technicians an admin may assign to `booking` without an override (free at its time, best first;
+    declines are not held against them)."""
+    return [c.technician for c in explain_eligibility(booking, now=now) if c.is_eligible]
 
 
 def check_in_window(booking: Booking) -> tuple[datetime, datetime]:

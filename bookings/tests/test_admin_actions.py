@@ -22,15 +22,18 @@ def booking(patient, technician, service, area):
     return BookingFactory(user=patient, technician=technician, service=service, service_area=area, start=_start())
 
 
-def test_assign_page_offers_only_free_eligible_technicians(
+def test_assign_page_offers_free_eligible_technicians_first_and_never_an_unverified_one(
     admin_client, booking, other_technician, unverified_technician, service, area
 ):
     busy = BookingFactory(technician=other_technician, service=service, service_area=area, start=_start())
     assert busy.technician == other_technician
     response = admin_client.get(reverse("admin:bookings_booking_assign", args=[booking.pk]))
     assert response.status_code == 200
-    choices = [str(t) for t in response.context["form"].fields["technician"].queryset]
-    assert choices == [str(booking.technician)]
+    choices = [label for _pk, label in response.context["form"].fields["technician"].choices]
+    assert choices == [
+        f"{booking.technician}: eligible and free",
+        f"{other_technician}: not eligible (busy with {busy.reference})",
+    ]
 
 
 def test_admin_reassigns_through_the_service(admin_client, admin_user, booking, other_technician):

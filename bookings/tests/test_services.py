@@ -557,10 +557,12 @@ def test_admin_cannot_assign_an_unverified_technician(
     booking = make_booking(patient, technician, service, area)
     before = row(booking)
 
-    with pytest.raises(services.SlotTaken):
+    with pytest.raises(services.NotAllowed) as refusal:
         services.booking_assign(
             booking=booking, technician=unverified_technician, actor=admin_user, now=BEFORE_DEADLINE
         )
+
+    assert refusal.value.code == "not_working"
 
     assert row(booking) == before
 

@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: complete demo data, safe to run twice, with logins that work."""
 
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -8,12 +9,14 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import ServiceArea, User, UserRole
 from bookings.models import Booking, BookingStatus, Service, ServiceCategory
+from bookings.services import eligible_technicians_for
 from earnings.models import TechnicianEarnings
 from homecure.base.system_settings import SETTINGS
-from homecure.management.commands.seed_demo import DEMO_PASSWORD
+from homecure.management.commands.seed_demo import DEMO_PASSWORD, Command
 from homecure.management.demo_paths import status_steps
 from homecure.models import SystemSettings
 from notifications.models import Notification
@@ -147,3 +150,28 @@ def test_seed_demo_restores_a_changed_demo_password(seeded, client):
     seed()
 
     assert client.login(request=HttpRequest(), email=patient.email, password=DEMO_PASSWORD)
+
+
+# A Monday and the six days after it, away from any daylight-saving change.
+A_WEEK = [date(2027, 6, 14) + timedelta(days=n) for n in range(7)]
+
+
+def inside_a_window(technician, booking):
+    start, end = timezone.localtime(booking.scheduled_start), timezone.localtime(booking.scheduled_end)
+    return any(
+        window.start_time <= start.time() and end.time() <= window.end_time and start.date() == end.date()
+        for window in technician.availability_schedule.filter(weekday=start.weekday())
+    )
+
+
+@pytest.mark.parametrize("today", A_WEEK, ids=[day.strftime("%A") for day in A_WEEK])
+def test_demo_visits_sit_in_their_technicians_hours_and_the_waiting_one_can_be_assigned_on_any_weekday(db, today):
+    Command(stdout=StringIO()).seed(today=today)
+    now = datetime.combine(today, time(7), tzinfo=timezone.get_current_timezone())
+
+    waiting = Booking.objects.get(technician=None)
+    offered = eligible_technicians_for(waiting, now=now)
+    assert [t.user.email for t in offered] == ["tom.hughes@homecure.example"]
+    assert inside_a_window(offered[0], waiting)
+    for booking in Booking.objects.exclude(technician=None).select_related("technician"):
+        assert inside_a_window(booking.technician, booking), booking.reference

@@ -153,6 +153,7 @@ def admin_pages():
         "bookings": reverse("admin:bookings_booking_changelist"),
         "bookings waiting for a technician": reverse("admin:bookings_booking_changelist") + "?status__exact=pending",
         "booking": reverse("admin:bookings_booking_change", args=[booking.pk]),
+        "assign a technician": reverse("admin:bookings_booking_assign", args=[booking.pk]),
         "technicians": reverse("admin:technicians_technician_changelist"),
         "technician": reverse("admin:technicians_technician_change", args=[technician.pk]),
         "earnings": reverse("admin:earnings_technicianearnings_changelist"),

@@ -5,7 +5,8 @@ run this against a database that real people use.
 
 Running it again changes nothing: every row is found by its natural key (e-mail, slug, licence
 number, booking reference) and brought back to the demo values. Visit dates are relative to today,
-so a later run moves the demo visits along with the calendar.
+so a later run moves the demo visits along with the calendar, and each one moves on to the nearest
+day its technician works at its hour, whatever the weekday of the run.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -264,7 +265,8 @@ SERVICES = [
 ]
 
 # `days` is counted from today: negative in the past, positive ahead. The visit moves further from
-# today until its technician works at `at` on that weekday.
+# today until its technician (for a visit waiting for one, the technician who declined it) works
+# at `at` on that weekday.
 BOOKINGS = [
     {
         "reference": "HC-DEMO0001",
@@ -449,20 +451,25 @@ class Command(BaseCommand):
                 "seed_demo creates an administrator with a published password, so it runs only with DEBUG on "
                 "(DEBUG=1). Pass --allow-without-debug for a throwaway database that runs with DEBUG off."
             )
-        with transaction.atomic():
-            self.today = timezone.localdate()
-            self.schedules = {}
-            self.password_hash = make_password(DEMO_PASSWORD, salt=DEMO_PASSWORD_SALT)
-            self.ensure_settings()
-            areas = self.seed_areas()
-            services = self.seed_services()
-            admin = self.seed_admin()
-            patients = self.seed_patients(areas)
-            technicians = self.seed_technicians(areas)
-            bookings = self.seed_bookings(services, patients, technicians, admin)
-            self.refresh_technician_stats(technicians.values())
-            self.seed_notifications(bookings, admin)
+        admin, patients, technicians = self.seed(today=timezone.localdate())
         self.print_logins(admin, patients.values(), technicians.values())
+
+    @transaction.atomic
+    def seed(self, *, today: date):
+        """Write the demo data with its visits placed around `today`, in their technicians' hours."""
+        self.today = today
+        self.schedules = {}
+        self.password_hash = make_password(DEMO_PASSWORD, salt=DEMO_PASSWORD_SALT)
+        self.ensure_settings()
+        areas = self.seed_areas()
+        services = self.seed_services()
+        admin = self.seed_admin()
+        patients = self.seed_patients(areas)
+        technicians = self.seed_technicians(areas)
+        bookings = self.seed_bookings(services, patients, technicians, admin)
+        self.refresh_technician_stats(technicians.values())
+        self.seed_notifications(bookings, admin)
+        return admin, patients, technicians
 
     def ensure_settings(self):
         """The data migration creates these; a database restored from elsewhere may lack some."""
@@ -565,13 +572,18 @@ class Command(BaseCommand):
         technician.availability_schedule.exclude(pk__in=wanted).delete()
 
     def visit_start(self, spec, technician, duration_minutes):
-        """The first day from `days` (moving away from today) on which the technician works at `at`."""
+        """The first day from `days` (moving away from today) on which `technician` works at `at`.
+
+        A visit waiting for a technician (`technician` is None) was offered to the one who declined
+        it, so it falls in their hours: whatever the weekday of the run, the office then finds
+        somebody to assign.
+        """
         at = _clock(spec["at"])
         day = self.today + timedelta(days=spec["days"])
         step = timedelta(days=-1 if spec["days"] < 0 else 1)
-        schedule = self.schedules[technician.pk] if technician else None
+        schedule = self.schedules[technician.pk]
         for _attempt in range(7):
-            if schedule is None or _covers(schedule.get(day.weekday(), []), at, duration_minutes):
+            if _covers(schedule.get(day.weekday(), []), at, duration_minutes):
                 return timezone.make_aware(datetime.combine(day, at))
             day += step
         raise CommandError(f"{spec['reference']}: the technician never works at {spec['at']}.")
@@ -582,7 +594,8 @@ class Command(BaseCommand):
             service = services[spec["service"]]
             patient = patients[spec["patient"]]
             technician = technicians[spec["technician"]] if spec["technician"] else None
-            start = self.visit_start(spec, technician, service.duration_minutes)
+            offered_to = technician or technicians[spec["declined_by"][0]]
+            start = self.visit_start(spec, offered_to, service.duration_minutes)
             booking = Booking.objects.filter(reference=spec["reference"]).first() or Booking(
                 reference=spec["reference"]
             )
