@@ -203,11 +203,14 @@ JOB_RECORDS_SHOWN = 10
 @dataclass(frozen=True)
 class JobRecords:
     """What the portal's job page shows of health records: titles of the patient's records this
-    technician may open (each opens through the audited record page) and whether they may write
-    the visit's record now."""
+    technician may open (each opens through the audited record page), whether they may write the
+    visit's record now, and, while this visit does not open the file yet, when it will: once
+    accepted (`needs_accepting`), or at `opens_at` for a confirmed visit still too far ahead."""
 
     records: list[HealthRecord]
     can_write: bool
+    needs_accepting: bool = False
+    opens_at: datetime | None = None
 
 
 def job_records(user: User, booking: Booking, *, now: datetime | None = None) -> JobRecords:
@@ -216,12 +219,19 @@ def job_records(user: User, booking: Booking, *, now: datetime | None = None) ->
     now = now or timezone.now()
     records = HealthRecord.objects.filter(user_id=booking.user_id).select_related("created_by")
     is_theirs = is_visit_technician(user, booking)
+    may_read = is_theirs and technician_may_read(user, booking.user_id, now=now)
     if not is_theirs:
         records = records.none()
-    elif not technician_may_read(user, booking.user_id, now=now):
+    elif not may_read:
         records = records.filter(created_by=user)
-    shown = list(records.order_by("-record_date", "-created_at", "-pk")[:JOB_RECORDS_SHOWN])
-    return JobRecords(records=shown, can_write=is_theirs and write_refusal(user, booking, now=now) is None)
+    opens_at = booking.scheduled_start - timedelta(hours=get_setting("record_access_hours_before"))
+    waiting = is_theirs and not may_read
+    return JobRecords(
+        records=list(records.order_by("-record_date", "-created_at", "-pk")[:JOB_RECORDS_SHOWN]),
+        can_write=is_theirs and write_refusal(user, booking, now=now) is None,
+        needs_accepting=waiting and booking.status == BookingStatus.PENDING,
+        opens_at=opens_at if waiting and booking.status == BookingStatus.CONFIRMED and opens_at > now else None,
+    )
 
 
 def reads_of_patient_records(user: User) -> QuerySet[RecordAccess]:

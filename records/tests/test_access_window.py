@@ -268,3 +268,17 @@ def test_the_office_writes_for_a_visit_after_the_window(visit, admin_user, clien
     _place(visit, starts_in=-10 * 24 * HOUR, status=BookingStatus.COMPLETED, completed_after=HOUR)
 
     assert client_for(admin_user).get(reverse("records:new", args=[visit.reference])).status_code == 200
+
+
+def test_the_job_page_says_when_the_records_open(visit, colleagues_record, technician, client_for):
+    _place(visit, starts_in=48 * HOUR, status=BookingStatus.CONFIRMED)
+    opens = timezone.localtime(visit.scheduled_start - 24 * HOUR)
+    client = client_for(technician.user)
+
+    confirmed = _job_page(client, visit)
+    _place(visit, starts_in=HOUR, status=BookingStatus.PENDING)
+    pending = _job_page(client, visit)
+
+    assert f"You can open the patient's health records from {opens:%A %-d %B %Y, %H:%M}." in confirmed
+    assert "Once you accept this visit, you can open the patient's health records around it." in pending
+    assert "health records from" not in pending
