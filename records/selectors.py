@@ -51,7 +51,7 @@ def is_visit_technician(user: User, booking: Booking) -> bool:
 def get_booking_for_record_writer(user: User, reference: str) -> Booking:
     """The visit whose record `user` may write: 403 for a patient, 404 for another technician's visit.
 
-    Whether it may be written for now is `services.write_refusal`: its technician writes while the
+    Whether it may be written for now is `write_refusal`: its technician writes while the
     visit is in progress, and once it is completed until its record-access window closes.
     """
     if not (user.is_technician or is_admin(user)):

@@ -51,11 +51,6 @@ class NotAllowed(RecordError):
     code = "not_allowed"
 
 
-def can_write_for_booking(user: User, booking: Booking, *, now: datetime | None = None) -> bool:
-    """Whether `user` may write a record for `booking` now (the rule `record_create` enforces)."""
-    return write_refusal(user, booking, now=now) is None
-
-
 def amend_refusal(user: User, record: HealthRecord, *, now: datetime | None = None) -> str | None:
     """Why `user` may not correct `record` now, or None when they may: administrators at any
     time, the author while the correction window is open."""
