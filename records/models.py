@@ -170,7 +170,7 @@ class AccessReason(models.TextChoices):
     """Why a reader other than the patient was allowed to read a record (DESIGN 5)."""
 
     AUTHOR = "author", _("Wrote the record")
-    ASSIGNED_VISIT = "assigned_visit", _("Technician of a current or upcoming visit")
+    ASSIGNED_VISIT = "assigned_visit", _("Technician of a recent, current or upcoming visit")
     ADMIN = "admin", _("Administrator")
 
 

@@ -13,9 +13,9 @@ from records import selectors
 from records.models import RECORD_CONTENT_FIELDS, HealthRecord, RecordAccess
 
 
-def job_page_panel(sender, request, booking, **kwargs):
+def job_page_panel(sender, request, booking, now=None, **kwargs):
     """The patient's health records the technician may open, on the portal's job page."""
-    patient_records = selectors.job_records(request.user, booking)
+    patient_records = selectors.job_records(request.user, booking, now=now)
     return render_to_string("records/_job_records.html", {"booking": booking, "patient_records": patient_records})
 
 

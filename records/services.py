@@ -1,8 +1,9 @@
 """Everything that writes a health record or its audit: one function per action (DESIGN 5).
 
-* `record_create`: the assigned technician (for a visit in progress or completed) or an
-  administrator writes a record; flags are worked out from the vitals; `health_record_added` and,
-  when something is flagged, `vital_flagged` are sent.
+* `record_create`: the assigned technician (for a visit in progress, or completed within its
+  record-access window: `selectors.write_refusal`) or an administrator writes a record; flags are
+  worked out from the vitals; `health_record_added` and, when something is flagged,
+  `vital_flagged` are sent.
 * `record_amend` / `document_add`: the author corrects the record within `AMENDMENT_WINDOW` of
   writing it, administrators at any time. The values replaced are kept in a `RecordAmendment`.
 * `record_log_read`: one `RecordAccess` row (and an audit-log event) per read by anyone but the patient.
@@ -33,14 +34,13 @@ from records import signals
 from records import vitals as vital_signs
 from records.models import (
     RECORD_CONTENT_FIELDS,
-    WRITABLE_STATUSES,
     AccessReason,
     HealthDocument,
     HealthRecord,
     RecordAccess,
     RecordAmendment,
 )
-from records.selectors import OWN_RECORD, is_admin, is_visit_technician, is_working_technician
+from records.selectors import OWN_RECORD, is_admin, is_working_technician, write_refusal
 
 
 class RecordError(ServiceError):
@@ -49,15 +49,6 @@ class RecordError(ServiceError):
 
 class NotAllowed(RecordError):
     code = "not_allowed"
-
-
-def can_write_for_booking(user: User, booking: Booking) -> bool:
-    """Whether `user` may write a record for `booking` now (the rule `record_create` enforces)."""
-    if booking.status not in WRITABLE_STATUSES:
-        return False
-    if is_admin(user):
-        return True
-    return is_visit_technician(user, booking)
 
 
 def amend_refusal(user: User, record: HealthRecord, *, now: datetime | None = None) -> str | None:
@@ -118,6 +109,7 @@ def record_create(
     patient: User | None = None,
     documents: list[UploadedFile] | tuple = (),
     request_token: uuid.UUID | None = None,
+    now: datetime | None = None,
     **fields: Any,
 ) -> HealthRecord:
     """Write a record for the visit `booking` (its patient), or, for administrators only, for
@@ -127,10 +119,9 @@ def record_create(
         # The visit's row lock also queues a double-submitted form behind the first one, which
         # then finds the record the first one wrote.
         booking = Booking.objects.select_for_update(of=("self",)).select_related("technician").get(pk=booking.pk)
-        if not can_write_for_booking(actor, booking):
-            if booking.status not in WRITABLE_STATUSES:
-                raise NotAllowed(_("A record can be written once the visit has started."), code="wrong_state")
-            raise NotAllowed(_("This visit is not assigned to you."), code="not_yours")
+        refusal = write_refusal(actor, booking, now=now)
+        if refusal is not None:
+            raise NotAllowed(refusal.message, code=refusal.code)
         patient = booking.user
     elif patient is None or not is_admin(actor):
         raise NotAllowed(_("Only administrators can add a record without a visit."), code="no_visit")

@@ -73,10 +73,11 @@ def record_detail(request, pk):
 @require_GET
 @login_required
 def record_print(request, pk):
-    readable = selectors.get_record_for_reader(request.user, pk)
+    now = timezone.now()
+    readable = selectors.get_record_for_reader(request.user, pk, now=now)
     _audit_read(request, readable, AccessKind.PRINT)
     context = _detail_context(request, readable)
-    context["printed_at"] = timezone.now()
+    context["printed_at"] = now
     return render(request, "records/print.html", context)
 
 
@@ -112,8 +113,10 @@ def record_new(request, reference):
     user = request.user
     booking = selectors.get_booking_for_record_writer(user, reference)
     context = {"booking": booking}
-    if not services.can_write_for_booking(user, booking):
-        context["refusal"] = _("A record can be written once the visit has started.")
+    now = timezone.now()
+    refusal = selectors.write_refusal(user, booking, now=now)
+    if refusal is not None:
+        context["refusal"] = refusal.message
         return render(request, "records/form.html", context, status=409)
 
     if request.method == "POST":
@@ -122,7 +125,12 @@ def record_new(request, reference):
         if forms.is_valid():
             try:
                 record = services.record_create(
-                    actor=user, booking=booking, documents=forms.uploads, request_token=token, **forms.values()
+                    actor=user,
+                    booking=booking,
+                    documents=forms.uploads,
+                    request_token=token,
+                    now=now,
+                    **forms.values(),
                 )
             except services.RecordError as error:
                 messages.error(request, error.message)
@@ -131,7 +139,7 @@ def record_new(request, reference):
                 return redirect(record)
     else:
         initial = {
-            "record_date": min(booking.scheduled_date, timezone.localdate()),
+            "record_date": min(booking.scheduled_date, timezone.localdate(now)),
             "provider_name": user.get_full_name(),
         }
         forms = RecordForms(initial=initial)

@@ -140,6 +140,22 @@ SETTINGS: dict[str, SettingSpec] = {
             5,
             240,
         ),
+        _number(
+            "record_access_hours_before",
+            24,
+            "booking",
+            "A technician may read the patient's health records from this many hours before an accepted visit.",
+            0,
+            168,
+        ),
+        _number(
+            "record_access_hours_after",
+            24,
+            "booking",
+            "A technician may read the patient's health records until this many hours after the visit ends.",
+            0,
+            168,
+        ),
         SettingSpec(
             key="currency",
             data_type=SettingType.STRING,

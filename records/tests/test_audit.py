@@ -25,14 +25,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def visiting(patient, service, area):
-    # A technician with a confirmed visit to `patient` tomorrow: may read the patient's records.
+    # A technician with a confirmed visit to `patient` in twelve hours: may read the patient's records.
     technician = TechnicianFactory(user__first_name="Vera", user__last_name="Visiting")
     BookingFactory(
         user=patient,
         technician=technician,
         service=service,
         service_area=area,
-        start=timezone.now() + timedelta(days=1),
+        start=timezone.now() + timedelta(hours=12),
         confirmed=True,
     )
     return technician
@@ -118,7 +118,7 @@ def test_who_viewed_lists_the_reads_of_the_patients_records(
     assert "Nadia Nurse &lt;nurse@example.com&gt;" in page
     assert "Wrote the record" in page
     assert "Vera Visiting" in page
-    assert "Technician of a current or upcoming visit" in page
+    assert "Technician of a recent, current or upcoming visit" in page
     assert "Downloaded a document: blood-test.pdf" in page
     assert "Ada Admin" in page
     assert "Viewed the record in the back office" in page

@@ -24,13 +24,13 @@ def _job_page(client, booking):
 
 @pytest.fixture
 def next_visit(patient, technician, service, area):
-    # `technician`'s next visit to `patient`, confirmed for tomorrow.
+    # `technician`'s next visit to `patient`, confirmed, in twelve hours: its access window is open.
     return BookingFactory(
         user=patient,
         technician=technician,
         service=service,
         service_area=area,
-        start=timezone.now() + timedelta(days=1),
+        start=timezone.now() + timedelta(hours=12),
         confirmed=True,
     )
 
@@ -60,14 +60,17 @@ def test_a_visit_in_progress_offers_to_write_its_record(technician, client_for, 
     assert "Write the health record" in page
 
 
-def test_after_the_visit_only_the_technicians_own_records_are_listed(technician, client_for, record, other_technician):
+def test_after_the_access_window_only_the_technicians_own_records_are_listed(
+    technician, client_for, record, other_technician
+):
+    # `record.booking` ended two days ago: its window closed a day ago, and with it the writing.
     by_colleague = HealthRecordFactory(user=record.user, created_by=other_technician.user)
 
     page = _job_page(client_for(technician.user), record.booking)
 
     assert f'href="{record.get_absolute_url()}"' in page
     assert f'href="{by_colleague.get_absolute_url()}"' not in page
-    assert "Write the health record" in page
+    assert "Write the health record" not in page
 
 
 def test_a_cancelled_visit_shows_no_records(technician, client_for, record, next_visit):

@@ -1,7 +1,8 @@
 """Who reaches each records URL (DESIGN 5 and 9): a matrix of people against URLs.
 
-Readers of a record are its patient, its author, a technician assigned to an active visit of the
-patient, and administrators; everyone else gets 404 (the record does not exist for them), the
+Readers of a record are its patient, its author, a technician of an accepted visit of the patient
+within its access window (records/tests/test_access_window.py has the window's edges), and
+administrators; everyone else gets 404 (the record does not exist for them), the
 anonymous visitor the log-in page. No response ever shows another patient's record.
 """
 
@@ -21,11 +22,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _visit(patient, technician, status, **extra):
+    # In twelve hours: inside the default 24-hour access window before the start.
     return BookingFactory(
         user=patient,
         technician=technician,
         status=status,
-        start=timezone.now() + timedelta(days=1),
+        start=timezone.now() + timedelta(hours=12),
         **extra,
     )
 
@@ -36,7 +38,7 @@ def people(patient, other_patient, technician, other_technician, unverified_tech
     visiting = TechnicianFactory(user__first_name="Vera", user__last_name="Visiting")
     _visit(patient, visiting, BookingStatus.CONFIRMED)
     finished = TechnicianFactory(user__first_name="Fred", user__last_name="Finished")
-    BookingFactory(user=patient, technician=finished, completed=True)
+    BookingFactory(user=patient, technician=finished, completed=True, start=timezone.now() - timedelta(days=3))
     cancelled = TechnicianFactory(user__first_name="Carl", user__last_name="Cancelled")
     BookingFactory(user=patient, technician=cancelled, cancelled=True)
     _visit(patient, unverified_technician, BookingStatus.PENDING)
@@ -202,10 +204,19 @@ NEW_RECORD_ACCESS = {
 }
 
 
+@pytest.fixture
+def just_finished(finished_visit):
+    # `finished_visit`, but completed an hour ago: its technician may still write its record.
+    finished_visit.set_schedule(timezone.now() - timedelta(hours=2), finished_visit.duration_minutes)
+    finished_visit.completed_at = timezone.now() - timedelta(hours=1)
+    finished_visit.save()
+    return finished_visit
+
+
 @pytest.mark.parametrize(("who", "expected"), NEW_RECORD_ACCESS.items())
-def test_who_may_write_the_record_of_a_visit(who, expected, people, finished_visit, client_for):
+def test_who_may_write_the_record_of_a_visit(who, expected, people, just_finished, client_for):
     # `author` is the visit's technician; the suspended one is not assigned to this visit.
-    response = client_for(people[who]).get(reverse("records:new", args=[finished_visit.reference]))
+    response = client_for(people[who]).get(reverse("records:new", args=[just_finished.reference]))
 
     _check(response, expected, may_show=False)
 

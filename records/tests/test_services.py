@@ -44,13 +44,32 @@ def test_assigned_technician_writes_the_record_of_a_visit_in_progress(visit, tec
     assert record_signals[0][1] == {"record": record, "actor": technician.user}
 
 
-def test_a_completed_visit_can_still_get_its_record(visit, technician):
+def _complete(visit, *, hours_ago):
+    """`visit`, completed `hours_ago` hours ago at the end of its scheduled hour."""
+    visit.set_schedule(timezone.now() - timedelta(hours=hours_ago + 1), 60)
     visit.status = BookingStatus.COMPLETED
+    visit.completed_at = timezone.now() - timedelta(hours=hours_ago)
     visit.save()
+
+
+def test_a_completed_visit_can_still_get_its_record(visit, technician):
+    _complete(visit, hours_ago=23)
 
     record = services.record_create(actor=technician.user, booking=visit, **FIELDS)
 
     assert record.pk is not None
+
+
+def test_the_technician_cannot_write_once_the_access_window_closed_but_the_office_can(visit, technician, admin_user):
+    _complete(visit, hours_ago=25)
+
+    with pytest.raises(services.NotAllowed) as refused:
+        services.record_create(actor=technician.user, booking=visit, **FIELDS)
+
+    assert refused.value.code == "too_late"
+    assert refused.value.message == "The time to write this visit's record has ended. Ask the office to add it."
+    assert not HealthRecord.objects.exists()
+    assert services.record_create(actor=admin_user, booking=visit, **FIELDS).created_by == admin_user
 
 
 @pytest.mark.parametrize("status", [BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CANCELLED])
