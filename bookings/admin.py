@@ -15,6 +15,7 @@ from bookings.models import (
     BookingStatus,
     BookingStatusHistory,
     FailedCheckIn,
+    MissedVisit,
     Service,
 )
 from bookings.scheduling import explain_eligibility
@@ -207,6 +208,8 @@ class BookingAdmin(admin.ModelAdmin):
         "cancellation_reason",
         "created_at",
         "updated_at",
+        "offered_at",
+        "not_attended_at",
         "completed_at",
         "cancelled_at",
     )
@@ -240,7 +243,19 @@ class BookingAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (_("Timestamps"), {"fields": ("created_at", "updated_at", "completed_at", "cancelled_at")}),
+        (
+            _("Timestamps"),
+            {
+                "fields": (
+                    "created_at",
+                    "updated_at",
+                    "offered_at",
+                    "not_attended_at",
+                    "completed_at",
+                    "cancelled_at",
+                )
+            },
+        ),
     )
     inlines = [BookingStatusHistoryInline, BookingDeclineInline]
     actions = ["confirm_selected"]
@@ -387,6 +402,37 @@ class FailedCheckInAdmin(admin.ModelAdmin):
     @admin.display(description=_("booking"), ordering="booking__reference")
     def booking_reference(self, obj):
         return obj.booking.reference if obj.booking else "-"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MissedVisit)
+class MissedVisitAdmin(admin.ModelAdmin):
+    """The technicians' missed visits: confirmed visits nobody checked in to, cancelled a day after
+    their start by `run_scheduled`. Filter by technician to read one person's record. Read-only:
+    the rows are written by `bookings.services.booking_lapse` alone."""
+
+    list_display = ("scheduled_start", "technician", "booking_link", "recorded_at")
+    list_filter = (("technician", TechnicianListFilter), "scheduled_start")
+    list_select_related = ("technician__user", "booking")
+    search_fields = ("technician__user__email", "technician__user__last_name", "booking__reference")
+    date_hierarchy = "scheduled_start"
+    ordering = ("-scheduled_start",)
+
+    @admin.display(description=_("booking"), ordering="booking__reference")
+    def booking_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:bookings_booking_change", args=[obj.booking_id]),
+            obj.booking.reference,
+        )
 
     def has_add_permission(self, request):
         return False

@@ -159,6 +159,14 @@ class Booking(models.Model):
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # When the assigned technician was asked (booking, a decline's or an expired offer's re-offer,
+    # an admin's assignment): their time to accept runs from here (`offer_deadline`). A field
+    # rather than the latest history row, so the minute-by-minute expiry finds due offers with
+    # one indexed query and the accept guard needs no second one. None while nobody is asked.
+    offered_at = models.DateTimeField(_("offered"), null=True, blank=True)
+    # When the office was told that nobody checked in for this confirmed visit: kept so the flag
+    # is raised once; the visit keeps its status until it is checked in, cancelled or lapses.
+    not_attended_at = models.DateTimeField(_("flagged as not attended"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("booking")
@@ -174,6 +182,8 @@ class Booking(models.Model):
             models.Index(fields=["-scheduled_start", "-id"], name="booking_start_desc_idx"),
             # A technician's offers, accepted visits and past jobs: one index range each.
             models.Index(fields=["technician", "status", "scheduled_start"], name="booking_tech_status_start_idx"),
+            # The scheduled jobs' offers that are due to expire.
+            models.Index(fields=["status", "offered_at"], name="booking_status_offered_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -242,6 +252,24 @@ class Booking(models.Model):
         """Whether the patient is shown a check-in QR code: only for a confirmed visit that has one."""
         return self.status == BookingStatus.CONFIRMED and bool(self.qr_code)
 
+    def offer_deadline(self, *, offer_minutes: int, min_notice_hours: int) -> datetime | None:
+        """Until when the assigned technician may accept this pending visit, or None when no offer runs.
+
+        `offer_minutes` from the moment the offer was made, and never later than `min_notice_hours`
+        before the start, so that the office still has time to find someone else. An offer made
+        after that point (an administrator assigning a visit at short notice) runs its minutes up to
+        the start instead: it would otherwise expire before the technician could see it. An offer
+        whose moment is not known is held to the minimum notice alone.
+        """
+        if self.status != BookingStatus.PENDING or self.technician_id is None:
+            return None
+        latest = self.scheduled_start - timedelta(hours=min_notice_hours)
+        if self.offered_at is None:
+            return latest
+        if self.offered_at >= latest:
+            latest = self.scheduled_start
+        return min(self.offered_at + timedelta(minutes=offer_minutes), latest)
+
     def set_schedule(self, start: datetime, duration_minutes: int):
         """Set every schedule field from one aware start instant."""
         start = start.astimezone(UTC)  # so the duration is added in real, not wall-clock, minutes
@@ -296,6 +324,29 @@ class BookingDecline(models.Model):
 
     def __str__(self):
         return f"{self.booking_id}: declined by {self.technician_id}"
+
+
+class MissedVisit(models.Model):
+    """A confirmed visit its technician never checked in to, cancelled a day after its start: the
+    technician's record of missed visits, which the back office reads. One per visit."""
+
+    booking = models.OneToOneField(
+        Booking, on_delete=models.CASCADE, related_name="missed_visit", verbose_name=_("booking")
+    )
+    technician = models.ForeignKey(
+        "technicians.Technician", on_delete=models.CASCADE, related_name="+", verbose_name=_("technician")
+    )
+    scheduled_start = models.DateTimeField(_("visit was due"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("missed visit")
+        verbose_name_plural = _("missed visits")
+        ordering = ["-scheduled_start"]
+        indexes = [models.Index(fields=["technician", "-scheduled_start"], name="missed_visit_tech_idx")]
+
+    def __str__(self):
+        return f"{self.booking_id}: missed by {self.technician_id}"
 
 
 class CheckInFailure(models.TextChoices):

@@ -89,6 +89,7 @@ def job(request, technician, reference):
         "booking": booking,
         "history": booking.history.select_related("changed_by"),
         "decline_form": DeclineForm() if booking.can_decline else None,
+        "offer_deadline": services.offer_deadline(booking),
         "code_form": CheckInCodeForm() if booking.can_check_in else None,
         "check_in_opens": opens,
         "check_in_closes": closes,

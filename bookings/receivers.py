@@ -62,6 +62,7 @@ BOOKING_FIELDS = (
     "checked_in_at",
     "completed_at",
     "cancelled_at",
+    "not_attended_at",
 )
 
 
@@ -109,5 +110,7 @@ def personal_data_requested(sender, user, **kwargs) -> PersonalData:
             "bookings.bookingdecline": "A technician's answer to a job offer: about their availability, "
             "not the patient.",
             "bookings.failedcheckin": "A technician's failed check-in attempt; its user is the technician who tried.",
+            "bookings.missedvisit": "A technician's missed visit: their work record; the patient's booking shows "
+            "its cancellation.",
         },
     )

@@ -9,13 +9,14 @@ Views and admin actions both call these functions, so the portal and the back of
 from __future__ import annotations
 
 import dataclasses
+import logging
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from bookings.models import (
     BookingStatusHistory,
     CheckInFailure,
     FailedCheckIn,
+    MissedVisit,
     PaymentMethod,
     PaymentStatus,
     Service,
@@ -41,7 +43,12 @@ from homecure.base.money import round_money
 from homecure.base.system_settings import get_setting
 from technicians.models import Technician
 
+logger = logging.getLogger(__name__)
+
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+#: A confirmed visit nobody checked in to is cancelled as missed this long after its start.
+NOT_ATTENDED_GRACE = timedelta(days=1)
 
 
 class BookingError(ServiceError):
@@ -200,6 +207,7 @@ def booking_create(
             total_amount=service.price,
             payment_method=payment_method,
             user_notes=user_notes,
+            offered_at=now,
         )
         booking.set_schedule(start, service.duration_minutes)
         try:
@@ -217,10 +225,25 @@ def booking_create(
     raise SlotTaken(_("This time was just taken. Please choose another time."))
 
 
+def offer_deadline(booking: Booking) -> datetime | None:
+    """Until when the assigned technician may accept `booking` (None when no offer runs), by the
+    current `booking_offer_minutes` and `booking_min_notice_hours`; see `Booking.offer_deadline`."""
+    return booking.offer_deadline(
+        offer_minutes=get_setting("booking_offer_minutes"), min_notice_hours=get_setting("booking_min_notice_hours")
+    )
+
+
 @transaction.atomic
 def booking_accept(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
-    """The assigned technician accepts, or an admin confirms: pending -> confirmed, with a QR code."""
+    """The assigned technician accepts, or an admin confirms: pending -> confirmed, with a QR code.
+
+    The technician may accept until their offer's deadline (`offer_deadline`); an administrator
+    confirming on their behalf, until the visit's start. An offer past its deadline still holds the
+    technician's time until `booking_expire_offer` moves it on (the next `run_scheduled`, within a
+    minute): refusing the late acceptance is enough to keep the rule.
+    """
     booking = _lock(booking)
+    now = now or timezone.now()
     if not (_is_assigned_technician(actor, booking) or _is_admin(actor)):
         raise NotAllowed(_("Only the assigned technician or an administrator can confirm this booking."))
     if booking.status == BookingStatus.CONFIRMED:
@@ -229,6 +252,15 @@ def booking_accept(*, booking: Booking, actor: User, now: datetime | None = None
         raise NotAllowed(_("Only a pending booking can be confirmed."), code="wrong_state")
     if booking.technician is None:
         raise NotAllowed(_("Assign a technician before confirming."), code="unassigned")
+    if now >= booking.scheduled_start:
+        raise NotAllowed(_("This visit was due to start already: it can no longer be accepted."), code="visit_started")
+    deadline = offer_deadline(booking)
+    if not _is_admin(actor) and deadline is not None and now >= deadline:
+        raise NotAllowed(
+            _("The time to accept this visit ran out at %(time)s: it has been passed on.")
+            % {"time": timezone.localtime(deadline).strftime("%H:%M")},
+            code="offer_expired",
+        )
     token = qr.new_token()
     booking.status = BookingStatus.CONFIRMED
     booking.qr_code_data = token
@@ -290,11 +322,14 @@ def booking_decline(*, booking: Booking, actor: User, reason: str, now: datetime
     previous_status = booking.status
     BookingDecline.objects.create(booking=booking, technician=technician, reason=reason[:500], created_at=now)
     booking.technician = _offer_to_next(booking, now=now)
+    booking.offered_at = now if booking.technician is not None else None
     booking.status = BookingStatus.PENDING
     booking.qr_code_data = None
     booking.qr_code = ""
     booking.checkin_code = None
-    booking.save(update_fields=["technician", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
+    booking.save(
+        update_fields=["technician", "offered_at", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"]
+    )
     unassigned = booking.technician is None
     note = _("Declined by %(name)s: %(reason)s") % {"name": actor, "reason": reason}
     _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
@@ -343,6 +378,7 @@ def booking_assign(
     previous_status = booking.status
     previous_technician = booking.technician
     booking.technician = technician
+    booking.offered_at = now
     booking.status = BookingStatus.PENDING
     booking.qr_code_data = None
     booking.qr_code = ""
@@ -350,7 +386,15 @@ def booking_assign(
     try:
         with transaction.atomic():
             booking.save(
-                update_fields=["technician", "status", "qr_code_data", "qr_code", "checkin_code", "updated_at"]
+                update_fields=[
+                    "technician",
+                    "offered_at",
+                    "status",
+                    "qr_code_data",
+                    "qr_code",
+                    "checkin_code",
+                    "updated_at",
+                ]
             )
     except IntegrityError:
         # The exclusion constraint (PostgreSQL) saw an overlap the re-check could not.
@@ -605,17 +649,10 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime 
     if not reason:
         raise BookingError(_("Please give a reason."), code="reason_required")
     previous_status = booking.status
-    refunded = False
     fields = ["status", "cancelled_at", "cancellation_reason", "updated_at"]
-    if booking.payment_method == PaymentMethod.ONLINE and booking.payment_status == PaymentStatus.PAID:
-        result = get_provider().refund(
-            amount=booking.total_amount, currency=get_setting("currency"), reference=booking.reference
-        )
-        if not result.ok:
-            raise PaymentFailed(result.message or _("The refund failed; the booking was not cancelled."))
-        booking.payment_status = PaymentStatus.REFUNDED
+    refunded = _refund_online_payment(booking)
+    if refunded:
         fields.append("payment_status")
-        refunded = True
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.cancellation_reason = reason[:500]
@@ -634,6 +671,23 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime 
         )
     signals.booking_cancelled.send(sender=Booking, booking=booking, actor=actor, reason=reason, refunded=refunded)
     return booking
+
+
+def _refund_online_payment(booking: Booking) -> bool:
+    """Return a paid online payment through the provider before a cancellation; whether one was returned.
+
+    Sets `payment_status` (the caller saves it with the cancellation) and raises PaymentFailed, which
+    rolls the cancellation back, when the provider refuses.
+    """
+    if not (booking.payment_method == PaymentMethod.ONLINE and booking.payment_status == PaymentStatus.PAID):
+        return False
+    result = get_provider().refund(
+        amount=booking.total_amount, currency=get_setting("currency"), reference=booking.reference
+    )
+    if not result.ok:
+        raise PaymentFailed(result.message or _("The refund failed; the booking was not cancelled."))
+    booking.payment_status = PaymentStatus.REFUNDED
+    return True
 
 
 @transaction.atomic
@@ -711,3 +765,202 @@ def failed_check_in_record(
         ip_address=ip_address,
         created_at=now or timezone.now(),
     )
+
+
+# --- What the clock does (run every minute by `run_scheduled`) ------------------------------------------------------
+#
+# The system is the actor (`actor=None` in the history rows and signals). Each service locks its
+# booking with SKIP LOCKED and re-checks its state under the lock: a booking that another run of
+# the jobs (or a person) holds right now is left for the next run, and a booking that another run
+# has already moved no longer qualifies, so two runs at once, or a run after a long outage that
+# finds everything due at once, act once on each booking.
+
+
+def _lock_for_job(booking: Booking) -> Booking | None:
+    """Lock `booking` for a scheduled job, or None when another transaction holds it."""
+    return (
+        Booking.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("technician__user", "service", "user", "service_area")
+        .filter(pk=booking.pk)
+        .first()
+    )
+
+
+def _too_close_to_offer(booking: Booking, now: datetime) -> bool:
+    """Whether asking another technician now would leave them no fair time to answer: the visit is
+    less than `booking_offer_minutes` away, or already inside the minimum notice (an offer made now
+    would be past its deadline at once)."""
+    left = booking.scheduled_start - now
+    return left < timedelta(minutes=get_setting("booking_offer_minutes")) or left <= timedelta(
+        hours=get_setting("booking_min_notice_hours")
+    )
+
+
+@transaction.atomic
+def booking_expire_offer(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """An offer left unanswered past its deadline (`offer_deadline`) moves on, exactly like a decline.
+
+    The technician is kept as having let it pass (a `BookingDecline` with the reason "Offer
+    expired"), so it is never offered to them again, and it goes to the next eligible technician,
+    whose own time to answer starts now. When nobody is left, or the visit is too close to its
+    start to ask someone else (`_too_close_to_offer`), it waits for the office, unassigned and
+    still pending; `booking_escalated` tells the office and the patient. Nothing happens to an
+    offer that is not due, to a visit whose start has passed (`booking_lapse` cancels it), or to
+    a booking another transaction holds.
+    """
+    now = now or timezone.now()
+    locked = _lock_for_job(booking)
+    if locked is None:
+        return booking
+    booking = locked
+    deadline = offer_deadline(booking)
+    if deadline is None or now < deadline or now >= booking.scheduled_start:
+        return booking
+    technician = booking.technician
+    BookingDecline.objects.create(booking=booking, technician=technician, reason=_("Offer expired"), created_at=now)
+    too_close = _too_close_to_offer(booking, now)
+    booking.technician = None if too_close else _offer_to_next(booking, now=now)
+    booking.offered_at = now if booking.technician is not None else None
+    booking.save(update_fields=["technician", "offered_at", "updated_at"])
+    escalated = booking.technician is None
+    if escalated:
+        note = _("The offer to %(name)s expired unanswered; the visit waits for the office.") % {"name": technician}
+    else:
+        note = _("The offer to %(name)s expired unanswered; offered to %(next)s.") % {
+            "name": technician,
+            "next": booking.technician,
+        }
+    _log(booking, from_status=BookingStatus.PENDING, actor=None, note=note, now=now)
+    signals.booking_offer_expired.send(
+        sender=Booking, booking=booking, actor=None, technician=technician, escalated=escalated
+    )
+    if escalated:
+        signals.booking_escalated.send(sender=Booking, booking=booking, actor=None, too_close=too_close)
+    return booking
+
+
+def _lapse(booking: Booking, *, reason: str, now: datetime) -> Booking:
+    """Cancel `booking` for the clock: refund an online payment, keep a confirmed visit as its
+    technician's missed visit, write the history row and the audit entry, send `booking_lapsed`."""
+    previous_status = booking.status
+    missed_by = booking.technician if previous_status == BookingStatus.CONFIRMED else None
+    fields = ["status", "cancelled_at", "cancellation_reason", "updated_at"]
+    refunded = _refund_online_payment(booking)
+    if refunded:
+        fields.append("payment_status")
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancellation_reason = reason[:500]
+    booking.save(update_fields=fields)
+    if missed_by is not None:
+        MissedVisit.objects.create(
+            booking=booking, technician=missed_by, scheduled_start=booking.scheduled_start, recorded_at=now
+        )
+    _log(booking, from_status=previous_status, actor=None, note=reason, now=now)
+    if refunded:
+        text = _("Cancelled booking %(booking)s and refunded the online payment. Reason: %(reason)s")
+    else:
+        text = _("Cancelled booking %(booking)s. Reason: %(reason)s")
+    audit_event(
+        actor=None,
+        action="booking_lapsed",
+        entity=booking,
+        description=text % {"booking": booking.reference, "reason": reason},
+    )
+    signals.booking_lapsed.send(
+        sender=Booking,
+        booking=booking,
+        actor=None,
+        reason=reason,
+        refunded=refunded,
+        previous_status=previous_status,
+        technician=missed_by,
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_lapse(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """What the clock does to a visit whose time passed without anyone acting on it.
+
+    - pending when its start comes (nobody accepted): cancelled with the reason "No technician
+      accepted in time", an online payment refunded;
+    - confirmed, and the check-in window closed after its start with nobody checked in: flagged
+      once to the office as not attended (`not_attended_at`, a history note, `booking_not_attended`);
+      the status stays, so the office may still reassign or cancel it;
+    - still confirmed a day after its start (`NOT_ATTENDED_GRACE`): cancelled as not attended,
+      refunded, and written into the technician's missed visits (`MissedVisit`).
+
+    A booking in any other state, not due yet, or held by another transaction is left as it is.
+    """
+    now = now or timezone.now()
+    locked = _lock_for_job(booking)
+    if locked is None:
+        return booking
+    booking = locked
+    if booking.status == BookingStatus.PENDING and now >= booking.scheduled_start:
+        return _lapse(booking, reason=_("No technician accepted in time."), now=now)
+    if booking.status != BookingStatus.CONFIRMED:
+        return booking
+    if now >= booking.scheduled_start + NOT_ATTENDED_GRACE:
+        if booking.not_attended_at is None:
+            booking.not_attended_at = now
+            booking.save(update_fields=["not_attended_at", "updated_at"])
+        return _lapse(booking, reason=_("Not attended: nobody checked in to the visit."), now=now)
+    _opens, closes = check_in_window(booking)
+    if booking.not_attended_at is None and now > closes:
+        booking.not_attended_at = now
+        booking.save(update_fields=["not_attended_at", "updated_at"])
+        note = _("Not attended: nobody checked in by %(time)s.") % {
+            "time": timezone.localtime(closes).strftime("%H:%M")
+        }
+        _log(booking, from_status=BookingStatus.CONFIRMED, actor=None, note=note, now=now)
+        signals.booking_not_attended.send(sender=Booking, booking=booking, actor=None)
+    return booking
+
+
+def _run_each(bookings, service, *, now: datetime) -> int:
+    """Call `service` on each booking, each in its own transaction; how many it changed.
+
+    A booking that fails (a refused refund, a deadlock with another run) is logged and tried again
+    by the next run; it does not stop the others.
+    """
+    changed = 0
+    for booking in bookings:
+        before = (booking.status, booking.technician_id, booking.offered_at, booking.not_attended_at)
+        try:
+            after = service(booking=booking, now=now)
+        except (BookingError, DatabaseError):
+            logger.exception("%s of booking %s failed; the next run tries again.", service.__name__, booking.pk)
+            continue
+        changed += before != (after.status, after.technician_id, after.offered_at, after.not_attended_at)
+    return changed
+
+
+def offers_expire_due(*, now: datetime | None = None) -> int:
+    """Move on every offer whose deadline passed (`booking_expire_offer`); how many moved.
+
+    The query finds every candidate (an offer made `booking_offer_minutes` ago, or a visit inside
+    the minimum notice); the service decides under the lock.
+    """
+    now = now or timezone.now()
+    offer = timedelta(minutes=get_setting("booking_offer_minutes"))
+    notice = timedelta(hours=get_setting("booking_min_notice_hours"))
+    due = (
+        Booking.objects.filter(status=BookingStatus.PENDING, technician__isnull=False, scheduled_start__gt=now)
+        .filter(Q(offered_at__lte=now - offer) | Q(scheduled_start__lte=now + notice))
+        .order_by("scheduled_start", "pk")
+    )
+    return _run_each(list(due), booking_expire_offer, now=now)
+
+
+def bookings_lapse_due(*, now: datetime | None = None) -> int:
+    """Cancel or flag every visit whose time passed (`booking_lapse`); how many changed."""
+    now = now or timezone.now()
+    window = timedelta(minutes=get_setting("checkin_window_minutes"))
+    due = Booking.objects.filter(
+        Q(status=BookingStatus.PENDING, scheduled_start__lte=now)
+        | Q(status=BookingStatus.CONFIRMED, not_attended_at__isnull=True, scheduled_start__lt=now - window)
+        | Q(status=BookingStatus.CONFIRMED, scheduled_start__lte=now - NOT_ATTENDED_GRACE)
+    ).order_by("scheduled_start", "pk")
+    return _run_each(list(due), booking_lapse, now=now)

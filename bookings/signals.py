@@ -35,7 +35,8 @@ booking_checked_in = Signal()
 booking_completed = Signal()
 
 #: The booking was cancelled. Extra arguments: `reason`, `refunded` (an online payment was returned),
-#: and `no_show` (True when the technician reported that the patient was not there).
+#: and `no_show` (True when the technician reported that the patient was not there). A booking the
+#: clock cancels sends `booking_lapsed` instead.
 booking_cancelled = Signal()
 
 #: An online payment succeeded.
@@ -43,6 +44,31 @@ booking_paid = Signal()
 
 #: The patient rated the visit.
 booking_reviewed = Signal()
+
+
+# --- Sent by the scheduled jobs (`run_scheduled`), with `actor=None` ---------------------------------------------
+
+#: The assigned technician let their offer pass unanswered (`booking_expire_offer`); they are kept
+#: as having declined and are not asked again. Extra arguments: `technician` (whose offer expired)
+#: and `escalated` (True when nobody was asked next and the visit waits for the office, which
+#: `booking_escalated` tells; False when `booking.technician` is the next technician asked).
+booking_offer_expired = Signal()
+
+#: A pending visit waits for the office, unassigned, because an offer expired and either nobody
+#: eligible is left or the visit is too close to its start to ask another technician. Extra
+#: argument: `too_close` (True for the latter).
+booking_escalated = Signal()
+
+#: Nobody checked in to a confirmed visit within the check-in window after its start
+#: (`booking_lapse`). The booking keeps its status; `booking.not_attended_at` says when it was
+#: flagged, and this is sent once per visit.
+booking_not_attended = Signal()
+
+#: The clock cancelled the booking (`booking_lapse`): a pending one whose start passed with no
+#: technician's acceptance, or a confirmed one still not checked in a day after its start (the
+#: technician's missed visit). Extra arguments: `reason`, `refunded` (an online payment was
+#: returned), `previous_status`, and `technician` (who missed the visit, or None for a pending one).
+booking_lapsed = Signal()
 
 
 # --- The technician portal's panels -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from homecure.base import audit
 from homecure.base.admin_paginator import EstimatedCountPaginator
 from homecure.base.services import contact_mark_handled, contact_reopen, system_setting_change
 from homecure.base.system_settings import SETTINGS
-from homecure.models import AdminLog, Contact, SettingType, SystemSettings
+from homecure.models import AdminLog, Contact, ScheduledJobRun, SettingType, SystemSettings
 
 
 def _admin_change_url(entity_type, entity_id):
@@ -251,6 +251,23 @@ class ContactAdmin(admin.ModelAdmin):
 
     # Messages arrive through the public contact form.
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ScheduledJobRun)
+class ScheduledJobRunAdmin(admin.ModelAdmin):
+    """When each daily job of `run_scheduled` last ran. Read-only: the command keeps the rows."""
+
+    list_display = ("name", "last_run_at")
+    search_fields = ("name",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -122,3 +122,20 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.subject} ({self.email})"
+
+
+class ScheduledJobRun(models.Model):
+    """When a scheduled job that is due once a day last ran: `run_scheduled` runs it again when a
+    day has passed. A row in the database, not a cache key, so every server's cron sees the same
+    answer, and its lock lets only one of two runs at the same moment take the job."""
+
+    name = models.CharField(_("job"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job run")
+        verbose_name_plural = _("scheduled job runs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -46,6 +46,24 @@ def booking_cancelled(sender, booking, actor=None, refunded=False, no_show=False
     services.notify_booking_cancelled(booking=booking, actor=actor, refunded=refunded, no_show=no_show)
 
 
+def booking_offer_expired(sender, booking, technician, escalated=False, **kwargs):
+    services.notify_offer_expired(booking=booking, technician=technician, escalated=escalated)
+
+
+def booking_escalated(sender, booking, too_close=False, **kwargs):
+    services.notify_booking_escalated(booking=booking, too_close=too_close)
+
+
+def booking_not_attended(sender, booking, **kwargs):
+    services.notify_booking_not_attended(booking=booking)
+
+
+def booking_lapsed(sender, booking, previous_status, refunded=False, technician=None, **kwargs):
+    services.notify_booking_lapsed(
+        booking=booking, refunded=refunded, previous_status=previous_status, technician=technician
+    )
+
+
 def booking_paid(sender, booking, **kwargs):
     services.notify_booking_paid(booking=booking)
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User, UserRole
 from bookings.models import Booking, BookingStatus
+from bookings.services import offer_deadline
 from homecure.base.audit import audit_event
 from homecure.base.money import format_money
 from notifications.models import EmailPreference, Notification, NotificationType, Priority, ReminderKind, SentReminder
@@ -156,13 +157,16 @@ def _facts(booking: Booking) -> dict[str, str]:
 
 
 def _offer(booking: Booking, *, title: str) -> Draft:
-    """The assigned technician is asked to accept or decline."""
+    """The assigned technician is asked to accept or decline, by the offer's deadline."""
+    deadline = offer_deadline(booking)
+    message = _("%(service)s on %(when)s in %(area)s (%(reference)s). Please accept or decline it.") % _facts(booking)
+    if deadline is not None:
+        message += " " + _("The offer is open until %(deadline)s.") % {"deadline": _when(deadline)}
     return Draft(
         user=booking.technician.user,
         email="booking_offered",
         title=title,
-        message=_("%(service)s on %(when)s in %(area)s (%(reference)s). Please accept or decline it.")
-        % _facts(booking),
+        message=message,
         notification_type=NotificationType.BOOKING,
         action_url=_technician_url(booking),
         priority=Priority.HIGH,
@@ -465,6 +469,146 @@ def notify_booking_reviewed(*, booking: Booking) -> list[Notification]:
             )
         ]
     )
+
+
+# --- What the clock does (bookings' scheduled jobs) ---------------------------------------------------------------
+
+
+def notify_offer_expired(*, booking: Booking, technician: Technician, escalated: bool) -> list[Notification]:
+    """The technician who let the offer pass is told it went to someone else; the next technician,
+    when there is one, is asked (when there is none, `notify_booking_escalated` tells the office)."""
+    drafts = [
+        Draft(
+            user=technician.user,
+            email="booking_offer_expired",
+            title=_("A visit offer expired"),
+            message=_(
+                "You did not answer in time for %(service)s on %(when)s (%(reference)s), so it has been passed "
+                "to someone else."
+            )
+            % _facts(booking),
+            notification_type=NotificationType.BOOKING,
+            action_url=reverse("portal:dashboard"),
+            entity=_booking_entity(booking),
+        )
+    ]
+    if not escalated:
+        drafts.append(_offer(booking, title=_("New visit request")))
+    return _deliver(drafts)
+
+
+def notify_booking_escalated(*, booking: Booking, too_close: bool) -> list[Notification]:
+    """Every admin is asked at once (high priority) to find a technician; the patient hears what happens next."""
+    facts = _facts(booking)
+    if too_close:
+        office = _(
+            "%(reference)s (%(service)s on %(when)s in %(area)s) starts soon and no technician has accepted it. "
+            "Please assign one and confirm it for them, or cancel it."
+        )
+    else:
+        office = _(
+            "%(reference)s (%(service)s on %(when)s in %(area)s) has no technician left who can take it. "
+            "Please assign one."
+        )
+    drafts = _drafts_for(
+        platform_admins(),
+        email="booking_unassigned",
+        title=_("A booking needs a technician"),
+        message=office % facts,
+        notification_type=NotificationType.BOOKING,
+        action_url=_admin_url(booking),
+        priority=Priority.HIGH,
+        entity=_booking_entity(booking),
+    )
+    drafts.append(
+        Draft(
+            user=booking.user,
+            email="booking_waiting",
+            title=_("We are still finding a technician"),
+            message=_(
+                "No technician has confirmed your %(service)s on %(when)s (%(reference)s) yet. Our office is "
+                "arranging one and you will hear from us as soon as it is confirmed. If nobody can come, the "
+                "visit is cancelled at its start time and an online payment is refunded."
+            )
+            % facts,
+            notification_type=NotificationType.BOOKING,
+            action_url=_patient_url(booking),
+            entity=_booking_entity(booking),
+        )
+    )
+    return _deliver(drafts)
+
+
+def notify_booking_not_attended(*, booking: Booking) -> list[Notification]:
+    """Every admin is asked at once (high priority) to find out why nobody checked in."""
+    facts = {**_facts(booking), "deadline": _when(booking.scheduled_start + timedelta(days=1))}
+    return _deliver(
+        _drafts_for(
+            platform_admins(),
+            email="booking_not_attended",
+            title=_("A visit was not attended"),
+            message=_(
+                "Nobody checked in for %(reference)s (%(service)s on %(when)s, %(technician)s). Please find out "
+                "what happened: unless it is reassigned or cancelled first, it is cancelled, refunded and recorded "
+                "as the technician's missed visit on %(deadline)s."
+            )
+            % facts,
+            notification_type=NotificationType.BOOKING,
+            action_url=_admin_url(booking),
+            priority=Priority.HIGH,
+            entity=_booking_entity(booking),
+        )
+    )
+
+
+def notify_booking_lapsed(
+    *, booking: Booking, refunded: bool, previous_status: str, technician: Technician | None = None
+) -> list[Notification]:
+    """The patient hears their visit was cancelled, why, and about the refund; a technician who missed
+    a confirmed visit hears it was recorded."""
+    facts = _facts(booking)
+    if previous_status == BookingStatus.PENDING:
+        message = _(
+            "No technician accepted your %(service)s on %(when)s (%(reference)s) in time, so it was cancelled. "
+            "We are sorry: please book another time."
+        )
+    else:
+        message = _(
+            "Your %(service)s on %(when)s (%(reference)s) did not take place and was cancelled. Please contact "
+            "us or book another time."
+        )
+    message %= facts
+    if refunded:
+        message += " " + _("Your online payment was refunded.")
+    drafts = [
+        Draft(
+            user=booking.user,
+            email="booking_cancelled",
+            title=_("Your visit was cancelled"),
+            message=message,
+            notification_type=NotificationType.BOOKING,
+            action_url=_patient_url(booking),
+            entity=_booking_entity(booking),
+        )
+    ]
+    if technician is not None:
+        drafts.append(
+            Draft(
+                user=technician.user,
+                email="booking_cancelled",
+                title=_("A visit was recorded as missed"),
+                message=_(
+                    "Nobody checked in for %(service)s on %(when)s (%(reference)s): it was cancelled and recorded "
+                    "as a missed visit."
+                )
+                % facts,
+                notification_type=NotificationType.BOOKING,
+                action_url=_technician_url(booking),
+                priority=Priority.HIGH,
+                entity=_booking_entity(booking),
+            )
+        )
+    return _deliver(drafts)
 
 
 # --- Technicians, earnings, records ------------------------------------------------------------------------------

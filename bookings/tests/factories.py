@@ -16,6 +16,7 @@ from bookings.models import (
     CheckInFailure,
     CheckInMethod,
     FailedCheckIn,
+    MissedVisit,
     PaymentStatus,
     Service,
     ServiceCategory,
@@ -132,3 +133,19 @@ class FailedCheckInFactory(DjangoModelFactory):
     method = CheckInMethod.TYPED
     reason = CheckInFailure.UNKNOWN_CODE
     ip_address = "192.0.2.10"
+
+
+class MissedVisitFactory(DjangoModelFactory):
+    """A confirmed visit its technician never checked in to, cancelled a day after its start."""
+
+    class Meta:
+        model = MissedVisit
+
+    technician = factory.SubFactory(TechnicianFactory)
+    booking = factory.SubFactory(
+        BookingFactory,
+        technician=factory.SelfAttribute("..technician"),
+        status=BookingStatus.CANCELLED,
+        cancellation_reason="Not attended: nobody checked in to the visit.",
+    )
+    scheduled_start = factory.SelfAttribute("booking.scheduled_start")

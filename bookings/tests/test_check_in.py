@@ -28,7 +28,10 @@ def visit(patient, technician, service, area, *, minutes_to_start=20, accept=Tru
         **traits,
     )
     if accept:
-        booking = services.booking_accept(booking=booking, actor=technician.user)
+        # Accepted when it was offered, hours before its start (the offer's deadline is the minimum notice).
+        booking = services.booking_accept(
+            booking=booking, actor=technician.user, now=booking.scheduled_start - timedelta(hours=3)
+        )
     return booking
 
 

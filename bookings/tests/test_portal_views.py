@@ -277,6 +277,7 @@ def test_reporting_a_no_show_cancels_with_that_reason(technician_client, technic
     booking = services.booking_accept(
         booking=job(patient, technician, service, area, start=timezone.now() - timedelta(minutes=10)),
         actor=technician.user,
+        now=timezone.now() - timedelta(hours=3),
     )
     assert "Report a no-show" in technician_client.get(reverse("portal:job", args=[booking.reference])).content.decode()
 
@@ -299,6 +300,7 @@ def test_no_show_cannot_be_reported_before_the_visit_is_due(technician_client, t
     booking = services.booking_accept(
         booking=job(patient, technician, service, area, start=timezone.now() + timedelta(minutes=20)),
         actor=technician.user,
+        now=timezone.now() - timedelta(hours=3),
     )
 
     page = technician_client.get(reverse("portal:job", args=[booking.reference])).content.decode()
@@ -315,7 +317,9 @@ def test_no_show_tells_the_office_through_the_cancel_signal(technician, patient,
     signals.booking_cancelled.connect(lambda **kw: sent.append(kw), weak=False, dispatch_uid="no-show-test")
     try:
         booking = services.booking_accept(
-            booking=job(patient, technician, service, area, start=timezone.now()), actor=technician.user
+            booking=job(patient, technician, service, area, start=timezone.now()),
+            actor=technician.user,
+            now=timezone.now() - timedelta(hours=3),
         )
         services.booking_report_no_show(booking=booking, actor=technician.user)
         services.booking_report_no_show(booking=booking, actor=technician.user)

@@ -550,7 +550,10 @@ def scannable(patient, technician, service, area, minutes_to_start=20):
     booking = patient_booking(
         patient, technician, service, area, start=timezone.now() + timedelta(minutes=minutes_to_start)
     )
-    return services.booking_accept(booking=booking, actor=technician.user)
+    # Accepted when it was offered, hours before its start (the offer's deadline is the minimum notice).
+    return services.booking_accept(
+        booking=booking, actor=technician.user, now=booking.scheduled_start - timedelta(hours=3)
+    )
 
 
 def check_in_url(booking):

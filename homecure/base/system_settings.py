@@ -156,6 +156,15 @@ SETTINGS: dict[str, SettingSpec] = {
             0,
             168,
         ),
+        _number(
+            "booking_offer_minutes",
+            60,
+            "booking",
+            "A technician has this long to accept a visit offered to them (never later than the minimum "
+            "notice before the start); then it goes to the next technician or to the office.",
+            5,
+            1440,
+        ),
         SettingSpec(
             key="currency",
             data_type=SettingType.STRING,

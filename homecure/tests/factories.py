@@ -1,9 +1,10 @@
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import AdminUserFactory
 from homecure.base.system_settings import SETTINGS
-from homecure.models import AdminLog, Contact, SystemSettings
+from homecure.models import AdminLog, Contact, ScheduledJobRun, SystemSettings
 
 
 class AdminLogFactory(DjangoModelFactory):
@@ -43,6 +44,14 @@ class SystemSettingsFactory(DjangoModelFactory):
         manager = cls._get_manager(model_class)
         row, _ = manager.update_or_create(key=key, defaults=kwargs)
         return row
+
+
+class ScheduledJobRunFactory(DjangoModelFactory):
+    class Meta:
+        model = ScheduledJobRun
+
+    name = "unconfirmed_sign_ups"
+    last_run_at = factory.LazyFunction(timezone.now)
 
 
 class ContactFactory(DjangoModelFactory):

@@ -22,18 +22,19 @@ from django.utils import timezone
 
 from accounts.models import ServiceArea, User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, ServiceAreaFactory, TechnicianUserFactory
-from bookings.models import Booking, BookingStatus, FailedCheckIn, PaymentStatus, Service
+from bookings.models import Booking, BookingStatus, FailedCheckIn, MissedVisit, PaymentStatus, Service
 from bookings.tests.factories import (
     BookingDeclineFactory,
     BookingFactory,
     BookingStatusHistoryFactory,
     FailedCheckInFactory,
+    MissedVisitFactory,
     ServiceFactory,
 )
 from earnings.models import TechnicianEarnings
 from earnings.tests.factories import TechnicianEarningsFactory
-from homecure.models import AdminLog, Contact, SystemSettings
-from homecure.tests.factories import AdminLogFactory, ContactFactory, SystemSettingsFactory
+from homecure.models import AdminLog, Contact, ScheduledJobRun, SystemSettings
+from homecure.tests.factories import AdminLogFactory, ContactFactory, ScheduledJobRunFactory, SystemSettingsFactory
 from notifications.models import EmailPreference, Notification, SentReminder
 from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory, SentReminderFactory
 from records.models import HealthRecord
@@ -116,6 +117,8 @@ ADMIN_OBJECTS = {
     EmailPreference: (EmailPreferenceFactory, lambda obj: obj.user.email),
     SentReminder: (SentReminderFactory, lambda obj: obj.booking.reference),
     FailedCheckIn: (FailedCheckInFactory, lambda obj: obj.code),
+    MissedVisit: (MissedVisitFactory, lambda obj: obj.booking.reference),
+    ScheduledJobRun: (ScheduledJobRunFactory, lambda obj: obj.name),
     # Log-in throttling: a locked address, a log-in, a refused log-in.
     AccessAttempt: (
         lambda: AccessAttempt.objects.create(
@@ -148,6 +151,8 @@ NOT_ADDABLE = {
     EmailPreference,
     SentReminder,
     FailedCheckIn,
+    MissedVisit,
+    ScheduledJobRun,
     AccessAttempt,
     AccessLog,
     AccessFailureLog,

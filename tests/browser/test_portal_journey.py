@@ -22,6 +22,7 @@ from bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
 from bookings.tests.factories import BookingFactory
 from earnings.models import TechnicianEarnings
 from earnings.tests.factories import TechnicianEarningsFactory
+from homecure.tests.factories import SystemSettingsFactory
 from technicians.models import Technician
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -88,12 +89,15 @@ def test_technician_accepts_checks_in_and_completes_a_visit_on_a_phone(
     page, live_server, screenshot, failed_responses, patient, technician, service, area
 ):
     page.set_viewport_size(PHONE)
+    # Offered just now for a visit in 20 minutes: with no minimum notice the offer runs to the start.
+    SystemSettingsFactory(key="booking_min_notice_hours", value="0")
     booking = BookingFactory(
         user=patient,
         technician=technician,
         service=service,
         service_area=area,
         start=timezone.now() + timedelta(minutes=20),
+        offered_at=timezone.now(),
         service_address="1 Camden Road, Flat 2",
         user_notes="The bell does not work; please knock.",
         payment_method=PaymentMethod.CASH,

@@ -164,8 +164,12 @@ admin:homecure_systemsettings_add  GET    admin-login away   away   away   away 
 admin:homecure_systemsettings_add  POST   admin-login away   away   away   away   away   403
 admin:homecure_contact_add         GET    admin-login away   away   away   away   away   403
 admin:homecure_contact_add         POST   admin-login away   away   away   away   away   403
+admin:homecure_scheduledjobrun_add GET    admin-login away   away   away   away   away   403
+admin:homecure_scheduledjobrun_add POST   admin-login away   away   away   away   away   403
 admin:bookings_failedcheckin_add   GET    admin-login away   away   away   away   away   403
 admin:bookings_failedcheckin_add   POST   admin-login away   away   away   away   away   403
+admin:bookings_missedvisit_add     GET    admin-login away   away   away   away   away   403
+admin:bookings_missedvisit_add     POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_add         GET    admin-login away   away   away   away   away   403
 admin:bookings_booking_add         POST   admin-login away   away   away   away   away   403
 admin:earnings_technicianearnings_add GET    admin-login away   away   away   away   away   403
@@ -180,6 +184,10 @@ admin:homecure_systemsettings_delete GET    admin-login away   away   away   awa
 admin:homecure_systemsettings_delete POST   admin-login away   away   away   away   away   403
 admin:bookings_failedcheckin_delete GET    admin-login away   away   away   away   away   403
 admin:bookings_failedcheckin_delete POST   admin-login away   away   away   away   away   403
+admin:bookings_missedvisit_delete  GET    admin-login away   away   away   away   away   403
+admin:bookings_missedvisit_delete  POST   admin-login away   away   away   away   away   403
+admin:homecure_scheduledjobrun_delete GET    admin-login away   away   away   away   away   403
+admin:homecure_scheduledjobrun_delete POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_delete      GET    admin-login away   away   away   away   away   403
 admin:bookings_booking_delete      POST   admin-login away   away   away   away   away   403
 admin:records_healthrecord_delete  GET    admin-login away   away   away   away   away   403
@@ -188,6 +196,8 @@ admin:earnings_technicianearnings_delete GET    admin-login away   away   away  
 admin:earnings_technicianearnings_delete POST   admin-login away   away   away   away   away   403
 admin:homecure_adminlog_change     POST   admin-login away   away   away   away   away   403
 admin:bookings_failedcheckin_change POST   admin-login away   away   away   away   away   403
+admin:bookings_missedvisit_change  POST   admin-login away   away   away   away   away   403
+admin:homecure_scheduledjobrun_change POST   admin-login away   away   away   away   away   403
 admin:notifications_emailpreference_change POST   admin-login away   away   away   away   away   403
 admin:notifications_sentreminder_change POST   admin-login away   away   away   away   away   403
 admin:axes_*_change                POST   admin-login away   away   away   away   away   away

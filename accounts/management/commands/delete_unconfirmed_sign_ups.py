@@ -6,7 +6,8 @@ from accounts.services import UNCONFIRMED_SIGN_UP_DAYS, delete_unconfirmed_sign_
 class Command(BaseCommand):
     help = (
         "Delete the patient and technician sign-ups whose e-mailed confirmation link was never opened, "
-        f"{UNCONFIRMED_SIGN_UP_DAYS} days after the sign-up. Schedule it once a day."
+        f"{UNCONFIRMED_SIGN_UP_DAYS} days after the sign-up. `run_scheduled` runs this once a day; this command "
+        "stays for running it alone (with another --days)."
     )
 
     def add_arguments(self, parser):

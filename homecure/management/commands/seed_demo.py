@@ -621,6 +621,9 @@ class Command(BaseCommand):
             booking.user_rating = spec.get("user_rating")
             booking.user_review = spec.get("user_review", "")
             booking.cancellation_reason = spec.get("cancellation_reason", "")
+            # A waiting offer is made as the demo is loaded, so its technician has the whole
+            # `booking_offer_minutes` to accept it before `run_scheduled` passes it on.
+            booking.offered_at = timezone.now() if status == BookingStatus.PENDING and technician else None
             checked_in = went_through(status, BookingStatus.IN_PROGRESS)
             booking.checked_in_at = start + timedelta(minutes=4) if checked_in else None
             booking.completed_at = end if status == BookingStatus.COMPLETED else None

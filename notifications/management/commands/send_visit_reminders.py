@@ -6,7 +6,8 @@ from notifications.services import reminders_send_due
 class Command(BaseCommand):
     help = (
         "Remind patients and technicians of each confirmed visit 24 hours and 2 hours before it. "
-        "Each reminder goes out once however often this runs: schedule it every 10 minutes."
+        "Each reminder goes out once however often this runs. `run_scheduled` runs this every minute with "
+        "the other time-based jobs; this command stays for running it alone."
     )
 
     def handle(self, *args, **options):
