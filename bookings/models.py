@@ -278,6 +278,15 @@ class BookingStatusHistory(models.Model):
     def __str__(self):
         return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"
 
+    @property
+    def note_for_patient(self) -> str:
+        """The note the patient's timeline shows: of their own actions and of the office's (a change of
+        time, a cancellation reason); a technician's reason for giving a visit back is for the office."""
+        by = self.changed_by
+        if by is not None and (by.pk == self.booking.user_id or by.is_staff):
+            return self.note
+        return ""
+
 
 class BookingDecline(models.Model):
     """A technician said no to a booking; it is not offered to them again."""

@@ -46,6 +46,15 @@ def booking_cancelled(sender, booking, actor=None, refunded=False, no_show=False
     services.notify_booking_cancelled(booking=booking, actor=actor, refunded=refunded, no_show=no_show)
 
 
+def booking_rescheduled(sender, booking, previous_start, previous_status, previous_technician=None, **kwargs):
+    services.notify_booking_rescheduled(
+        booking=booking,
+        previous_start=previous_start,
+        previous_status=previous_status,
+        previous_technician=previous_technician,
+    )
+
+
 def booking_paid(sender, booking, **kwargs):
     services.notify_booking_paid(booking=booking)
 
