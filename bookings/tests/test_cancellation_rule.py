@@ -81,9 +81,9 @@ def test_the_grace_follows_its_setting(patient, technician, service, area):
     assert not services.can_cancel(booking, patient, now=SHORT_NOTICE + timedelta(minutes=61))
 
 
-def test_the_deadline_is_never_earlier_than_the_booking(patient, technician, service, area):
+def test_the_deadline_is_never_earlier_than_the_booking(patient, technician, other_technician, service, area):
     long_ago = booked(patient, technician, service, area, status="confirmed", at=LONG_AGO)
-    short_notice = booked(patient, technician, service, area, status="confirmed", at=SHORT_NOTICE)
+    short_notice = booked(patient, other_technician, service, area, status="confirmed", at=SHORT_NOTICE)
 
     assert services.cancellation_deadline(long_ago) == START - timedelta(hours=24)
     assert services.cancellation_deadline(short_notice) == SHORT_NOTICE + timedelta(minutes=15)
