@@ -281,11 +281,12 @@ class BookingStatusHistory(models.Model):
     @property
     def note_for_patient(self) -> str:
         """The note the patient's timeline shows: of their own actions and of the office's (a change of
-        time, a cancellation reason); a technician's reason for giving a visit back is for the office."""
+        time, an assignment); a technician's reason for giving a visit back is for the office, and a
+        cancellation's reason is shown once, with the booking."""
         by = self.changed_by
-        if by is not None and (by.pk == self.booking.user_id or by.is_staff):
-            return self.note
-        return ""
+        if self.to_status == BookingStatus.CANCELLED or by is None:
+            return ""
+        return self.note if by.pk == self.booking.user_id or by.is_staff else ""
 
 
 class BookingDecline(models.Model):

@@ -188,3 +188,16 @@ def test_a_visit_under_way_has_no_change_of_time_button(admin_client, patient, t
     html = admin_client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
 
     assert reverse("admin:bookings_booking_reschedule", args=[booking.pk]) not in html
+
+
+def test_the_timeline_shows_the_change_of_time_but_not_a_technicians_reason_for_giving_a_visit_back(
+    patient_client, patient, technician, other_technician, service, area
+):
+    booking = confirmed_visit(patient, technician, service, area)
+    services.booking_reschedule(booking=booking, start=at(visit_day(), 12), actor=patient)
+    services.booking_decline(booking=booking, actor=technician.user, reason="My car broke down")
+
+    html = patient_client.get(booking.get_absolute_url()).content.decode()
+
+    assert "Rescheduled from" in html
+    assert "My car broke down" not in html
