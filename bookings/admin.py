@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from bookings import services
@@ -18,7 +19,7 @@ from bookings.models import (
     MissedVisit,
     Service,
 )
-from bookings.scheduling import explain_eligibility
+from bookings.scheduling import explain_eligibility, local_datetime
 from homecure.base.admin_paginator import EstimatedCountPaginator
 from technicians.models import Technician
 
@@ -69,6 +70,23 @@ ASSIGN_ERROR_FIELDS = {
 
 class AdminCancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AdminRescheduleForm(forms.Form):
+    """A new date and time for a visit, in the platform's time zone; any time, not only the patient's grid."""
+
+    date = forms.DateField(label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("New time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def clean(self):
+        cleaned = super().clean()
+        day, wall = cleaned.get("date"), cleaned.get("time")
+        if day is not None and wall is not None:
+            start = local_datetime(day, wall)
+            if start is None:
+                raise forms.ValidationError(_("This time does not exist on that day (the clocks go forward)."))
+            cleaned["start"] = start
+        return cleaned
 
 
 class TechnicianListFilter(admin.RelatedFieldListFilter):
@@ -267,6 +285,7 @@ class BookingAdmin(admin.ModelAdmin):
         return [
             path("<int:pk>/assign/", view(self.assign_view), name="bookings_booking_assign"),
             path("<int:pk>/cancel/", view(self.cancel_view), name="bookings_booking_cancel"),
+            path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_booking_reschedule"),
             *super().get_urls(),
         ]
 
@@ -330,6 +349,31 @@ class BookingAdmin(admin.ModelAdmin):
                 return redirect("admin:bookings_booking_change", booking.pk)
         return self._render(request, booking, form, _("Cancel %(booking)s") % {"booking": booking})
 
+    def reschedule_view(self, request, pk):
+        booking = self._booking_for_change(request, pk)
+        local = booking.local_start
+        form = AdminRescheduleForm(request.POST or None, initial={"date": local.date(), "time": local.time()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                booking = services.booking_reschedule(
+                    booking=booking, start=form.cleaned_data["start"], actor=request.user
+                )
+            except services.BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(booking)s now starts at %(when)s with %(technician)s (%(status)s).")
+                    % {
+                        "booking": booking.reference,
+                        "when": date_format(booking.local_start, "l j F Y, H:i"),
+                        "technician": booking.technician,
+                        "status": booking.get_status_display().lower(),
+                    },
+                )
+                return redirect("admin:bookings_booking_change", booking.pk)
+        return self._render(request, booking, form, _("Change the time of %(booking)s") % {"booking": booking})
+
     @admin.action(description=_("Confirm selected pending bookings"), permissions=["change"])
     def confirm_selected(self, request, queryset):
         confirmed = 0
@@ -346,13 +390,13 @@ class BookingAdmin(admin.ModelAdmin):
     def back_office_actions(self, obj):
         if obj.pk is None or obj.status not in ACTIVE_STATUSES:
             return "-"
-        return format_html(
-            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
-            reverse("admin:bookings_booking_assign", args=[obj.pk]),
-            _("Assign or reassign technician"),
-            reverse("admin:bookings_booking_cancel", args=[obj.pk]),
-            _("Cancel booking"),
-        )
+        links = [
+            (reverse("admin:bookings_booking_assign", args=[obj.pk]), _("Assign or reassign technician")),
+            (reverse("admin:bookings_booking_cancel", args=[obj.pk]), _("Cancel booking")),
+        ]
+        if obj.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+            links.append((reverse("admin:bookings_booking_reschedule", args=[obj.pk]), _("Change the time")))
+        return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
 
     @admin.display(description=_("patient"), ordering="user__email")
     def patient(self, obj):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.utils import timezone
@@ -13,41 +13,22 @@ from bookings.services import CHECK_IN_CODE_LENGTH, REFERENCE_ALPHABET, normaliz
 from homecure.base.money import format_money
 
 
-class BookingForm(forms.Form):
-    """The patient's booking request, validated in two steps.
+class FreeTimeForm(forms.Form):
+    """A date and one of that day's free start times, validated in two steps.
 
-    Step "place" needs the area, address and date and works out the free times; steps "review"
-    and "confirm" also need one of those times, the payment method and the form's one-time token.
+    Step "place" needs the date (and what the subclass's `day_plan` needs) and works out the free
+    times; step "full" also needs one of those times. The booking form and the change-of-time
+    form are both made of it, so they offer and accept the same times.
     """
 
     STEP_PLACE = "place"
     STEP_FULL = "full"
 
-    area = forms.ModelChoiceField(
-        label=_("Area"), queryset=ServiceArea.objects.filter(is_active=True), empty_label=_("Choose your area")
-    )
-    address = forms.CharField(
-        label=_("Address of the visit"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
-    )
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.CharField(label=_("Time"), required=False, widget=forms.HiddenInput)
-    payment_method = forms.ChoiceField(
-        label=_("Payment"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH, required=False
-    )
-    user_notes = forms.CharField(
-        label=_("Notes for the technician (optional)"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Entry instructions, parking, anything that helps the visit."),
-    )
-    request_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, service: Service, step: str = STEP_PLACE, now: datetime | None = None, **kwargs):
+    def __init__(self, *args, step: str = STEP_PLACE, now: datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.service = service
         self.step = step
         self.now = now or timezone.now()
         self.free_starts: list[datetime] = []
@@ -57,7 +38,13 @@ class BookingForm(forms.Form):
         if step == self.STEP_FULL:
             self.fields["start"].required = True
             self.fields["start"].error_messages["required"] = _("Choose a time.")
-            self.fields["payment_method"].required = True
+
+    def day_plan(self, cleaned: dict, day: date) -> DayPlan | None:
+        """The plan of `day` the free times come from, or None while the form lacks what it needs."""
+        raise NotImplementedError
+
+    def offered_starts(self, plan: DayPlan) -> list[datetime]:
+        return plan.free_starts()
 
     def clean_date(self):
         day = self.cleaned_data["date"]
@@ -87,14 +74,75 @@ class BookingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        area, day = cleaned.get("area"), cleaned.get("date")
-        if area is None or day is None:
+        day = cleaned.get("date")
+        plan = self.day_plan(cleaned, day) if day is not None else None
+        if plan is None:
             return cleaned
-        self.free_starts = DayPlan(service=self.service, area=area, day=day, now=self.now).free_starts()
+        self.free_starts = self.offered_starts(plan)
         start = cleaned.get("start")
         if start is not None and start not in self.free_starts:
             self.add_error("start", _("This time was just taken. Please choose another time."))
         return cleaned
+
+
+class BookingForm(FreeTimeForm):
+    """The patient's booking request: where, when (a `FreeTimeForm`), how they pay, and the form's
+    one-time token, which steps "review" and "confirm" need."""
+
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=ServiceArea.objects.filter(is_active=True), empty_label=_("Choose your area")
+    )
+    address = forms.CharField(
+        label=_("Address of the visit"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH, required=False
+    )
+    user_notes = forms.CharField(
+        label=_("Notes for the technician (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Entry instructions, parking, anything that helps the visit."),
+    )
+    request_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    field_order = ["area", "address", "date", "start", "payment_method", "user_notes", "request_token"]
+
+    def __init__(self, *args, service: Service, step: str = FreeTimeForm.STEP_PLACE, **kwargs):
+        self.service = service
+        super().__init__(*args, step=step, **kwargs)
+        if step == self.STEP_FULL:
+            self.fields["payment_method"].required = True
+
+    def day_plan(self, cleaned, day):
+        area = cleaned.get("area")
+        if area is None:
+            return None
+        return DayPlan(service=self.service, area=area, day=day, now=self.now)
+
+
+class RescheduleForm(FreeTimeForm):
+    """A new time for a booking: the times its service is free in its area, its own slot not counted
+    as busy (the technician may simply move it by an hour), its current time not offered."""
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        self.booking = booking
+        super().__init__(*args, **kwargs)
+
+    def day_plan(self, cleaned, day):
+        return DayPlan(
+            service=self.booking.service,
+            area=self.booking.service_area,
+            day=day,
+            now=self.now,
+            ignore_booking=self.booking.pk,
+        )
+
+    def offered_starts(self, plan):
+        return [start for start in plan.free_starts() if start != self.booking.scheduled_start]
 
 
 class CancelForm(forms.Form):

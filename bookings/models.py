@@ -306,6 +306,16 @@ class BookingStatusHistory(models.Model):
     def __str__(self):
         return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"
 
+    @property
+    def note_for_patient(self) -> str:
+        """The note the patient's timeline shows: of their own actions and of the office's (a change of
+        time, an assignment); a technician's reason for giving a visit back is for the office, and a
+        cancellation's reason is shown once, with the booking."""
+        by = self.changed_by
+        if self.to_status == BookingStatus.CANCELLED or by is None:
+            return ""
+        return self.note if by.pk == self.booking.user_id or by.is_staff else ""
+
 
 class BookingDecline(models.Model):
     """A technician said no to a booking; it is not offered to them again."""

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Avg, Count, F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceArea, User
@@ -120,22 +120,73 @@ def normalize_check_in_code(typed: str) -> str:
     return "".join(ch for ch in (typed or "").upper() if ch not in " -")
 
 
+def free_cancellation_until(start: datetime, *, booked_at: datetime) -> datetime:
+    """Until when a visit starting at `start`, booked at `booked_at`, may be cancelled free of charge once
+    a technician has accepted it: `booking_cancellation_hours` before the start, but never earlier than
+    `booking_grace_minutes` after the booking was made, so a short-notice booking can still be taken back."""
+    by_start = start - timedelta(hours=get_setting("booking_cancellation_hours"))
+    return max(by_start, booked_at + timedelta(minutes=get_setting("booking_grace_minutes")))
+
+
 def cancellation_deadline(booking: Booking) -> datetime:
-    return booking.scheduled_start - timedelta(hours=get_setting("booking_cancellation_hours"))
+    return free_cancellation_until(booking.scheduled_start, booked_at=booking.created_at or timezone.now())
+
+
+def cancellation_terms(*, start: datetime, booked_at: datetime, pending: bool, now: datetime) -> str:
+    """The patient's free-cancellation rule for one visit, as a sentence; "" once it no longer applies.
+
+    The review step of the booking form (before the booking exists) and the booking page both say it
+    with this function, so they never disagree.
+    """
+    deadline = free_cancellation_until(start, booked_at=booked_at)
+    facts = {"deadline": formats.date_format(timezone.localtime(deadline), "l j F Y, H:i")}
+    if pending and now <= deadline:
+        return (
+            _(
+                "You can cancel free of charge until %(deadline)s, and after that for as long as no "
+                "technician has accepted the visit."
+            )
+            % facts
+        )
+    if pending:
+        return _("You can cancel free of charge for as long as no technician has accepted the visit.")
+    if now <= deadline:
+        return _("You can cancel free of charge until %(deadline)s.") % facts
+    return ""
+
+
+def _within_free_cancellation(booking: Booking, now: datetime) -> bool:
+    return booking.status == BookingStatus.PENDING or (
+        booking.status == BookingStatus.CONFIRMED and now <= cancellation_deadline(booking)
+    )
 
 
 def can_cancel(booking: Booking, user: User, *, now: datetime | None = None) -> bool:
-    """Whether `user` may cancel `booking` now (the same rule `booking_cancel` enforces)."""
+    """Whether `user` may cancel `booking` now (the same rule `booking_cancel` enforces).
+
+    The patient may while no technician has accepted (pending), and once one has until the
+    cancellation deadline; an administrator at any time while the booking is active.
+    """
     now = now or timezone.now()
     if booking.status not in ACTIVE_STATUSES:
         return False
     if _is_admin(user):
         return True
-    return (
-        booking.user_id == user.pk
-        and booking.status != BookingStatus.IN_PROGRESS
-        and now <= cancellation_deadline(booking)
-    )
+    return booking.user_id == user.pk and _within_free_cancellation(booking, now)
+
+
+def can_reschedule(booking: Booking, user: User, *, now: datetime | None = None) -> bool:
+    """Whether `user` may move `booking` to another time now (the rule `booking_reschedule` enforces).
+
+    The patient may whenever they could cancel it free of charge; an administrator at any time
+    before the visit has started.
+    """
+    now = now or timezone.now()
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        return False
+    if _is_admin(user):
+        return True
+    return booking.user_id == user.pk and _within_free_cancellation(booking, now)
 
 
 def _technician_is_free(technician: Technician, start: datetime, end: datetime, *, ignore: int | None = None) -> bool:
@@ -233,6 +284,20 @@ def offer_deadline(booking: Booking) -> datetime | None:
     )
 
 
+def _issue_check_in_codes(booking: Booking) -> None:
+    """Give the visit a new QR token and typed check-in code; the ones it had stop working."""
+    token = qr.new_token()
+    booking.qr_code_data = token
+    booking.qr_code = qr.qr_png_base64(token)
+    booking.checkin_code = new_check_in_code()
+
+
+def _clear_check_in_codes(booking: Booking) -> None:
+    booking.qr_code_data = None
+    booking.qr_code = ""
+    booking.checkin_code = None
+
+
 @transaction.atomic
 def booking_accept(*, booking: Booking, actor: User, now: datetime | None = None) -> Booking:
     """The assigned technician accepts, or an admin confirms: pending -> confirmed, with a QR code.
@@ -261,11 +326,8 @@ def booking_accept(*, booking: Booking, actor: User, now: datetime | None = None
             % {"time": timezone.localtime(deadline).strftime("%H:%M")},
             code="offer_expired",
         )
-    token = qr.new_token()
     booking.status = BookingStatus.CONFIRMED
-    booking.qr_code_data = token
-    booking.qr_code = qr.qr_png_base64(token)
-    booking.checkin_code = new_check_in_code()
+    _issue_check_in_codes(booking)
     booking.save(update_fields=["status", "qr_code_data", "qr_code", "checkin_code", "updated_at"])
     _log(booking, from_status=BookingStatus.PENDING, actor=actor, now=now)
     # The technician's own acceptance is the normal flow; an administrator confirming is not.
@@ -688,6 +750,160 @@ def _refund_online_payment(booking: Booking) -> bool:
         raise PaymentFailed(result.message or _("The refund failed; the booking was not cancelled."))
     booking.payment_status = PaymentStatus.REFUNDED
     return True
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "D j M Y, H:i")
+
+
+SCHEDULE_FIELDS = ["scheduled_start", "scheduled_end", "scheduled_date", "scheduled_time", "duration_minutes"]
+CHECK_IN_FIELDS = ["qr_code_data", "qr_code", "checkin_code"]
+
+
+def _reschedule_plan(booking: Booking, start: datetime, *, now: datetime, short_notice: bool = False) -> DayPlan:
+    """Who could do `booking` on the day of `start`, its own slot not counted as busy; with
+    `short_notice` (the office) also inside the minimum notice."""
+    rules = Rules.current()
+    if short_notice:
+        rules = dataclasses.replace(rules, min_notice_hours=0)
+    return DayPlan(
+        service=booking.service,
+        area=booking.service_area,
+        day=timezone.localdate(start),
+        now=now,
+        rules=rules,
+        ignore_booking=booking.pk,
+    )
+
+
+def reschedule_keeps_technician(booking: Booking, start: datetime, *, now: datetime | None = None) -> bool:
+    """Whether moving `booking` to `start` would keep its technician, as things stand now (the
+    patient is told before confirming; `booking_reschedule` decides again under the lock)."""
+    if booking.technician_id is None:
+        return False
+    plan = _reschedule_plan(booking, start, now=now or timezone.now())
+    return any(technician.pk == booking.technician_id for technician in plan.free_technicians(start))
+
+
+@transaction.atomic
+def booking_reschedule(*, booking: Booking, start: datetime, actor: User, now: datetime | None = None) -> Booking:
+    """Move a visit that has not started to `start`: the same booking, with its reference, payment and history.
+
+    The patient may while they could cancel it free of charge (`can_reschedule`), to a time the
+    booking form would offer; an administrator at any time before the visit starts, also at short
+    notice. The technician keeps the visit when they still work then, serve the area and are free
+    (a confirmed visit stays confirmed); otherwise the best eligible technician free then is offered
+    it as a new request (pending), chosen as `booking_create` chooses. Declines of the old time are
+    not held against anyone at the new one: a technician who could not come then may come now.
+    Either way the QR code and the typed check-in code of the old time stop working. Raises SlotTaken
+    when nobody is free at `start`.
+    """
+    booking = _lock(booking)
+    now = now or timezone.now()
+    is_admin = _is_admin(actor)
+    if not (is_admin or booking.user_id == getattr(actor, "pk", None)):
+        raise NotAllowed(_("You cannot change the time of this booking."))
+    start = start.astimezone(UTC)
+    movable = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+    if booking.status in movable and start == booking.scheduled_start:
+        return booking
+    if booking.status not in movable:
+        raise NotAllowed(_("Only a visit that has not started can be moved to another time."), code="wrong_state")
+    if not can_reschedule(booking, actor, now=now):
+        raise NotAllowed(
+            _(
+                "The time of this visit can no longer be changed online: changes closed at %(deadline)s. "
+                "Please contact us."
+            )
+            % {"deadline": _when(cancellation_deadline(booking))},
+            code="too_late",
+        )
+    free = _reschedule_plan(booking, start, now=now, short_notice=is_admin).free_technicians(start)
+    # The technician the visit has comes first, when they are free then; the others in the plan's order.
+    candidates = sorted(free, key=lambda technician: technician.pk != booking.technician_id)
+    previous_start, previous_status, previous_technician = booking.scheduled_start, booking.status, booking.technician
+    end = start + timedelta(minutes=booking.duration_minutes)
+    for technician in candidates:
+        if not _claim(technician, start, end, ignore=booking.pk):
+            continue
+        kept = technician.pk == booking.technician_id
+        booking.technician = technician
+        booking.set_schedule(start, booking.duration_minutes)
+        if kept and previous_status == BookingStatus.CONFIRMED:
+            _issue_check_in_codes(booking)
+        else:
+            # A new offer, for the new time: its acceptance clock starts now (`offer_deadline`).
+            booking.status = BookingStatus.PENDING
+            booking.offered_at = now
+            _clear_check_in_codes(booking)
+        try:
+            with transaction.atomic():
+                booking.save(
+                    update_fields=[
+                        "technician",
+                        "status",
+                        "offered_at",
+                        *SCHEDULE_FIELDS,
+                        *CHECK_IN_FIELDS,
+                        "updated_at",
+                    ]
+                )
+        except IntegrityError:
+            continue
+        _after_reschedule(
+            booking,
+            actor=actor,
+            previous_start=previous_start,
+            previous_status=previous_status,
+            previous_technician=previous_technician,
+            now=now,
+        )
+        return booking
+    raise SlotTaken(_("This time was just taken. Please choose another time."))
+
+
+def _after_reschedule(
+    booking: Booking,
+    *,
+    actor: User,
+    previous_start: datetime,
+    previous_status: str,
+    previous_technician: Technician | None,
+    now: datetime,
+) -> None:
+    """The history row, the office's audit entry and the signal of a visit moved to another time."""
+    note = _("Rescheduled from %(old)s to %(new)s") % {
+        "old": _when(previous_start),
+        "new": _when(booking.scheduled_start),
+    }
+    if previous_technician is None or previous_technician.pk != booking.technician_id:
+        note = _("%(note)s, offered to %(technician)s") % {"note": note, "technician": booking.technician}
+    _log(booking, from_status=previous_status, actor=actor, note=note, now=now)
+    if _is_staff(actor):
+        audit_event(
+            actor=actor,
+            action="booking_rescheduled",
+            entity=booking,
+            description=_("%(note)s (booking %(booking)s).") % {"note": note, "booking": booking.reference},
+            previous_values={
+                "scheduled_start": previous_start.isoformat(),
+                "technician": previous_technician.pk if previous_technician else None,
+                "status": previous_status,
+            },
+            new_values={
+                "scheduled_start": booking.scheduled_start.isoformat(),
+                "technician": booking.technician_id,
+                "status": booking.status,
+            },
+        )
+    signals.booking_rescheduled.send(
+        sender=Booking,
+        booking=booking,
+        actor=actor,
+        previous_start=previous_start,
+        previous_status=previous_status,
+        previous_technician=previous_technician,
+    )
 
 
 @transaction.atomic

@@ -39,6 +39,12 @@ booking_completed = Signal()
 #: clock cancels sends `booking_lapsed` instead.
 booking_cancelled = Signal()
 
+#: The visit was moved to another time (`booking.scheduled_start` is the new one). Extra arguments:
+#: `previous_start`, `previous_status` and `previous_technician`. When `booking.technician` is still
+#: `previous_technician` they keep the visit (a confirmed one stays confirmed, with a new QR code and
+#: check-in code); otherwise it is offered to `booking.technician` as a new request (pending).
+booking_rescheduled = Signal()
+
 #: An online payment succeeded.
 booking_paid = Signal()
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:reference>/", views.booking_detail, name="detail"),
     path("<str:reference>/qr.png", views.booking_qr, name="qr"),
     path("<str:reference>/cancel/", views.booking_cancel, name="cancel"),
+    path("<str:reference>/reschedule/", views.booking_reschedule, name="reschedule"),
     path("<str:reference>/pay/", views.booking_pay, name="pay"),
     path("<str:reference>/review/", views.booking_review, name="review"),
 ]

@@ -5,15 +5,16 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import patient_required
 from bookings import selectors, services
-from bookings.forms import BookingForm, CancelForm, PaymentForm, ReviewForm
-from bookings.models import PaymentMethod, Service
+from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
+from bookings.models import BookingStatus, PaymentMethod, Service
+from bookings.scheduling import bookable_days
 
 PAGE_SIZE = 10
 
@@ -55,7 +56,10 @@ def booking_new(request, slug):
     if not form.is_valid() or action in ("times", "change"):
         return _render_new(request, service, form)
     if action == "review":
-        return render(request, "bookings/review.html", {"service": service, "form": form})
+        terms = services.cancellation_terms(
+            start=form.cleaned_data["start"], booked_at=form.now, pending=True, now=form.now
+        )
+        return render(request, "bookings/review.html", {"service": service, "form": form, "cancel_terms": terms})
 
     data = form.cleaned_data
     try:
@@ -101,12 +105,73 @@ def booking_detail(request, reference):
         "booking": booking,
         "history": booking.history.select_related("changed_by"),
         "can_cancel": can_cancel,
+        "can_reschedule": services.can_reschedule(booking, request.user, now=now),
         "cancel_deadline": services.cancellation_deadline(booking),
+        "cancel_terms": services.cancellation_terms(
+            start=booking.scheduled_start,
+            booked_at=booking.created_at,
+            pending=booking.status == BookingStatus.PENDING,
+            now=now,
+        ),
         "cancel_form": CancelForm() if can_cancel else None,
         "payment_form": PaymentForm() if booking.can_pay else None,
         "review_form": ReviewForm() if booking.can_review else None,
     }
     return render(request, "bookings/detail.html", context)
+
+
+@never_cache
+@patient_required
+def booking_reschedule(request, reference):
+    """Change the time of a visit: a date, one of its free times, a review of the change, then confirm.
+
+    Open while the patient could cancel the visit free of charge; afterwards back to the booking
+    page with the reason.
+    """
+    booking = selectors.get_booking_for_patient(request.user, reference)
+    now = timezone.now()
+    if not services.can_reschedule(booking, request.user, now=now):
+        messages.error(request, _("The time of this visit can no longer be changed online. Please contact us."))
+        return redirect(booking)
+    action = request.POST.get("action", "times") if request.method == "POST" else None
+    if action is None:
+        first, last = bookable_days(now=now)
+        day = min(max(booking.scheduled_date, first), last)
+        form = RescheduleForm({"date": day.isoformat()}, booking=booking, now=now)
+        form.is_valid()
+        return _render_reschedule(request, booking, form)
+
+    step = RescheduleForm.STEP_PLACE if action in ("times", "change") else RescheduleForm.STEP_FULL
+    form = RescheduleForm(request.POST, booking=booking, step=step, now=now)
+    if not form.is_valid() or action in ("times", "change"):
+        return _render_reschedule(request, booking, form)
+    start = form.cleaned_data["start"]
+    if action == "review":
+        context = {
+            "booking": booking,
+            "form": form,
+            "keeps_technician": services.reschedule_keeps_technician(booking, start, now=now),
+        }
+        return render(request, "bookings/reschedule_review.html", context)
+    try:
+        booking = services.booking_reschedule(booking=booking, start=start, actor=request.user)
+    except services.SlotTaken as error:
+        form.add_error("start", error.message)
+        form.free_starts = [free for free in form.free_starts if free != start]
+        return _render_reschedule(request, booking, form)
+    except services.BookingError as error:
+        messages.error(request, error.message)
+        return redirect(booking)
+    if booking.status == BookingStatus.CONFIRMED:
+        done = _("Your visit is moved to %(when)s. It has a new check-in code.")
+    else:
+        done = _("Your visit is moved to %(when)s. We will let you know as soon as the technician confirms.")
+    messages.success(request, done % {"when": formats.date_format(booking.local_start, "l j F Y, H:i")})
+    return redirect(booking)
+
+
+def _render_reschedule(request, booking, form):
+    return render(request, "bookings/reschedule.html", {"booking": booking, "form": form})
 
 
 @never_cache

@@ -22,6 +22,7 @@ class NotificationsConfig(AppConfig):
             (bookings.booking_checked_in, receivers.booking_checked_in),
             (bookings.booking_completed, receivers.booking_completed),
             (bookings.booking_cancelled, receivers.booking_cancelled),
+            (bookings.booking_rescheduled, receivers.booking_rescheduled),
             (bookings.booking_paid, receivers.booking_paid),
             (bookings.booking_reviewed, receivers.booking_reviewed),
             (bookings.booking_offer_expired, receivers.booking_offer_expired),

@@ -64,6 +64,15 @@ def booking_lapsed(sender, booking, previous_status, refunded=False, technician=
     )
 
 
+def booking_rescheduled(sender, booking, previous_start, previous_status, previous_technician=None, **kwargs):
+    services.notify_booking_rescheduled(
+        booking=booking,
+        previous_start=previous_start,
+        previous_status=previous_status,
+        previous_technician=previous_technician,
+    )
+
+
 def booking_paid(sender, booking, **kwargs):
     services.notify_booking_paid(booking=booking)
 

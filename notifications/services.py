@@ -433,6 +433,88 @@ def notify_booking_cancelled(
     return _deliver(drafts)
 
 
+def notify_booking_rescheduled(
+    *,
+    booking: Booking,
+    previous_start: datetime,
+    previous_status: str,
+    previous_technician: Technician | None,
+) -> list[Notification]:
+    """The visit moved to another time: the patient hears the new time (whoever moved it), the technician
+    who keeps it hears it moved; otherwise the new technician is asked to accept it and the previous one
+    hears it is off their schedule.
+
+    The reminders sent for the old time are forgotten, so the new time is reminded in its turn.
+    """
+    SentReminder.objects.filter(booking=booking).delete()
+    facts = {**_facts(booking), "old": _when(previous_start)}
+    kept = previous_technician is not None and previous_technician.pk == booking.technician_id
+    was_confirmed = previous_status == BookingStatus.CONFIRMED
+    if kept and booking.status == BookingStatus.CONFIRMED:
+        patient_message = _(
+            "%(technician)s will now visit you for %(service)s on %(when)s instead of %(old)s (%(reference)s). "
+            "The booking page has a new QR code and check-in code; the old ones no longer work."
+        )
+    elif kept:
+        patient_message = _(
+            "Your %(service)s (%(reference)s) is now on %(when)s instead of %(old)s. We will let you know as "
+            "soon as the technician confirms it."
+        )
+    else:
+        patient_message = _(
+            "Your %(service)s (%(reference)s) is now on %(when)s instead of %(old)s. Another technician has "
+            "been asked to take it; we will let you know as soon as they confirm it."
+        )
+        if was_confirmed:
+            patient_message += " " + _("The QR code and check-in code you had for it no longer work.")
+    drafts = [
+        Draft(
+            user=booking.user,
+            email="booking_rescheduled",
+            title=_("Your visit was moved to %(when)s") % facts,
+            message=patient_message % facts,
+            notification_type=NotificationType.BOOKING,
+            action_url=_patient_url(booking),
+            priority=Priority.HIGH if was_confirmed else Priority.NORMAL,
+            entity=_booking_entity(booking),
+        )
+    ]
+    if kept:
+        message = _("%(service)s for %(patient)s in %(area)s (%(reference)s) moved from %(old)s to %(when)s.")
+        if booking.status == BookingStatus.PENDING:
+            message += " " + _("Please accept or decline it.")
+        drafts.append(
+            Draft(
+                user=booking.technician.user,
+                email="booking_rescheduled",
+                title=_("A visit was moved"),
+                message=message % facts,
+                notification_type=NotificationType.BOOKING,
+                action_url=_technician_url(booking),
+                priority=Priority.HIGH,
+                entity=_booking_entity(booking),
+            )
+        )
+        return _deliver(drafts)
+    drafts.append(_offer(booking, title=_("New visit request")))
+    if previous_technician is not None:
+        drafts.append(
+            Draft(
+                user=previous_technician.user,
+                email="booking_reassigned",
+                title=_("A visit was moved"),
+                message=_(
+                    "%(service)s on %(old)s (%(reference)s) moved to another time and is no longer on your schedule."
+                )
+                % facts,
+                notification_type=NotificationType.BOOKING,
+                action_url=reverse("portal:dashboard"),
+                entity=_booking_entity(booking),
+            )
+        )
+    return _deliver(drafts)
+
+
 def notify_booking_paid(*, booking: Booking) -> list[Notification]:
     """The patient's receipt for an online payment."""
     facts = {**_facts(booking), "amount": format_money(booking.total_amount)}

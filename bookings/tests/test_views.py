@@ -373,7 +373,7 @@ def test_unassigned_booking_says_a_technician_is_being_found(patient_client, pat
 def test_patient_cancels_before_the_deadline(patient_client, patient, technician, service, area):
     booking = patient_booking(patient, technician, service, area, confirmed=True)
     detail = patient_client.get(booking.get_absolute_url())
-    assert "You can cancel online until" in detail.content.decode()
+    assert "You can cancel free of charge until" in detail.content.decode()
 
     response = patient_client.post(
         reverse("bookings:cancel", args=[booking.reference]), {"reason": "Feeling better"}, follow=True
@@ -403,6 +403,8 @@ def test_after_the_deadline_the_page_explains_why_and_cancelling_is_refused(
     booking = patient_booking(
         patient, technician, service, area, start=timezone.now() + timedelta(hours=3), confirmed=True
     )
+    # Booked a day ago: the grace after booking is long over.
+    Booking.objects.filter(pk=booking.pk).update(created_at=timezone.now() - timedelta(days=1))
 
     detail = patient_client.get(booking.get_absolute_url())
     html = detail.content.decode()

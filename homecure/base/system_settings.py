@@ -165,6 +165,14 @@ SETTINGS: dict[str, SettingSpec] = {
             5,
             1440,
         ),
+        _number(
+            "booking_grace_minutes",
+            15,
+            "booking",
+            "Patients may cancel free of charge this many minutes after booking, whatever the visit's start.",
+            0,
+            1440,
+        ),
         SettingSpec(
             key="currency",
             data_type=SettingType.STRING,

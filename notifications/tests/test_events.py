@@ -137,6 +137,22 @@ def cancelled_by_admin(w):
     booking_services.booking_cancel(booking=w.subject, actor=w.admin_user, reason="Technician unwell")
 
 
+def rescheduled_by_the_patient(w):
+    w.subject = w.make_booking(confirmed=True)
+    booking_services.booking_reschedule(booking=w.subject, start=visit_start(hour=14), actor=w.patient)
+
+
+def rescheduled_to_a_time_only_another_technician_is_free(w):
+    w.subject = w.make_booking(confirmed=True)
+    w.make_booking(start=visit_start(hour=14))  # `technician` is busy then
+    booking_services.booking_reschedule(booking=w.subject, start=visit_start(hour=14), actor=w.patient)
+
+
+def rescheduled_by_an_admin(w):
+    w.subject = w.make_booking()
+    booking_services.booking_reschedule(booking=w.subject, start=visit_start(hour=14), actor=w.admin_user)
+
+
 def paid_online(w):
     w.subject = w.make_booking(confirmed=True, payment_method=PaymentMethod.ONLINE)
     booking_services.booking_pay_online(booking=w.subject, actor=w.patient, card_number="4242 4242 4242 4242")
@@ -264,6 +280,22 @@ EVENTS = {
     "cancelled by the patient": (cancelled_by_patient, lambda w, b: [(w.technician.user, BOOKING, job_page(b))]),
     "cancelled by an admin": (
         cancelled_by_admin,
+        lambda w, b: [(w.patient, BOOKING, patient_page(b)), (w.technician.user, BOOKING, job_page(b))],
+    ),
+    "rescheduled by the patient, the technician kept": (
+        rescheduled_by_the_patient,
+        lambda w, b: [(w.patient, BOOKING, patient_page(b)), (w.technician.user, BOOKING, job_page(b))],
+    ),
+    "rescheduled by the patient to a time only another technician is free": (
+        rescheduled_to_a_time_only_another_technician_is_free,
+        lambda w, b: [
+            (w.patient, BOOKING, patient_page(b)),
+            (w.other_technician.user, BOOKING, job_page(b)),
+            (w.technician.user, BOOKING, reverse("portal:dashboard")),
+        ],
+    ),
+    "pending visit rescheduled by an admin": (
+        rescheduled_by_an_admin,
         lambda w, b: [(w.patient, BOOKING, patient_page(b)), (w.technician.user, BOOKING, job_page(b))],
     ),
     "paid online": (paid_online, lambda w, b: [(w.patient, PAYMENT, patient_page(b))]),
@@ -443,3 +475,14 @@ def test_nothing_typed_by_a_person_reaches_a_notification(make_booking, patient,
     assert "fever" not in messages
     assert "ulcer" not in messages
     assert Booking.objects.filter(status=BookingStatus.CANCELLED).count() == 1
+
+
+def test_the_patient_of_a_moved_visit_hears_the_new_time_and_that_the_old_codes_stopped_working(make_booking, patient):
+    booking = make_booking(confirmed=True)
+
+    booking_services.booking_reschedule(booking=booking, start=visit_start(hour=14), actor=patient)
+
+    told = Notification.objects.get(user=patient)
+    assert told.title == f"Your visit was moved to {services._when(visit_start(hour=14))}"
+    assert f"instead of {services._when(visit_start())}" in told.message
+    assert "new QR code and check-in code; the old ones no longer work" in told.message

@@ -86,6 +86,7 @@ def patient_pages():
         "my bookings": reverse("bookings:list"),
         "booking completed and reviewed": reverse("bookings:detail", args=["HC-DEMO0001"]),
         "booking confirmed with QR code": reverse("bookings:detail", args=["HC-DEMO0005"]),
+        "change the time of a booking": reverse("bookings:reschedule", args=["HC-DEMO0005"]),
         "my health records": reverse("records:list"),
         "health record": reverse("records:detail", args=[record_of("HC-DEMO0001").pk]),
         "printable health record": reverse("records:print", args=[record_of("HC-DEMO0001").pk]),

@@ -66,6 +66,8 @@ bookings:qr                        GET    login  200    404    403    403    403
 bookings:qr                        POST   login  200    404    403    403    403    403
 bookings:cancel                    GET    405    405    405    405    405    405    405
 bookings:cancel                    POST   login  away   404    403    403    403    403
+bookings:reschedule                GET    login  200    404    403    403    403    403
+bookings:reschedule                POST   login  200    404    403    403    403    403
 bookings:pay                       GET    405    405    405    405    405    405    405
 bookings:pay                       POST   login  away   404    403    403    403    403
 bookings:review                    GET    405    405    405    405    405    405    405
@@ -215,6 +217,7 @@ PARAMS = {
     "bookings:detail": {"reference": "confirmed.reference"},
     "bookings:qr": {"reference": "confirmed.reference"},
     "bookings:cancel": {"reference": "confirmed.reference"},
+    "bookings:reschedule": {"reference": "confirmed.reference"},
     "bookings:pay": {"reference": "confirmed.reference"},
     "bookings:review": {"reference": "completed.reference"},
     "accounts:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
