@@ -135,3 +135,19 @@ def technician_client(technician):
     client = Client()
     client.force_login(technician.user)
     return client
+
+
+def _flushes_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    names = getattr(item, "fixturenames", ())
+    return bool(transactional or "live_server" in names or "transactional_db" in names)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    # Tests that commit (the browser journeys, the races) empty every table when they end, the rows
+    # of data migrations included. pytest-django runs them last, but pytest's own grouping of tests
+    # by their session fixtures may run after it and pull a test that shares a fixture name with
+    # them (a parameter called `page`, say) to their side; so they go last once more, in order.
+    items.sort(key=_flushes_the_database)

@@ -93,14 +93,14 @@ PLACES = {
 }
 
 
-@pytest.mark.parametrize("page", ["detail", "print", "document"])
+@pytest.mark.parametrize("which_page", ["detail", "print", "document"])
 @pytest.mark.parametrize(("starts_in", "status", "completed_after", "readable"), PLACES.values(), ids=PLACES)
 def test_the_colleagues_record_is_readable_only_inside_the_window(
-    page, starts_in, status, completed_after, readable, visit, colleagues_record, technician, client_for
+    which_page, starts_in, status, completed_after, readable, visit, colleagues_record, technician, client_for
 ):
     _place(visit, starts_in=starts_in, status=status, completed_after=completed_after)
 
-    response = client_for(technician.user).get(_pages(colleagues_record)[page])
+    response = client_for(technician.user).get(_pages(colleagues_record)[which_page])
 
     assert response.status_code == (200 if readable else 404)
     assert (COLLEAGUE_SECRET in _body(response)) is readable
@@ -180,14 +180,14 @@ def test_reads_inside_the_window_are_audited_as_the_visits_technician(visit, col
     assert AdminLog.objects.filter(action="health_record_read", admin_user=technician.user).count() == 1
 
 
-@pytest.mark.parametrize("page", ["detail", "print", "document"])
-def test_own_record_stays_readable_long_after_the_window(page, visit, technician, client_for):
+@pytest.mark.parametrize("which_page", ["detail", "print", "document"])
+def test_own_record_stays_readable_long_after_the_window(which_page, visit, technician, client_for):
     # The visit ended ten days ago; the technician wrote its record then.
     _place(visit, starts_in=-10 * 24 * HOUR, status=BookingStatus.COMPLETED, completed_after=HOUR)
     own = HealthRecordFactory(booking=visit, diagnosis="Own-work-3141")
     HealthDocumentFactory(record=own)
 
-    response = client_for(technician.user).get(_pages(own)[page])
+    response = client_for(technician.user).get(_pages(own)[which_page])
 
     assert response.status_code == 200
     access = RecordAccess.objects.get()
@@ -217,9 +217,9 @@ def test_the_job_page_lists_the_colleagues_record_only_inside_the_window(
 ):
     _place(visit, starts_in=starts_in, status=status, completed_after=completed_after)
 
-    page = _job_page(client_for(technician.user), visit)
+    html = _job_page(client_for(technician.user), visit)
 
-    assert (f'href="{colleagues_record.get_absolute_url()}"' in page) is listed
+    assert (f'href="{colleagues_record.get_absolute_url()}"' in html) is listed
     assert not RecordAccess.objects.exists()
 
 
@@ -232,10 +232,10 @@ def test_the_job_page_of_a_pending_offer_lists_only_the_technicians_own_records(
     own = HealthRecordFactory(booking=earlier)
     _place(visit, starts_in=HOUR, status=BookingStatus.PENDING)
 
-    page = _job_page(client_for(technician.user), visit)
+    html = _job_page(client_for(technician.user), visit)
 
-    assert f'href="{own.get_absolute_url()}"' in page
-    assert f'href="{colleagues_record.get_absolute_url()}"' not in page
+    assert f'href="{own.get_absolute_url()}"' in html
+    assert f'href="{colleagues_record.get_absolute_url()}"' not in html
 
 
 @pytest.mark.parametrize(
@@ -250,10 +250,10 @@ def test_the_visits_technician_writes_its_record_until_the_window_closes(
     client = client_for(technician.user)
 
     form = client.get(reverse("records:new", args=[visit.reference]))
-    page = _job_page(client, visit)
+    html = _job_page(client, visit)
 
     assert form.status_code == (200 if can_write else 409)
-    assert ("Write the health record" in page) is can_write
+    assert ("Write the health record" in html) is can_write
     if not can_write:
         assert "The time to write this visit&#x27;s record has ended. Ask the office to add it." in _body(form)
 
