@@ -10,8 +10,10 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.tests.factories import AdminUserFactory, PatientFactory, ServiceAreaFactory
+from accounts.two_factor import authenticator_of
 from bookings.models import ServiceCategory
 from bookings.tests.factories import ServiceFactory
 from technicians.models import Specialization
@@ -43,6 +45,28 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def forced_logins_pass_the_second_factor(monkeypatch):
+    """`client.force_login(user)` skips the password, and for a user with an authenticator app it
+    skips the code too: the session counts as verified, as after django_otp.login, so tests of the
+    back office start where an administrator who logged in fully would be.
+
+    The rule itself is untouched: a log-in through the log-in page still owes the code, and a user
+    without a device (`AdminUserFactory(second_factor=False)`) gets an unverified session here.
+    """
+    force_login = Client.force_login
+
+    def force_login_with_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        device = authenticator_of(user)
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
 
 
 @pytest.fixture
@@ -116,8 +140,9 @@ def unverified_technician(db, area):
 
 @pytest.fixture
 def admin_user(db):
-    # A platform administrator (role admin, staff, superuser): reaches everything through /admin/.
-    # Replaces pytest-django's own `admin_user`, so `admin_client` logs in as this person.
+    # A platform administrator (role admin, staff, superuser) with an authenticator app: reaches
+    # everything through /admin/ once past the code. Replaces pytest-django's own `admin_user`, so
+    # `admin_client` logs in as this person (force_login: verified, see above).
     return AdminUserFactory(email="admin@example.com", first_name="Ada", last_name="Admin")
 
 

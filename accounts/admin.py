@@ -3,10 +3,21 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import two_factor
 from accounts.models import ServiceArea, User, UserRole
-from accounts.services import user_unlock_login
+from accounts.services import user_reset_second_factor, user_set_second_factor_required, user_unlock_login
 from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.errors import ServiceError
+
+# django-otp registers admin pages for its devices, which show and edit the secret of anybody's
+# authenticator app. Nobody reads a secret after enrolment: an administrator resets a user's second
+# factor with the action on the user list instead, and the user enrols again.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -47,6 +58,7 @@ class UserAdmin(DjangoUserAdmin):
             _("Role and permissions"),
             {"fields": ("role", "is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
+        (_("Two-factor log-in"), {"fields": ("second_factor_required", "second_factor")}),
         (_("Important dates"), {"fields": ("awaiting_confirmation", "last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -59,15 +71,82 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     list_display = ("email", "first_name", "last_name", "role", "is_active", "is_staff", "date_joined")
-    list_filter = ("role", "is_active", "awaiting_confirmation", "is_staff", "area")
+    list_filter = ("role", "is_active", "awaiting_confirmation", "second_factor_required", "is_staff", "area")
     search_fields = ("email", "first_name", "last_name", "phone")
     ordering = ("email",)
     autocomplete_fields = ("area",)
-    readonly_fields = ("awaiting_confirmation", "last_login", "date_joined")
+    readonly_fields = ("awaiting_confirmation", "second_factor_required", "second_factor", "last_login", "date_joined")
     # Tens of thousands of patients: no count of the whole table on every visit.
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    actions = ["unlock_login"]
+    actions = ["unlock_login", "reset_second_factor", "require_second_factor", "stop_requiring_second_factor"]
+
+    @admin.display(description=_("Two-factor log-in"))
+    def second_factor(self, obj):
+        if obj.pk is None or not two_factor.has_second_factor(obj):
+            return _("Not set up")
+        left = two_factor.recovery_codes_left(obj)
+        return ngettext(
+            "Authenticator app set up; %(count)d recovery code left.",
+            "Authenticator app set up; %(count)d recovery codes left.",
+            left,
+        ) % {"count": left}
+
+    @admin.action(description=_("Reset two-factor log-in of the selected users (lost phone)"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                user_reset_second_factor(user=user, actor=request.user)
+            except ServiceError as error:
+                self.message_user(request, f"{user.email}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "Two-factor log-in reset for %(count)d user; they set it up again at their next log-in.",
+                    "Two-factor log-in reset for %(count)d users; they set it up again at their next log-in.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Require two-factor log-in of the selected technicians"), permissions=["change"])
+    def require_second_factor(self, request, queryset):
+        self._set_second_factor_required(request, queryset, required=True)
+
+    @admin.action(description=_("Stop requiring two-factor log-in of the selected technicians"), permissions=["change"])
+    def stop_requiring_second_factor(self, request, queryset):
+        self._set_second_factor_required(request, queryset, required=False)
+
+    def _set_second_factor_required(self, request, queryset, *, required):
+        changed = skipped = 0
+        for user in queryset:
+            try:
+                changed += user_set_second_factor_required(user=user, required=required, actor=request.user)
+            except ServiceError:
+                skipped += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d technician changed.", "%(count)d technicians changed.", changed) % {"count": changed},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected user is not a technician and was left as it was (administrators always "
+                    "use two-factor log-in, patients never).",
+                    "%(count)d selected users are not technicians and were left as they were (administrators always "
+                    "use two-factor log-in, patients never).",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Unlock log-in of the selected users"), permissions=["change"])
     def unlock_login(self, request, queryset):

@@ -10,9 +10,10 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from accounts import receivers, signals
-        from accounts.middleware import mark_session_start
+        from accounts.middleware import mark_session_start, note_second_factor
 
         user_logged_in.connect(mark_session_start, dispatch_uid="accounts.mark_session_start")
+        user_logged_in.connect(note_second_factor, dispatch_uid="accounts.note_second_factor")
         signals.personal_data_requested.connect(
             receivers.personal_data_requested, dispatch_uid="accounts.personal_data_requested"
         )

@@ -24,3 +24,4 @@ def role_required(*roles: str):
 
 patient_required = role_required(UserRole.PATIENT)
 technician_required = role_required(UserRole.TECHNICIAN)
+staff_required = role_required(UserRole.TECHNICIAN, UserRole.ADMIN)

@@ -141,3 +141,27 @@ class ProfileForm(forms.ModelForm):
             "address",
             "area",
         )
+
+
+class SecondFactorForm(forms.Form):
+    """The log-in's second step: the code of the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class EnrolSecondFactorForm(forms.Form):
+    """Enrolment's check that the authenticator app holds the secret: the code it shows now."""
+
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=16,
+        help_text=_("The 6-digit code the app shows for HomeCure."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

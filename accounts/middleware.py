@@ -8,13 +8,18 @@ in a shared or back-button cache.
 """
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+
+from accounts.two_factor import has_second_factor
 
 STARTED_KEY = "_security_started"
 LAST_SEEN_KEY = "_security_last_seen"
@@ -77,5 +82,61 @@ class SessionSecurityMiddleware:
 
     @staticmethod
     def _no_store(response):
+        patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+#: Session flag set at log-in for a user who has a second factor without having to (a technician
+#: who enrolled of their own accord), so the middleware knows without a query on every request.
+SECOND_FACTOR_OWED_KEY = "_second_factor_owed"
+#: The pages a user who owes a second factor may open: giving it, enrolling, and leaving.
+SECOND_FACTOR_PAGES = frozenset(
+    {
+        "accounts:two-factor-verify",
+        "accounts:two-factor",
+        "accounts:two-factor-codes",
+        "accounts:logout",
+        "admin:logout",
+    }
+)
+
+
+def note_second_factor(sender, request, user, **kwargs):
+    """Receiver of `user_logged_in`: remember whether this log-in still owes a second factor."""
+    if getattr(user, "may_use_second_factor", False) and not user.must_use_second_factor:
+        request.session[SECOND_FACTOR_OWED_KEY] = has_second_factor(user)
+
+
+def owes_second_factor(request) -> bool:
+    """The logged-in user must still give their second factor (or enrol one) in this session."""
+    user = request.user
+    if not user.is_authenticated or user.is_verified():
+        return False
+    return user.must_use_second_factor or bool(request.session.get(SECOND_FACTOR_OWED_KEY))
+
+
+def redirect_to_second_factor(request):
+    """To the code page (which sends a user without a device on to enrolment), coming back here after."""
+    target = reverse("accounts:two-factor-verify")
+    if request.method == "GET":
+        target += "?" + urlencode({"next": request.get_full_path()})
+    return redirect(target)
+
+
+class SecondFactorMiddleware:
+    """After the password, a user who owes a second factor reaches nothing but its pages: the code
+    page, enrolment (an administrator, or a technician required to, without a device yet) and log-out.
+    The back office checks it again itself (homecure.site.admin_site.BackOfficeSite.has_permission)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.resolver_match.view_name in SECOND_FACTOR_PAGES or not owes_second_factor(request):
+            return None
+        response = redirect_to_second_factor(request)
         patch_cache_control(response, no_store=True, private=True)
         return response

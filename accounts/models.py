@@ -88,6 +88,17 @@ class User(AbstractUser):
         editable=False,
         help_text=_("Signed up on the site; the account opens once the link e-mailed to the address is opened."),
     )
+    # Administrators always log in with a second factor; a technician does when an administrator
+    # requires it here (accounts.services.user_set_second_factor_required), or when they enrolled
+    # an authenticator app of their own accord.
+    second_factor_required = models.BooleanField(
+        _("two-factor log-in required"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Must log in with a code from an authenticator app as well as the password. Always true for administrators."
+        ),
+    )
 
     objects = UserManager()
 
@@ -121,6 +132,17 @@ class User(AbstractUser):
     @property
     def is_platform_admin(self):
         return self.role == UserRole.ADMIN and self.is_staff
+
+    @property
+    def must_use_second_factor(self) -> bool:
+        """Logs in with a second factor whether or not they have enrolled one (then they must enrol
+        before anything else): administrators, and the technicians an administrator requires it of."""
+        return self.is_platform_admin or (self.is_technician and self.second_factor_required)
+
+    @property
+    def may_use_second_factor(self) -> bool:
+        """May enrol an authenticator app: staff (patients log in with their password alone)."""
+        return self.is_platform_admin or self.is_technician
 
     @property
     def is_active_admin(self):

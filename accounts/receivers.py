@@ -26,5 +26,11 @@ def personal_data_requested(sender, user, **kwargs) -> PersonalData:
                 models={"accounts.user": "profile"},
                 single=True,
             ),
-        )
+        ),
+        left_out={
+            # Credentials, like the password: the secret of an authenticator app and the recovery
+            # codes are never handed out again once set up (and only staff have them).
+            "otp_totp.totpdevice": "The two-factor log-in's secret key: a credential, never shown again.",
+            "otp_static.staticdevice": "The two-factor log-in's recovery codes: credentials, shown once.",
+        },
     )

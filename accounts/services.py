@@ -7,10 +7,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_otp.models import Device
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import signals
 from accounts.models import ServiceArea, User, UserRole
+from accounts.two_factor import RECOVERY_CODE_COUNT, clean_code, recovery_codes_left
 from homecure.base.audit import audit_event
+from homecure.base.errors import ServiceError
 
 #: The roles people give themselves on the public sign-up pages (patients, and technicians on "Work
 #: with us"); administrators are only ever made by other administrators.
@@ -174,3 +181,181 @@ def user_unlock_login(*, user: User, actor: User) -> int:
         % {"user": user.email, "count": count},
     )
     return count
+
+
+# Two-factor log-in. A user has at most one authenticator app (a confirmed TOTPDevice) and one set
+# of recovery codes (a StaticDevice); django-otp checks the codes and throttles wrong ones per
+# device (settings.OTP_TOTP_THROTTLE_FACTOR). Each service locks the user's row, so two requests
+# cannot enrol twice or use one recovery code twice.
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with `RECOVERY_CODE_COUNT` new ones; the new codes."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = []
+    while len(codes) < RECOVERY_CODE_COUNT:
+        code = StaticToken.random_token()
+        if code not in codes:
+            codes.append(code)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def user_enrol_second_factor(*, user: User, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Switch on two-factor log-in with the authenticator app holding `key` (hex), once `code` shows
+    the app is set up; returns the new device and the 10 recovery codes, which are never shown again.
+
+    The secret comes from the enrolment page (kept in the session until now, so opening the page
+    writes nothing). A user who already has an app must have it reset first (by an administrator).
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.may_use_second_factor:
+            raise PermissionDenied
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ServiceError(_("Two-factor log-in is already on for this account."), code="already_enrolled")
+        totp = TOTP(bytes.fromhex(key))
+        code = clean_code(code)
+        if not (code.isdigit() and len(code) == 6 and totp.verify(int(code), tolerance=1)):
+            raise ServiceError(
+                _("That code does not match. Check the time on your phone and enter the code the app shows now."),
+                code="wrong_code",
+            )
+        TOTPDevice.objects.filter(user=user).delete()
+        # The code just given cannot be used again to log in.
+        device = TOTPDevice.objects.create(
+            user=user, name="Authenticator app", key=key, confirmed=True, drift=totp.drift, last_t=totp.t()
+        )
+        codes = _new_recovery_codes(user)
+        audit_event(
+            actor=user,
+            action="second_factor_enrolled",
+            entity=user,
+            description=_("%(user)s switched on two-factor log-in with an authenticator app.") % {"user": user.email},
+        )
+    return device, codes
+
+
+def _throttled(device: Device) -> ServiceError | None:
+    allowed, details = device.verify_is_allowed()
+    if allowed:
+        return None
+    wait = max(1, int((details["locked_until"] - timezone.now()).total_seconds() + 0.999))
+    return ServiceError(
+        ngettext(
+            "Too many wrong codes. Wait %(seconds)d second before you try again.",
+            "Too many wrong codes. Wait %(seconds)d seconds before you try again.",
+            wait,
+        )
+        % {"seconds": wait},
+        code="throttled",
+    )
+
+
+def user_check_second_factor(*, user: User, code: str) -> Device:
+    """The device that accepts `code` for `user`: the 6-digit code of their authenticator app, or one of
+    their recovery codes, which is used up. Raises ServiceError when the code is wrong, or while wrong
+    codes are throttled (django-otp's doubling wait per device, which a right code does not skip).
+
+    A recovery code is audited with how many are left, so the owner and the office can see it was used.
+    """
+    code = clean_code(code)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        is_app_code = code.isdigit() and len(code) == 6
+        model = TOTPDevice if is_app_code else StaticDevice
+        device = model.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None:
+            raise ServiceError(_("That code is not right."), code="wrong_code")
+        refusal = _throttled(device)
+        if refusal is not None:
+            raise refusal
+        if device.verify_token(code):
+            if not is_app_code:
+                left = recovery_codes_left(user)
+                audit_event(
+                    actor=user,
+                    action="recovery_code_used",
+                    entity=user,
+                    description=ngettext(
+                        "%(user)s logged in with a recovery code; %(count)d code is left.",
+                        "%(user)s logged in with a recovery code; %(count)d codes are left.",
+                        left,
+                    )
+                    % {"user": user.email, "count": left},
+                )
+            return device
+    # Raised outside the transaction: the failure django-otp counted against the device stays.
+    raise ServiceError(_("That code is not right."), code="wrong_code")
+
+
+def user_new_recovery_codes(*, user: User) -> list[str]:
+    """Replace the user's recovery codes (the old ones stop working); the new ones, shown once."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ServiceError(_("Switch on two-factor log-in first."), code="not_enrolled")
+        codes = _new_recovery_codes(user)
+        audit_event(
+            actor=user,
+            action="recovery_codes_replaced",
+            entity=user,
+            description=_("%(user)s made new recovery codes; the old ones no longer work.") % {"user": user.email},
+        )
+    return codes
+
+
+def user_reset_second_factor(*, user: User, actor: User) -> bool:
+    """An administrator removes another user's authenticator app and recovery codes (a lost phone):
+    the user's sessions stop counting as verified, and at their next log-in they enrol again if they
+    must (administrators, technicians it is required of) or log in with the password alone.
+
+    True if there was anything to remove; audited either way. Administrators cannot reset their own
+    second factor: another administrator must, so a stolen password alone never removes it.
+    """
+    if not (actor and actor.is_active_admin):
+        raise PermissionDenied
+    if actor.pk == user.pk:
+        raise ServiceError(_("Another administrator must reset your own two-factor log-in."), code="own_account")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        removed = sum(model.objects.filter(user=user).delete()[0] for model in (TOTPDevice, StaticDevice)) > 0
+        audit_event(
+            actor=actor,
+            action="second_factor_reset",
+            entity=user,
+            description=_("Reset the two-factor log-in of %(user)s; they set it up again at their next log-in.")
+            % {"user": user.email},
+        )
+    return removed
+
+
+def user_set_second_factor_required(*, user: User, required: bool, actor: User) -> bool:
+    """An administrator requires (or stops requiring) two-factor log-in of a technician; True if it
+    changed. Administrators always need it, patients never use it: both are refused. A technician
+    required to enrols at their next log-in, before reaching any other page."""
+    if not (actor and actor.is_active_admin):
+        raise PermissionDenied
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.is_technician:
+            raise ServiceError(_("Only technicians can be required to use two-factor log-in."), code="not_technician")
+        if user.second_factor_required == required:
+            return False
+        user.second_factor_required = required
+        user.save(update_fields=["second_factor_required"])
+        audit_event(
+            actor=actor,
+            action="second_factor_required" if required else "second_factor_not_required",
+            entity=user,
+            description=(
+                _("Required two-factor log-in of %(user)s.")
+                if required
+                else _("No longer requires two-factor log-in of %(user)s.")
+            )
+            % {"user": user.email},
+            previous_values={"second_factor_required": not required},
+            new_values={"second_factor_required": required},
+        )
+    return True

@@ -21,6 +21,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("welcome/", views.after_login, name="after-login"),
     path("profile/", views.profile, name="profile"),
+    path("two-factor/", views.two_factor, name="two-factor"),
+    path("two-factor/verify/", views.two_factor_verify, name="two-factor-verify"),
+    path("two-factor/recovery-codes/", views.two_factor_codes, name="two-factor-codes"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

@@ -9,20 +9,30 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts import emails
-from accounts.forms import ProfileForm, SignUpForm
+from accounts import two_factor as tf
+from accounts.decorators import staff_required
+from accounts.forms import EnrolSecondFactorForm, ProfileForm, SecondFactorForm, SignUpForm
+from accounts.middleware import SECOND_FACTOR_OWED_KEY
 from accounts.models import User, UserRole
 from accounts.services import (
     is_pending,
     patient_sign_up,
+    user_check_second_factor,
     user_confirm_email,
+    user_enrol_second_factor,
+    user_new_recovery_codes,
     user_password_reset_done,
     user_update_profile,
 )
 from accounts.tokens import email_confirmation_token
+from homecure.base.errors import ServiceError
 
 ROLE_HOME = {
     UserRole.PATIENT: "bookings:list",
@@ -151,3 +161,118 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         user_password_reset_done(user=self.user)
         return response
+
+
+def _with_next(url_name, next_url):
+    url = reverse(url_name)
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def _second_factor_given(request, device):
+    """The session now counts as verified: a new session key (the privilege went up), the device on it."""
+    request.session.cycle_key()
+    otp_login(request, device)
+    request.session.pop(SECOND_FACTOR_OWED_KEY, None)
+
+
+@login_required
+@sensitive_post_parameters("code")
+def two_factor_verify(request):
+    """The log-in's second step: the 6-digit code of the authenticator app, or a recovery code.
+
+    A user who owes a second factor but has none set up goes on to enrolment; one who owes none
+    goes where they were going.
+    """
+    user = request.user
+    next_url = _safe_next(request)
+    if user.is_verified():
+        return redirect(next_url or "accounts:after-login")
+    if not tf.has_second_factor(user):
+        if user.must_use_second_factor:
+            return redirect(_with_next("accounts:two-factor", next_url))
+        request.session.pop(SECOND_FACTOR_OWED_KEY, None)
+        return redirect(next_url or "accounts:after-login")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = user_check_second_factor(user=user, code=form.cleaned_data["code"])
+        except ServiceError as error:
+            form.add_error("code", error.message)
+        else:
+            _second_factor_given(request, device)
+            if isinstance(device, StaticDevice):
+                left = tf.recovery_codes_left(user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You logged in with a recovery code, which no longer works now; %(count)d code is left.",
+                        "You logged in with a recovery code, which no longer works now; %(count)d codes are left.",
+                        left,
+                    )
+                    % {"count": left}
+                    + " "
+                    + _("If your phone is lost, ask an administrator to reset your two-factor log-in."),
+                )
+            return redirect(next_url or "accounts:after-login")
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+@staff_required
+@sensitive_post_parameters("code")
+def two_factor(request):
+    """Two-factor log-in in the account area: enrolment while it is off, its state once it is on.
+
+    Enrolment shows a new secret as a QR code and as text, and asks for the code the app then
+    shows; the secret waits in the session until that code confirms it, so a page that is only
+    opened writes nothing.
+    """
+    user = request.user
+    next_url = _safe_next(request)
+    if tf.has_second_factor(user):
+        if not user.is_verified():
+            return redirect(_with_next("accounts:two-factor-verify", reverse("accounts:two-factor")))
+        return render(request, "accounts/two_factor.html", {"codes_left": tf.recovery_codes_left(user)})
+    key = request.session.get(tf.PENDING_SECRET_KEY) or tf.new_secret()
+    request.session[tf.PENDING_SECRET_KEY] = key
+    form = EnrolSecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = user_enrol_second_factor(user=user, key=key, code=form.cleaned_data["code"])
+        except ServiceError as error:
+            form.add_error("code", error.message)
+        else:
+            _second_factor_given(request, device)
+            request.session.pop(tf.PENDING_SECRET_KEY, None)
+            request.session[tf.NEW_CODES_KEY] = codes
+            messages.success(request, _("Two-factor log-in is on."))
+            return redirect(_with_next("accounts:two-factor-codes", next_url))
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr_code": tf.qr_data_uri(tf.config_url(user, key)),
+        "secret": tf.secret_as_text(key),
+        "must": user.must_use_second_factor,
+    }
+    return render(request, "accounts/two_factor_enrol.html", context)
+
+
+@staff_required
+def two_factor_codes(request):
+    """The recovery codes made a moment ago, shown this once (GET); POST replaces them with new ones."""
+    if request.method == "POST":
+        return _new_recovery_codes(request)
+    codes = request.session.pop(tf.NEW_CODES_KEY, None)
+    if not codes:
+        return redirect("accounts:two-factor")
+    return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next": _safe_next(request)})
+
+
+def _new_recovery_codes(request):
+    if not request.user.is_verified():
+        return redirect(_with_next("accounts:two-factor-verify", reverse("accounts:two-factor")))
+    try:
+        request.session[tf.NEW_CODES_KEY] = user_new_recovery_codes(user=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:two-factor")
+    return redirect("accounts:two-factor-codes")

@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "axes",
+    # Second factor for staff log-in: authenticator apps (TOTP) and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "homecure",
     "accounts",
     "technicians",
@@ -63,9 +67,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives `request.user.is_verified()`: true once this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "homecure.base.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionSecurityMiddleware",
+    # A user who owes a second factor reaches only its pages (and log-out) until it is given.
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a refused log-in into the "log-in paused" page.
@@ -268,6 +276,15 @@ AXES_USERNAME_CALLABLE = "accounts.throttling.attempt_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.attempt_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
 AXES_VERBOSE = False
+
+# Two-factor log-in (django-otp): the name authenticator apps show beside the account, and the
+# throttling of wrong codes, per device: after n wrong codes in a row the next try waits 2^(n-1)
+# seconds (1, 2, 4, 8, ... ; 10 wrong codes make it about 8.5 minutes). The device admin pages of
+# django-otp are not used (accounts.admin): nobody reads a secret after enrolment.
+OTP_TOTP_ISSUER = "HomeCure"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGGING = {
     "version": 1,

@@ -89,9 +89,15 @@ class BackOfficeSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request):
-        # Staff status alone is not enough: only the administrator role runs the platform.
+        # Staff status alone is not enough: only the administrator role runs the platform, and only
+        # in a session that has passed the second factor (django-otp's OTPMiddleware).
         user = request.user
-        return bool(getattr(user, "is_active_admin", False))
+        return bool(getattr(user, "is_active_admin", False)) and self._second_factor_given(request)
+
+    @staticmethod
+    def _second_factor_given(request) -> bool:
+        is_verified = getattr(request.user, "is_verified", None)
+        return bool(is_verified and is_verified())
 
     def admin_view(self, view, cacheable=False):
         protected = super().admin_view(view, cacheable)
@@ -119,8 +125,12 @@ class BackOfficeSite(admin.AdminSite):
 
     def _elsewhere(self, request):
         """Patients and technicians go to their own pages: the admin log-in would only say no."""
+        from accounts.middleware import redirect_to_second_factor
         from accounts.models import UserRole
 
+        if request.user.is_active_admin and not self._second_factor_given(request):
+            # The password was right; the code is still to come.
+            return redirect_to_second_factor(request)
         if request.user.role == UserRole.ADMIN:
             # An administrator account without staff status or not active: their start page is
             # this site, so a redirect would go round in a circle.

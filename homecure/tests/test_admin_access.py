@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import UserRole
-from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, UserFactory, totp_code
 from homecure.models import SystemSettings
 
 pytestmark = pytest.mark.django_db
@@ -70,11 +70,15 @@ def test_an_inactive_administrator_cannot_log_in(client, admin_user):
     assert client.get(INDEX).status_code == 302
 
 
-def test_an_administrator_logs_in_on_the_admin_page(client, admin_user):
+def test_an_administrator_logs_in_on_the_admin_page_then_gives_the_code(client, admin_user):
     response = client.post(
         reverse("admin:login"), {"username": admin_user.email, "password": DEFAULT_PASSWORD, "next": INDEX}
     )
 
+    assert response["Location"] == INDEX
+    verify = client.get(INDEX)
+    assert verify["Location"] == f"{reverse('accounts:two-factor-verify')}?next=%2Fadmin%2F"
+    response = client.post(verify["Location"], {"code": totp_code(admin_user)})
     assert response["Location"] == INDEX
     assert client.get(INDEX).status_code == 200
 

@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: complete demo data, safe to run twice, with logins that work."""
 
+from base64 import b32decode
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -10,13 +11,14 @@ from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import TOTP
 
 from accounts.models import ServiceArea, User, UserRole
 from bookings.models import Booking, BookingStatus, Service, ServiceCategory
 from bookings.services import eligible_technicians_for
 from earnings.models import TechnicianEarnings
 from homecure.base.system_settings import SETTINGS
-from homecure.management.commands.seed_demo import DEMO_PASSWORD, Command
+from homecure.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_KEY, Command
 from homecure.management.demo_paths import status_steps
 from homecure.models import SystemSettings
 from notifications.models import Notification
@@ -138,7 +140,12 @@ def test_printed_demo_logins_work(seeded, client):
         client.logout()
     assert DEMO_PASSWORD in seeded
 
+    # The administrator then gives the code of the app that holds the printed demo key.
+    assert DEMO_TOTP_KEY in seeded
     client.login(request=HttpRequest(), email="admin@homecure.example", password=DEMO_PASSWORD)
+    assert client.get(reverse("admin:index")).status_code == 302
+    code = f"{TOTP(b32decode(DEMO_TOTP_KEY)).token():06d}"
+    client.post(reverse("accounts:two-factor-verify"), {"code": code})
     assert client.get(reverse("admin:index")).status_code == 200
 
 

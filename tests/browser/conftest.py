@@ -11,10 +11,17 @@ conftest switches to the unhashed storage.
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 from a11y import AxeReport, axe_violations
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from accounts.tests.factories import DEFAULT_PASSWORD
 
 # Playwright's sync API keeps an event loop in the main thread from the first browser test to the
 # end of the session, and Django refuses ORM calls beside a running loop unless told that this is
@@ -75,6 +82,42 @@ def failed_responses(page):
 
     page.on("response", record)
     return failures
+
+
+def app_code(email):
+    """The code the authenticator app of the user with `email` shows, as the person would read it.
+
+    A code is accepted once, so when this 30-second step's code was used already (a second log-in
+    within the step) it is the next step's, which the server also accepts.
+    """
+    device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if totp.t() <= device.last_t:
+        totp.time = time.time() + device.step * (device.last_t + 1 - totp.t())
+    return f"{totp.token():06d}"
+
+
+@pytest.fixture
+def log_in_with_code(page, live_server):
+    """`log_in_with_code(user_or_email, password)` logs in through both steps, as an administrator
+    does: the e-mail address and password, then the 6-digit code of their authenticator app (computed
+    from the device's key). `on_code_page(page)` runs on the code page, e.g. to check it with axe."""
+
+    def log_in(user_or_email, password=DEFAULT_PASSWORD, *, on_code_page=None):
+        email = getattr(user_or_email, "email", user_or_email)
+        page.context.clear_cookies()
+        page.goto(live_server.url + reverse("accounts:login"))
+        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_text("Enter the 6-digit code from your authenticator app.")).to_be_visible()
+        if on_code_page is not None:
+            on_code_page(page)
+        page.get_by_label("Code").fill(app_code(email))
+        page.get_by_role("button", name="Continue").click()
+        expect(page).not_to_have_url(re.compile(reverse("accounts:two-factor-verify")))
+
+    return log_in
 
 
 AXE_REPORT = pytest.StashKey[AxeReport]()

@@ -133,6 +133,7 @@ def technician_pages():
         "earnings": reverse("earnings:list"),
         "notifications": reverse("notifications:list"),
         "account": reverse("accounts:profile"),
+        "set up two-factor log-in": reverse("accounts:two-factor"),
     }
 
 
@@ -190,7 +191,7 @@ def check_pages(page, live_server, axe_problems, pages, *, phone, site=True):
 
 
 def test_every_page_passes_axe_on_desktop_and_patient_and_portal_pages_fit_a_phone(
-    page, live_server, axe_problems, demo
+    page, live_server, axe_problems, demo, log_in_with_code
 ):
     problems = []
 
@@ -216,8 +217,10 @@ def test_every_page_passes_axe_on_desktop_and_patient_and_portal_pages_fit_a_pho
     log_in(page, live_server, NINA)
     check({"portal before verification": reverse("portal:dashboard")}, phone=True)
 
-    log_in(page, live_server, ADMIN)
+    page.set_viewport_size(DESKTOP)
+    log_in_with_code(ADMIN, DEMO_PASSWORD, on_code_page=lambda page: problems.extend(axe_problems("two-factor code")))
     check(admin_pages(), phone=False, site=False)
+    check({"two-factor log-in": reverse("accounts:two-factor")}, phone=False)
 
     assert problems == [], "\n".join(problems)
 

@@ -81,7 +81,9 @@ def test_public_and_patient_pages_break_no_rule_of_the_policy(page, live_server,
     assert violations("booking page") == []
 
 
-def test_portal_and_back_office_pages_break_no_rule_of_the_policy(page, live_server, violations, world):
+def test_portal_and_back_office_pages_break_no_rule_of_the_policy(
+    page, live_server, violations, world, log_in_with_code
+):
     _log_in(page, live_server, world.users["technician"])
     _visit(
         page,
@@ -96,7 +98,7 @@ def test_portal_and_back_office_pages_break_no_rule_of_the_policy(page, live_ser
     )
     page.context.clear_cookies()
 
-    _log_in(page, live_server, world.users["admin"])
+    log_in_with_code(world.users["admin"], on_code_page=lambda page: violations("two-factor code"))
     _visit(
         page,
         live_server,

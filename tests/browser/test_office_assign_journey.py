@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.tests.factories import DEFAULT_PASSWORD, ServiceAreaFactory
+from accounts.tests.factories import ServiceAreaFactory
 from bookings.models import Booking, BookingStatus
 from bookings.tests.factories import BookingFactory
 from homecure.models import AdminLog
@@ -48,19 +48,11 @@ def nobody_can_take(patient, service, area, other_technician):
     return BookingFactory(user=patient, technician=None, service=service, service_area=area, start=start)
 
 
-def log_in(page, live_server, user):
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.get_by_label("E-mail address").fill(user.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-
-
 def test_admin_assigns_a_nurse_from_another_area_with_a_reason_and_reads_it_in_the_audit_log(
-    page, live_server, screenshot, assert_accessible, failed_responses, admin_user, nobody_can_take
+    page, live_server, screenshot, assert_accessible, failed_responses, admin_user, nobody_can_take, log_in_with_code
 ):
     booking = nobody_can_take
-    log_in(page, live_server, admin_user)
+    log_in_with_code(admin_user)
 
     page.goto(live_server.url + reverse("admin:bookings_booking_changelist") + "?technician__isnull=True")
     page.get_by_role("link", name=booking.reference).click()

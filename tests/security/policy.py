@@ -44,6 +44,14 @@ accounts:after-login               GET    login  away   away   away   away   awa
 accounts:after-login               POST   login  away   away   away   away   away   away
 accounts:profile                   GET    login  200    200    200    200    200    200
 accounts:profile                   POST   login  200    200    200    200    200    200
+# Two-factor log-in is for staff; a session that owes no code is sent on from the code page, and
+# the recovery-codes page shows codes only right after they were made (else back to two-factor).
+accounts:two-factor                GET    login  403    403    200    200    200    200
+accounts:two-factor                POST   login  403    403    200    200    200    200
+accounts:two-factor-verify         GET    login  away   away   away   away   away   away
+accounts:two-factor-verify         POST   login  away   away   away   away   away   away
+accounts:two-factor-codes          GET    login  403    403    away   away   away   away
+accounts:two-factor-codes          POST   login  403    403    away   away   away   away
 accounts:password_change           GET    login  200    200    200    200    200    200
 accounts:password_change           POST   login  200    200    200    200    200    200
 accounts:password_change_done      GET    login  200    200    200    200    200    200

@@ -1,7 +1,8 @@
 """`manage.py seed_demo`: a small, realistic platform to click through.
 
 Demo data only. Every demo account shares the password `DEMO_PASSWORD`, printed at the end; never
-run this against a database that real people use.
+run this against a database that real people use. The demo administrator's authenticator app holds
+the published key `DEMO_TOTP_KEY`, printed too, so a person can pass the second factor of the log-in.
 
 Running it again changes nothing: every row is found by its natural key (e-mail, slug, licence
 number, booking reference) and brought back to the demo values. Visit dates are relative to today,
@@ -9,6 +10,7 @@ so a later run moves the demo visits along with the calendar, and each one moves
 day its technician works at its hour, whatever the weekday of the run.
 """
 
+from base64 import b32decode
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -19,6 +21,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ServiceArea, User, UserRole
 from bookings import qr
@@ -49,6 +52,9 @@ DEMO_PASSWORD = "homecure-demo-2026"  # noqa: S105  (documented demo-only passwo
 # It is long enough (more than 128 bits by Django's measure) that a login does not re-hash it.
 DEMO_PASSWORD_SALT = "homecureDemoOnlySalt2026x"  # noqa: S105  (a salt, not a secret)
 
+# The demo administrator's two-factor key (base32, as authenticator apps take it): published here,
+# so demo only, like the password.
+DEMO_TOTP_KEY = "HOMECUREDEMO2FAKEYNEVERINPRODXYZ"
 ADMIN = {"email": "admin@homecure.example", "first_name": "Alex", "last_name": "Morgan"}
 
 AREAS = [
@@ -520,7 +526,16 @@ class Command(BaseCommand):
         return user
 
     def seed_admin(self):
-        return self.seed_user(**ADMIN, role=UserRole.ADMIN, is_staff=True, is_superuser=True)
+        admin = self.seed_user(**ADMIN, role=UserRole.ADMIN, is_staff=True, is_superuser=True)
+        # Administrators log in with a second factor: the demo one's app holds the published key.
+        key = b32decode(DEMO_TOTP_KEY).hex()
+        device = TOTPDevice.objects.filter(user=admin, confirmed=True).first()
+        if device is None:
+            TOTPDevice.objects.create(user=admin, name="Demo authenticator app", key=key, confirmed=True)
+        elif device.key != key:
+            device.key = key
+            device.save(update_fields=["key"])
+        return admin
 
     def seed_patients(self, areas):
         patients = {}
@@ -776,3 +791,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Demo logins (demo only, never use in production):"))
         for role, email, who in rows:
             self.stdout.write(f"  {role:<11} {email:<{width}}  {DEMO_PASSWORD}  {who}")
+        self.stdout.write(
+            f"  The admin's two-factor key (demo only): {DEMO_TOTP_KEY}. Add it to an authenticator app "
+            f"(enter the key by hand), or get the current code with: oathtool --totp -b {DEMO_TOTP_KEY}"
+        )
