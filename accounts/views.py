@@ -31,9 +31,15 @@ ROLE_HOME = {
 
 
 def _safe_next(request):
-    """The `next` URL from the query or form if it points into this site, else ""."""
+    """The `next` URL from the query or form if it is a path on this site, else "".
+
+    Only a path: `redirect()` takes anything else for the name of a view ("?next=dashboard"), and
+    one that names none was a 500.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return ""
 

@@ -2,7 +2,8 @@
 
 `BackOfficeAdminConfig` replaces `django.contrib.admin` in `INSTALLED_APPS`, so every
 `@admin.register` in the apps lands on `BackOfficeSite`, which gives each registered admin (and
-its inlines) the checked autocomplete selects below.
+its inlines) the checked autocomplete selects below, and its change list the checked filters of
+`homecure.base.admin_changelist`.
 """
 
 from functools import cache, wraps
@@ -14,6 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from homecure.base.admin_changelist import CheckedChangeListMixin
 
 
 class _KeysOnly:
@@ -76,7 +79,7 @@ def with_checked_autocomplete(admin_class):
     if issubclass(admin_class, CheckedAutocompleteMixin):
         return admin_class
     names = {name: getattr(admin_class, name) for name in ("__module__", "__qualname__", "__doc__")}
-    return type(admin_class.__name__, (CheckedAutocompleteMixin, admin_class), names)
+    return type(admin_class.__name__, (CheckedAutocompleteMixin, CheckedChangeListMixin, admin_class), names)
 
 
 class BackOfficeSite(admin.AdminSite):
