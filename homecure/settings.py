@@ -171,6 +171,11 @@ if PRIVATE_MEDIA_S3_BUCKET:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# The most pixels an uploaded picture may have (25 megapixels, a phone camera's photo with room to
+# spare), checked from its header before anything decodes it; also Pillow's own limit
+# (`Image.MAX_IMAGE_PIXELS`, set from this at start-up by `homecure.apps`).
+IMAGE_MAX_PIXELS = 25_000_000
+
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://homecure")}
 
 # Sessions: "db" keeps them in the database; "cached_db" also keeps them in the cache, so reading

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFile
 
 from accounts.models import User, UserRole
 from accounts.tests.factories import PatientFactory, ServiceAreaFactory, TechnicianUserFactory
@@ -509,3 +509,28 @@ def test_removing_the_photo_deletes_the_file(client, photographed, area, django_
     assert not storage.exists(old)
     assert client.get(reverse("portal:photo", args=[photographed.pk])).status_code == 404
 
+
+def test_a_small_file_claiming_a_huge_picture_is_refused_before_it_is_decoded(
+    client, unverified_technician, area, monkeypatch
+):
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(buffer, format="PNG", optimize=True)
+    assert len(buffer.getvalue()) < 100 * 1024  # 64 megapixels in a few kilobytes
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image.size))
+    client.force_login(unverified_technician.user)
+
+    response = client.post(
+        reverse("portal:profile"),
+        {**profile_data(area), "photo": SimpleUploadedFile("face.png", buffer.getvalue(), content_type="image/png")},
+    )
+
+    assert response.status_code == 200
+    assert "The photo has more than 25 megapixels. Please choose a smaller one." in response.content.decode()
+    assert decoded == []
+    unverified_technician.refresh_from_db()
+    assert not unverified_technician.profile_picture
+
+
+def test_pillow_refuses_pictures_past_the_same_limit_whoever_opens_them(settings):
+    assert Image.MAX_IMAGE_PIXELS == settings.IMAGE_MAX_PIXELS == 25_000_000
