@@ -71,7 +71,7 @@ class CheckedAutocompleteMixin:
 
 @cache
 def with_checked_autocomplete(admin_class):
-    """`admin_class` with `CheckedAutocompleteMixin` in front, under the same name.
+    """`admin_class` with `CheckedAutocompleteMixin` and `CheckedChangeListMixin` in front, under the same name.
 
     Done where admins are registered, so no app's admin has to remember it; the class in the
     app's module stays as written.
