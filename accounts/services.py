@@ -50,11 +50,15 @@ def _discard(user: User) -> bool:
 def user_sign_up(*, email: str, password: str, role: str, **details) -> User | None:
     """Start an account with `role`, inactive until its owner confirms the e-mail address.
 
-    Returns the account to confirm, or None when the address belongs to an account in use: the
-    caller then tells that address's owner by e-mail and answers exactly as for a new account,
-    so a sign-up form does not reveal who has an account. A sign-up that was never confirmed is
-    replaced by the new one (its owner may have lost the first e-mail); one for the other role is
-    deleted first, so nothing of it (a technician profile) stays behind.
+    Returns the account to confirm, or None when the address already has an account, whether in
+    use or still waiting for its link: the caller then e-mails that address (word that the account
+    exists, or the pending sign-up's link again) and answers exactly as for a new account, so a
+    sign-up form does not reveal who has an account.
+
+    A sign-up waiting for its link is never changed by another one with the same address: not its
+    password, details, role or date. Whoever signs up again may not own the address, and replacing
+    the password would hand the account to the last person to sign up once the owner opens the link
+    (an account takeover). The owner who lost the first e-mail gets its link again.
 
     `details` are other fields of the user (name, phone, address, area). Called inside the
     caller's transaction when the caller saves more (the technician's profile), so that both
@@ -62,25 +66,14 @@ def user_sign_up(*, email: str, password: str, role: str, **details) -> User | N
     """
     try:
         with transaction.atomic():
-            existing = User.objects.select_for_update().filter(email__iexact=email).first()
-            if existing is not None and is_pending(existing) and existing.role != role and _discard(existing):
-                existing = None
-            if existing is None:
-                return User.objects.create_user(
-                    email=email, password=password, role=role, is_active=False, awaiting_confirmation=True, **details
-                )
-            if not is_pending(existing) or existing.role != role:
+            if User.objects.select_for_update().filter(email__iexact=email).exists():
                 # Hashing takes most of a sign-up's time: spend it here too, so the answer for an
-                # address in use takes as long as for a new one.
+                # address with an account takes as long as for a new one.
                 make_password(password)
                 return None
-            for field, value in details.items():
-                setattr(existing, field, value)
-            existing.set_password(password)
-            # The sign-up that counts is the latest: its link is the one that works.
-            existing.date_joined = timezone.now()
-            existing.save()
-            return existing
+            return User.objects.create_user(
+                email=email, password=password, role=role, is_active=False, awaiting_confirmation=True, **details
+            )
     except IntegrityError:
         # Two sign-ups with one address at the same moment: the unique index decides.
         return None

@@ -4,8 +4,9 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
     """The token of the link that confirms a new account's e-mail address.
 
-    It works for `PASSWORD_RESET_TIMEOUT` (an hour) and once: confirming activates the account and
-    logs its owner in, and both change the value the token is made from.
+    It works for `PASSWORD_RESET_TIMEOUT` (an hour) and once: confirming activates the account,
+    which changes the value the token is made from. A second sign-up with the address changes
+    nothing of the account, so the first link keeps working.
     """
 
     key_salt = "accounts.tokens.EmailConfirmationTokenGenerator"

@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -42,9 +41,15 @@ ROLE_HOME = {
 
 
 def _safe_next(request):
-    """The `next` URL from the query or form if it points into this site, else ""."""
+    """The `next` URL from the query or form if it is a path on this site, else "".
+
+    Only a path: `redirect()` takes anything else for the name of a view ("?next=dashboard"), and
+    one that names none was a 500.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return ""
 
@@ -110,24 +115,29 @@ def _pending_user(uidb64, token):
 def signup_confirm(request, uidb64, token):
     """The link of the confirmation e-mail: GET shows a button (a link preview changes nothing), POST confirms.
 
-    Patients and technicians (who signed up on "Work with us") both come here; a technician then
-    starts on the portal's profile page, which the office checks before offering any visit.
+    Confirming logs nobody in: whoever holds the link then logs in with the account's password.
+    The link proves the address, not that its holder chose the password (someone else may have
+    signed up with the address), so it must not open the account on its own. Patients and
+    technicians (who signed up on "Work with us") both come here; a technician's log-in then leads
+    to the portal's profile page, which the office checks before offering any visit.
     """
     pending = _pending_user(uidb64, token)
     if pending is not None and request.method == "POST":
         user = user_confirm_email(user=pending)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if user.is_technician:
             messages.success(
                 request,
-                _("Welcome, %(name)s. Complete your profile; the office verifies it before you get visits.")
-                % {"name": user.first_name},
+                _(
+                    "Your address is confirmed. Log in with your password, then complete your profile: "
+                    "the office verifies it before you get visits."
+                ),
             )
-            return redirect("portal:profile")
-        messages.success(request, _("Welcome to HomeCure, %(name)s.") % {"name": user.first_name})
-        next_url = _safe_next(request)
-        after_login = reverse("accounts:after-login")
-        return redirect(f"{after_login}?{urlencode({'next': next_url})}" if next_url else after_login)
+            next_url = reverse("portal:profile")
+        else:
+            messages.success(request, _("Your address is confirmed. Log in with your password."))
+            next_url = _safe_next(request)
+        login_url = reverse("accounts:login")
+        return redirect(f"{login_url}?{urlencode({'next': next_url})}" if next_url else login_url)
     return render(request, "accounts/signup_confirm.html", {"valid": pending is not None, "pending": pending})
 
 

@@ -7,6 +7,11 @@ class HomecureConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
         from homecure.base import receivers
 
         receivers.connect_audit_receivers()
+        # Pillow warns past this many pixels and refuses twice as many, whoever opens the picture.
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

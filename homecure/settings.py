@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: a NUL or non-UTF-8 byte in it gets a 400, never a query.
+    "homecure.base.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -176,6 +178,11 @@ if PRIVATE_MEDIA_S3_BUCKET:
     }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The most pixels an uploaded picture may have (25 megapixels, a phone camera's photo with room to
+# spare), checked from its header before anything decodes it; also Pillow's own limit
+# (`Image.MAX_IMAGE_PIXELS`, set from this at start-up by `homecure.apps`).
+IMAGE_MAX_PIXELS = 25_000_000
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://homecure")}
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models.constants import LOOKUP_SEP
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -74,6 +75,12 @@ class RecordAccessInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("document")
 
 
+#: What a record says about the patient's health: never a filter or a search term of the back office.
+FINDINGS = frozenset(
+    {"diagnosis", "treatment", "medications", "vitals", "vital_flags", "lab_results", "provider_notes"}
+)
+
+
 @admin.register(HealthRecord)
 class HealthRecordAdmin(admin.ModelAdmin):
     """Back-office screen of health records.
@@ -109,6 +116,19 @@ class HealthRecordAdmin(admin.ModelAdmin):
         (_("Timestamps"), {"fields": ("created_at", "updated_at", "amended_at")}),
     )
     inlines = [HealthDocumentInline, RecordAmendmentInline, RecordAccessInline]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """No filter on the findings (`?diagnosis__icontains=`, `?vitals__heart_rate__gte=`, ...).
+
+        Looking patients up by their findings is not an office task, and a list keeps no read row:
+        such a filter would read every record with no trace (`__iregex` even spells a diagnosis out
+        character by character). Django answers a refused lookup with 400 and logs it as a security
+        event. Lookups through relations (documents, corrections) are refused by Django already,
+        as none is a list filter here.
+        """
+        if lookup.split(LOOKUP_SEP, 1)[0] in FINDINGS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_inlines(self, request, obj):
         # A record being added has no reads or corrections yet.

@@ -10,10 +10,11 @@ from itertools import pairwise
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.forms import BaseSignUpForm
 from accounts.models import ServiceArea
@@ -83,12 +84,39 @@ class TechnicianSignUpForm(BaseSignUpForm):
 
 
 class PhotoField(forms.ImageField):
-    """An image upload checked for size before Pillow decodes any of it."""
+    """An image upload checked for size, in bytes and in pixels, before Pillow decodes any of it.
+
+    A picture's pixel count comes from its header, which says nothing of the file's size: a PNG of
+    a few kilobytes can unpack to 8000 by 8000 pixels, hundreds of megabytes once decoded. Such a
+    picture is refused from its header (`Image.open` reads no more), before the photo is decoded
+    to be scaled down (`_reencode`).
+    """
 
     def to_python(self, data):
         if data and getattr(data, "size", 0) > PHOTO_MAX_BYTES:
             raise forms.ValidationError(_("The photo is larger than 5 MB. Please choose a smaller one."))
+        if data:
+            _check_pixels(data)
         return super().to_python(data)
+
+
+def _check_pixels(upload) -> None:
+    upload.seek(0)
+    try:
+        with Image.open(upload) as header:
+            width, height = header.size
+    except Image.DecompressionBombError:
+        width = height = None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return  # not a picture at all: the ImageField says so next
+    finally:
+        upload.seek(0)
+    if width is None or width * height > settings.IMAGE_MAX_PIXELS:
+        raise forms.ValidationError(
+            _("The photo has more than %(limit)s megapixels. Please choose a smaller one."),
+            params={"limit": settings.IMAGE_MAX_PIXELS // 1_000_000},
+            code="too_many_pixels",
+        )
 
 
 class ProfileForm(forms.ModelForm):

@@ -51,6 +51,21 @@ def test_sign_up_for_an_address_in_use_changes_nothing():
     assert User.objects.values().get(pk=owner.pk) == before
 
 
+@pytest.mark.parametrize("role", [UserRole.PATIENT, UserRole.TECHNICIAN])
+def test_a_sign_up_never_changes_one_waiting_for_its_link(role):
+    pending = services.user_sign_up(
+        email="sam@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Sam", phone="+44 20 7946 0991"
+    )
+    before = User.objects.values().get(pk=pending.pk)
+
+    again = services.user_sign_up(
+        email="SAM@example.com", password="someone-elses-42", role=role, first_name="Mallory", phone="+44 0"
+    )
+
+    assert again is None
+    assert list(User.objects.values()) == [before]
+
+
 def test_confirming_activates_once_and_tells_the_other_apps_once():
     user = services.user_sign_up(email="sam@example.com", password=PASSWORD, role=UserRole.TECHNICIAN)
     heard = []

@@ -70,13 +70,14 @@ def test_a_sign_up_the_office_booked_for_is_kept(service, area):
     assert User.objects.filter(pk=pending.pk).exists()
 
 
-def test_signing_up_again_starts_the_week_again():
+def test_signing_up_again_does_not_start_the_week_again():
     first = _sign_up("again@example.com", days_ago=8)
 
-    again = services.user_sign_up(email="again@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Sam")
+    again = services.user_sign_up(email="again@example.com", password=PASSWORD, role=UserRole.PATIENT, first_name="Eve")
 
-    assert again.pk == first.pk
-    assert services.delete_unconfirmed_sign_ups() == 0
+    assert again is None
+    assert services.delete_unconfirmed_sign_ups() == 1
+    assert not User.objects.filter(pk=first.pk).exists()
 
 
 def test_the_command_reports_and_audits_what_it_deleted():

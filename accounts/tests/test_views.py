@@ -64,20 +64,28 @@ def test_sign_up_opens_an_inactive_patient_account_and_emails_a_confirmation_lin
     assert "Check your e-mail" in client.get(response.url).content.decode()
 
 
-def test_the_confirmation_link_asks_first_then_activates_and_logs_in(client, area):
+def log_in(client, email, password):
+    return client.post(reverse("accounts:login"), {"username": email, "password": password})
+
+
+def test_the_confirmation_link_asks_first_then_activates_and_asks_for_the_password(client, area):
     client.post(reverse("accounts:signup"), {**SIGN_UP, "area": area.pk})
     link = confirmation_link("sam.okafor@example.com")
 
     page = client.get(link)
-    assert "Confirm and log in" in page.content.decode()
+    assert "Confirm my address" in page.content.decode()
     assert not User.objects.get().is_active
 
-    response = client.post(link)
+    response = client.post(link, follow=True)
 
     user = User.objects.get()
     assert user.is_active
+    assert logged_in_user_id(client) is None
+    assert response.redirect_chain == [(reverse("accounts:login"), 302)]
+    assert [str(m) for m in response.context["messages"]] == ["Your address is confirmed. Log in with your password."]
+    assert log_in(client, "sam.okafor@example.com", SIGN_UP["password1"]).status_code == 302
     assert str(logged_in_user_id(client)) == str(user.pk)
-    assert client.get(response.url).url == reverse("bookings:list")
+    assert client.get(reverse("accounts:after-login")).url == reverse("bookings:list")
 
 
 def test_the_confirmation_link_works_once(client):
@@ -108,8 +116,11 @@ def test_sign_up_keeps_a_safe_next_page(client, service):
 
     client.post(f"{reverse('accounts:signup')}?next={booking_url}", {**SIGN_UP, "next": booking_url})
     response = client.post(confirmation_link("sam.okafor@example.com"))
+    assert response.url == f"{reverse('accounts:login')}?next={booking_url.replace('/', '%2F')}"
 
-    assert client.get(response.url).url == booking_url
+    logged_in = client.post(response.url, {"username": SIGN_UP["email"], "password": SIGN_UP["password1"]})
+
+    assert logged_in.url == booking_url
 
 
 def test_sign_up_with_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(client):
@@ -128,17 +139,48 @@ def test_sign_up_with_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner
     assert "/accounts/password/reset/" in message.body
 
 
-def test_signing_up_again_before_confirming_replaces_the_first_sign_up(client):
+SECOND_SIGN_UP = {**SIGN_UP, "first_name": "Mallory", "password1": "new-orchard-77", "password2": "new-orchard-77"}
+
+
+def test_signing_up_again_before_confirming_changes_nothing_and_sends_the_first_link_again(client):
+    first = client.post(reverse("accounts:signup"), SIGN_UP)
+    first_link = confirmation_link("sam.okafor@example.com")
+    before = User.objects.values().get()
+
+    second = Client().post(reverse("accounts:signup"), SECOND_SIGN_UP)
+
+    assert (second.status_code, second.url) == (first.status_code, first.url)
+    assert User.objects.values().get() == before
+    assert [m.to for m in mail.outbox] == [["sam.okafor@example.com"]] * 2
+    assert "signed up to HomeCure again" in mail.outbox[1].body
+    assert "Hello Sam," in mail.outbox[1].body
+    # The first link still works, and confirming opens the account only to its own password.
+    confirmed = client.post(first_link)
+    assert confirmed.url == reverse("accounts:login")
+    assert logged_in_user_id(client) is None
+    assert log_in(client, "sam.okafor@example.com", SECOND_SIGN_UP["password1"]).status_code == 200
+    assert logged_in_user_id(client) is None
+    assert log_in(client, "sam.okafor@example.com", SIGN_UP["password1"]).status_code == 302
+    assert User.objects.get().first_name == "Sam"
+
+
+def test_the_link_sent_again_confirms_the_first_sign_up_as_it_was(client):
     client.post(reverse("accounts:signup"), SIGN_UP)
-    client.post(
-        reverse("accounts:signup"),
-        {**SIGN_UP, "first_name": "Samuel", "password1": "new-orchard-77", "password2": "new-orchard-77"},
-    )
+    Client().post(reverse("accounts:signup"), SECOND_SIGN_UP)
+
+    client.post(confirmation_link("sam.okafor@example.com"))
 
     user = User.objects.get()
-    assert user.first_name == "Samuel"
-    assert user.check_password("new-orchard-77")
-    assert not user.is_active
+    assert (user.is_active, user.first_name) == (True, "Sam")
+    assert user.check_password(SIGN_UP["password1"])
+    assert logged_in_user_id(client) is None
+
+
+def test_the_first_link_is_sent_again_at_most_once_in_ten_minutes(client):
+    client.post(reverse("accounts:signup"), SIGN_UP)
+    for _ in range(3):
+        Client().post(reverse("accounts:signup"), SECOND_SIGN_UP)
+
     assert len(mail.outbox) == 2
 
 

@@ -2,7 +2,8 @@
 
 `BackOfficeAdminConfig` replaces `django.contrib.admin` in `INSTALLED_APPS`, so every
 `@admin.register` in the apps lands on `BackOfficeSite`, which gives each registered admin (and
-its inlines) the checked autocomplete selects below.
+its inlines) the checked autocomplete selects below, and its change list the checked filters of
+`homecure.base.admin_changelist`.
 """
 
 from functools import cache, wraps
@@ -14,6 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from homecure.base.admin_changelist import CheckedChangeListMixin
 
 
 class _KeysOnly:
@@ -68,7 +71,7 @@ class CheckedAutocompleteMixin:
 
 @cache
 def with_checked_autocomplete(admin_class):
-    """`admin_class` with `CheckedAutocompleteMixin` in front, under the same name.
+    """`admin_class` with `CheckedAutocompleteMixin` and `CheckedChangeListMixin` in front, under the same name.
 
     Done where admins are registered, so no app's admin has to remember it; the class in the
     app's module stays as written.
@@ -76,7 +79,7 @@ def with_checked_autocomplete(admin_class):
     if issubclass(admin_class, CheckedAutocompleteMixin):
         return admin_class
     names = {name: getattr(admin_class, name) for name in ("__module__", "__qualname__", "__doc__")}
-    return type(admin_class.__name__, (CheckedAutocompleteMixin, admin_class), names)
+    return type(admin_class.__name__, (CheckedAutocompleteMixin, CheckedChangeListMixin, admin_class), names)
 
 
 class BackOfficeSite(admin.AdminSite):

@@ -1,8 +1,10 @@
 """The back-office record screen: reads are audited, changes go through the records services."""
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
+from records.admin import FINDINGS
 from records.models import HealthRecord, RecordAccess, RecordAmendment
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +147,80 @@ def test_documents_download_from_the_back_office_through_the_checked_view(admin_
     assert f'<a href="{url}">Download</a>' in page
     assert download.status_code == 200
     assert list(RecordAccess.objects.values_list("kind", flat=True).order_by("pk")) == ["back_office", "document"]
+
+
+# --- Filtering by findings: refused, whatever the lookup ------------------------------------------------------
+
+FINDINGS_LOOKUPS = [
+    "diagnosis__icontains=Zebra",
+    "diagnosis__iregex=^Z",
+    "diagnosis__startswith=Zebra-d",
+    "diagnosis=Zebra-diagnosis-4711",
+    "treatment__icontains=a",
+    "medications__icontains=Quokka",
+    "vitals__heart_rate__gte=0",
+    "vitals__oxygen_saturation__lt=90",
+    "vital_flags__isnull=False",
+    "lab_results__icontains=Narwhal",
+    "provider_notes__icontains=a",
+    "documents__original_name__icontains=Zebra",
+    "amendments__previous_values__icontains=Zebra",
+]
+
+
+@pytest.mark.parametrize("lookup", FINDINGS_LOOKUPS)
+def test_the_back_office_cannot_filter_records_by_their_findings(admin_client, record, lookup):
+    changelist = reverse("admin:records_healthrecord_changelist")
+
+    response = admin_client.get(f"{changelist}?{lookup}")
+
+    # Django's answer to a lookup the admin does not allow: 400, logged as a security event.
+    assert response.status_code == 400
+    assert _change_url(record) not in response.content.decode()
+    assert not RecordAccess.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changelist", "lookup"),
+    [
+        ("admin:accounts_user_changelist", "health_records__diagnosis__icontains=Zebra"),
+        ("admin:bookings_booking_changelist", "health_records__diagnosis__iregex=^Z"),
+        ("admin:bookings_booking_changelist", "health_records__medications__icontains=Quokka"),
+    ],
+)
+def test_no_other_back_office_list_filters_by_findings_either(admin_client, record, changelist, lookup):
+    url = reverse(changelist)
+
+    response = admin_client.get(f"{url}?{lookup}")
+
+    assert response.status_code == 400
+
+
+def test_the_back_office_filters_records_by_type_follow_up_and_date(admin_client, record):
+    changelist = reverse("admin:records_healthrecord_changelist")
+    query = {
+        "record_type__exact": record.record_type,
+        "follow_up_required__exact": "0",
+        "record_date__year": record.record_date.year,
+    }
+
+    response = admin_client.get(changelist, query)
+
+    assert response.status_code == 200
+    assert _change_url(record) in response.content.decode()
+
+
+def test_the_record_search_box_does_not_search_findings(admin_client, record):
+    changelist = reverse("admin:records_healthrecord_changelist")
+
+    found = admin_client.get(changelist, {"q": record.user.email}).content.decode()
+    by_diagnosis = admin_client.get(changelist, {"q": "Zebra-diagnosis"}).content.decode()
+
+    assert _change_url(record) in found
+    assert _change_url(record) not in by_diagnosis
+
+
+def test_the_record_search_fields_hold_no_findings():
+    searched = {field.split("__")[0] for field in admin.site._registry[HealthRecord].search_fields}
+
+    assert searched.isdisjoint(FINDINGS)

@@ -355,10 +355,22 @@ def test_after_24_hours_the_author_is_sent_back_with_the_reason(technician, clie
     assert record.diagnosis == "Zebra-diagnosis-4711"
 
 
+def test_a_nul_character_in_the_record_form_is_refused_and_saves_nothing(technician, client_for, visit_in_progress):
+    changes = {"diagnosis": "Null\x00byte", "medications-0-name": "Amox\x00icillin", "labs-0-unit": "\x00"}
+
+    response = client_for(technician.user).post(
+        reverse("records:new", args=[visit_in_progress.reference]), _form_data(**changes)
+    )
+
+    # The request guard answers before the form: no page takes a NUL character.
+    assert response.status_code == 400
+    assert "This request cannot be read" in response.content.decode()
+    assert not HealthRecord.objects.exists()
+
+
 @pytest.mark.parametrize(
     "changes",
     [
-        {"diagnosis": "Null\x00byte", "medications-0-name": "Amox\x00icillin", "labs-0-unit": "\x00"},
         {"vitals-heart_rate": "NaN", "vitals-temperature": "Infinity", "vitals-weight": "1e309"},
         {"medications-TOTAL_FORMS": "99999"},
         {"medications-TOTAL_FORMS": "-1", "labs-TOTAL_FORMS": "x"},

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFile
 
 from accounts.models import User, UserRole
 from accounts.tests.factories import PatientFactory, ServiceAreaFactory, TechnicianUserFactory
@@ -111,24 +111,30 @@ def test_joining_opens_an_inactive_technician_account_and_emails_a_confirmation_
     assert "Check your e-mail" in client.get(response.url).content.decode()
 
 
-def test_the_confirmation_link_asks_first_then_activates_logs_in_and_opens_the_profile(client):
+def test_the_confirmation_link_asks_first_then_activates_and_the_log_in_opens_the_profile(client):
     client.post(reverse("portal:join"), join_data())
     link = confirmation_link("jana.joiner@example.com")
 
     page = client.get(link)
-    assert "Confirm and log in" in page.content.decode()
+    assert "Confirm my address" in page.content.decode()
     assert not User.objects.get().is_active
 
     response = client.post(link, follow=True)
 
     user = User.objects.get()
     assert user.is_active
-    assert client.session[SESSION_KEY] == str(user.pk)
-    assert response.redirect_chain == [(reverse("portal:profile"), 302)]
+    assert SESSION_KEY not in client.session
+    assert response.redirect_chain == [(f"{reverse('accounts:login')}?next=%2Fportal%2Fprofile%2F", 302)]
     assert [str(m) for m in response.context["messages"]] == [
-        "Welcome, Jana. Complete your profile; the office verifies it before you get visits."
+        "Your address is confirmed. Log in with your password, then complete your profile: "
+        "the office verifies it before you get visits."
     ]
-    assert "Waiting for verification" in response.content.decode()
+    logged_in = client.post(
+        response.redirect_chain[0][0], {"username": "jana.joiner@example.com", "password": PASSWORD}, follow=True
+    )
+    assert client.session[SESSION_KEY] == str(user.pk)
+    assert logged_in.redirect_chain == [(reverse("portal:profile"), 302)]
+    assert "Waiting for verification" in logged_in.content.decode()
 
 
 def test_a_used_confirmation_link_does_nothing_the_second_time(client, admin_user):
@@ -187,14 +193,15 @@ def test_joining_with_a_taken_address_answers_as_for_a_new_one_and_tells_the_own
     assert "/accounts/password/reset/" in message.body
 
 
-def test_joining_again_before_confirming_replaces_the_first_sign_up(client):
+def test_joining_again_before_confirming_changes_nothing_and_sends_the_first_link_again(client):
     client.post(reverse("portal:join"), join_data())
     first_link = confirmation_link("jana.joiner@example.com")
+    before = (User.objects.values().get(), Technician.objects.values().get())
 
-    client.post(
+    Client().post(
         reverse("portal:join"),
         join_data(
-            first_name="Janet",
+            first_name="Mallory",
             specialization=Specialization.NURSE,
             license_number="NMC-777777",
             password1="new-orchard-77",
@@ -202,16 +209,15 @@ def test_joining_again_before_confirming_replaces_the_first_sign_up(client):
         ),
     )
 
+    assert (User.objects.values().get(), Technician.objects.values().get()) == before
+    assert [m.to for m in mail.outbox] == [["jana.joiner@example.com"]] * 2
+    assert "signed up to HomeCure again" in mail.outbox[1].body
+    client.post(first_link)
     technician = Technician.objects.select_related("user").get()
-    assert technician.user.first_name == "Janet"
-    assert technician.user.check_password("new-orchard-77")
-    assert not technician.user.is_active
-    assert (technician.specialization, technician.license_number) == (Specialization.NURSE, "NMC-777777")
-    assert len(mail.outbox) == 2
-    assert "This link does not work" in client.post(first_link).content.decode()
-    client.post(confirmation_link("jana.joiner@example.com"))
-    technician.user.refresh_from_db()
-    assert technician.user.is_active
+    assert (technician.user.is_active, technician.user.first_name) == (True, "Jana")
+    assert technician.user.check_password(PASSWORD)
+    assert not technician.user.check_password("new-orchard-77")
+    assert (technician.specialization, technician.license_number) == (Specialization.PHYSIOTHERAPIST, "HCPC-PH12345")
 
 
 def test_joining_again_with_the_same_licence_before_confirming_is_not_refused(client):
@@ -220,32 +226,32 @@ def test_joining_again_with_the_same_licence_before_confirming_is_not_refused(cl
     response = client.post(reverse("portal:join"), join_data(first_name="Janet"))
 
     assert response.url == reverse("accounts:signup-sent")
-    assert Technician.objects.select_related("user").get().user.first_name == "Janet"
+    assert Technician.objects.select_related("user").get().user.first_name == "Jana"
 
 
-def test_an_unconfirmed_patient_sign_up_is_replaced_by_joining(client):
+def test_joining_does_not_replace_an_unconfirmed_patient_sign_up(client):
     client.post(
         reverse("accounts:signup"),
         {**join_data(), "address": "", "area": ""},
     )
-    assert User.objects.get().role == UserRole.PATIENT
 
-    client.post(reverse("portal:join"), join_data())
+    client.post(reverse("portal:join"), join_data(password1="new-orchard-77", password2="new-orchard-77"))
     client.post(confirmation_link("jana.joiner@example.com"))
 
-    technician = Technician.objects.select_related("user").get()
-    assert (technician.user.role, technician.user.is_active) == (UserRole.TECHNICIAN, True)
-    assert User.objects.count() == 1
+    user = User.objects.get()
+    assert (user.role, user.is_active) == (UserRole.PATIENT, True)
+    assert user.check_password(PASSWORD)
+    assert not Technician.objects.exists()
 
 
-def test_a_patient_sign_up_replaces_an_unconfirmed_technician_one_profile_and_all(client):
+def test_a_patient_sign_up_does_not_replace_an_unconfirmed_technician_one(client):
     client.post(reverse("portal:join"), join_data())
 
     client.post(reverse("accounts:signup"), {**join_data(), "address": "", "area": ""})
 
-    user = User.objects.get()
-    assert (user.role, user.is_active) == (UserRole.PATIENT, False)
-    assert not Technician.objects.exists()
+    technician = Technician.objects.select_related("user").get()
+    assert (technician.user.role, technician.user.is_active) == (UserRole.TECHNICIAN, False)
+    assert User.objects.count() == 1
 
 
 def test_an_unconfirmed_patient_the_office_booked_for_is_kept_as_an_account_in_use(client, service, area):
@@ -258,7 +264,8 @@ def test_an_unconfirmed_patient_the_office_booked_for_is_kept_as_an_account_in_u
     assert User.objects.get(pk=pending.pk).role == UserRole.PATIENT
     assert Booking.objects.get(pk=booking.pk).user == pending
     assert not Technician.objects.exists()
-    assert mail.outbox[0].subject == "You already have a HomeCure account"
+    # Its owner gets its link again, to confirm the account the office booked for.
+    assert mail.outbox[0].subject == "Confirm your e-mail address for HomeCure"
 
 
 def test_an_address_taken_by_another_sign_up_meanwhile_answers_as_usual(client, monkeypatch):
@@ -501,3 +508,29 @@ def test_removing_the_photo_deletes_the_file(client, photographed, area, django_
     assert not photographed.profile_picture
     assert not storage.exists(old)
     assert client.get(reverse("portal:photo", args=[photographed.pk])).status_code == 404
+
+
+def test_a_small_file_claiming_a_huge_picture_is_refused_before_it_is_decoded(
+    client, unverified_technician, area, monkeypatch
+):
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(buffer, format="PNG", optimize=True)
+    assert len(buffer.getvalue()) < 100 * 1024  # 64 megapixels in a few kilobytes
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image.size))
+    client.force_login(unverified_technician.user)
+
+    response = client.post(
+        reverse("portal:profile"),
+        {**profile_data(area), "photo": SimpleUploadedFile("face.png", buffer.getvalue(), content_type="image/png")},
+    )
+
+    assert response.status_code == 200
+    assert "The photo has more than 25 megapixels. Please choose a smaller one." in response.content.decode()
+    assert decoded == []
+    unverified_technician.refresh_from_db()
+    assert not unverified_technician.profile_picture
+
+
+def test_pillow_refuses_pictures_past_the_same_limit_whoever_opens_them(settings):
+    assert Image.MAX_IMAGE_PIXELS == settings.IMAGE_MAX_PIXELS == 25_000_000

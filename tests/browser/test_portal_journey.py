@@ -70,10 +70,17 @@ def test_technician_joins_confirms_the_emailed_link_and_lands_on_the_profile(
     (message,) = mail.outbox
     link = re.search(r"https?://\S+?(/accounts/signup/confirm/\S+)", message.body).group(1)
     page.goto(live_server.url + link)
-    page.get_by_role("button", name="Confirm and log in").click()
+    page.get_by_role("button", name="Confirm my address").click()
     expect(
-        page.get_by_text("Welcome, Jana. Complete your profile; the office verifies it before you get visits.")
+        page.get_by_text(
+            "Your address is confirmed. Log in with your password, then complete your profile: "
+            "the office verifies it before you get visits."
+        )
     ).to_be_visible()
+    screenshot("confirmed-log-in")
+    field(page, "E-mail address").fill("jana.joiner@example.com")
+    field(page, "Password").fill("harbour-lantern-violet-42")
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(page.get_by_text("Waiting for verification")).to_be_visible()
     assert page.url == live_server.url + reverse("portal:profile")
     assert_fits_the_screen(page)
