@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a request over MAX_REQUEST_BYTES gets a 413.
+    "homecure.base.middleware.RequestSizeMiddleware",
     # Before anything reads the request: a NUL or non-UTF-8 byte in it gets a 400, never a query.
     "homecure.base.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -176,7 +178,13 @@ if PRIVATE_MEDIA_S3_BUCKET:
             "file_overwrite": False,
         },
     }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# The largest request body the site takes (homecure.base.middleware.RequestSizeMiddleware answers
+# 413 past it, before anything reads the body): the largest upload, a 10 MB health document
+# (records.documents.MAX_DOCUMENT_BYTES; a technician's photo takes 5 MB), with its form around it.
+# nginx in front says the same with `client_max_body_size 12m`.
+MAX_REQUEST_BYTES = 12 * 1024 * 1024
+# A form without files never needs more than this; uploads over 2 MB go to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The most pixels an uploaded picture may have (25 megapixels, a phone camera's photo with room to

@@ -1,6 +1,7 @@
 from urllib.parse import unquote_to_bytes
 
-from django.http import HttpResponseBadRequest
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 
@@ -40,6 +41,30 @@ def _wsgi_bytes(value: str) -> bytes:
 
 def _form_bytes(encoded: bytes) -> bytes:
     return unquote_to_bytes(encoded.replace(b"+", b" "))
+
+
+class RequestSizeMiddleware:
+    """Answers 413 to a request whose `Content-Length` is over `MAX_REQUEST_BYTES`, before anything
+    reads its body.
+
+    Django reads an upload to the end (into a temporary file past `FILE_UPLOAD_MAX_MEMORY_SIZE`)
+    before any view can refuse it: a 300 MB body to a page that answers 403 was still written to
+    disk. The limit is above the largest upload a form takes (a 10 MB health document with the
+    rest of its form), and nginx's `client_max_body_size` in front says the same. A body sent
+    without a length is read no further than Django's own limits allow.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            return HttpResponse(loader.get_template("413.html").render(), status=413)
+        return self.get_response(request)
 
 
 class RequestGuardMiddleware:
