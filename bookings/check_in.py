@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bookings import services
 from bookings.models import Booking, BookingStatus, CheckInFailure, CheckInMethod
-from bookings.selectors import CHECK_IN_CODE_TRIES_WINDOW
+from bookings.selectors import CHECK_IN_CODE_TRIES, CHECK_IN_CODE_TRIES_WINDOW
+from homecure.base.limits import limit_give_back, limit_take
 from technicians.models import Technician
 from technicians.selectors import may_work
 
@@ -171,6 +172,24 @@ def attempt_check_in(
             user=user, code=code, method=method, reason=outcome.kind, booking=booking, ip_address=ip_address, now=now
         )
     return outcome
+
+
+def take_code_try(user: User) -> bool:
+    """Count a typed code against `user` before it is looked at; False once `CHECK_IN_CODE_TRIES`
+    were typed in the window (`CHECK_IN_CODE_TRIES_WINDOW`, from the first), which slows guessing.
+
+    An atomic counter shared by every server (`homecure.base.limits`), taken before the code is
+    checked: counting the refused rows and then adding one let two requests at the last try, on
+    two servers, both through. A try that checks in, or sends no code at all, is given back
+    (`give_back_code_try`), so only refused codes use the tries up, as before.
+    """
+    return limit_take(
+        "check-in-code", str(user.pk), limit=CHECK_IN_CODE_TRIES, window=int(CHECK_IN_CODE_TRIES_WINDOW.total_seconds())
+    )
+
+
+def give_back_code_try(user: User) -> None:
+    limit_give_back("check-in-code", str(user.pk))
 
 
 def refuse_too_many_tries(*, user: User, code: str, ip_address: str | None, now: datetime) -> Outcome:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import technician_required
 from bookings import selectors, services, signals
-from bookings.check_in import attempt_check_in, refuse_too_many_tries
+from bookings.check_in import attempt_check_in, give_back_code_try, refuse_too_many_tries, take_code_try
 from bookings.forms import CheckInCodeForm, CompleteForm, DeclineForm, NoShowForm
 from bookings.models import Booking, CheckInFailure, CheckInMethod
 from homecure.base.audit import client_ip
@@ -211,12 +211,14 @@ def check_in_code(request):
     now = timezone.now()
     ip_address = client_ip(request)
     typed = request.POST.get("code", "")
-    if selectors.check_in_locked_out(request.user, now=now):
+    if not take_code_try(request.user):
         return _render_outcome(
             request, refuse_too_many_tries(user=request.user, code=typed, ip_address=ip_address, now=now)
         )
     if not form.is_valid():
-        if typed.strip():
+        if not typed.strip():
+            give_back_code_try(request.user)
+        else:
             services.failed_check_in_record(
                 user=request.user,
                 code=typed,
@@ -237,6 +239,8 @@ def check_in_code(request):
         ip_address=ip_address,
         now=now,
     )
+    if outcome.ok:
+        give_back_code_try(request.user)
     if outcome.kind == CheckInFailure.UNKNOWN_CODE:
         form.add_error("code", outcome.message)
         return render(request, "bookings/portal/check_in_code.html", {"form": form}, status=404)

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, CheckInMethod, FailedCheckIn
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from technicians.models import Technician
 from technicians.selectors import may_work
 
@@ -145,11 +145,3 @@ def booking_for_code(code: str) -> Booking | None:
         .filter(checkin_code=code)
         .first()
     )
-
-
-def check_in_locked_out(user: User, *, now: datetime | None = None) -> bool:
-    """Whether `user` typed too many refused codes lately: the code form then stops answering for
-    a while, which slows down guessing."""
-    since = (now or timezone.now()) - CHECK_IN_CODE_TRIES_WINDOW
-    refused = FailedCheckIn.objects.filter(user=user, method=CheckInMethod.TYPED, created_at__gte=since)
-    return refused.count() >= CHECK_IN_CODE_TRIES

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from bookings import services
+from bookings.check_in import take_code_try
 from bookings.models import BookingStatus, CheckInFailure, CheckInMethod, FailedCheckIn
 from bookings.tests.factories import BookingFactory
 
@@ -284,6 +285,31 @@ def test_guessing_codes_is_stopped_after_ten_wrong_ones(technician_client, techn
     assert "Too many wrong codes" in response.content.decode()
     assert booking.status == BookingStatus.CONFIRMED
     assert FailedCheckIn.objects.filter(reason=CheckInFailure.TOO_MANY_TRIES).count() == 1
+
+
+def test_two_codes_at_the_last_try_checked_at_once_let_only_one_through(technician_client, technician):
+    """Two servers looking at the tenth and eleventh code before either is recorded: the try is
+    taken from a counter they share before the code is checked, so only one gets an answer."""
+    for _ in range(9):
+        technician_client.post(reverse("portal:check-in-code"), {"code": "ZZZZ-ZZZZ"})
+
+    both = [take_code_try(technician.user), take_code_try(technician.user)]
+
+    assert both == [True, False]
+
+
+def test_a_code_that_checks_in_or_an_empty_form_uses_no_try(technician_client, technician, patient, service, area):
+    booking = visit(patient, technician, service, area)
+    for _ in range(9):
+        technician_client.post(reverse("portal:check-in-code"), {"code": "ZZZZ-ZZZZ"})
+    technician_client.post(reverse("portal:check-in-code"), {"code": ""})
+    assert technician_client.post(reverse("portal:check-in-code"), {"code": booking.checkin_code}).status_code == 200
+
+    tenth_wrong = technician_client.post(reverse("portal:check-in-code"), {"code": "ZZZZ-ZZZZ"})
+    eleventh_wrong = technician_client.post(reverse("portal:check-in-code"), {"code": "ZZZZ-ZZZZ"})
+
+    assert tenth_wrong.status_code == 404
+    assert eleventh_wrong.status_code == 429
 
 
 def test_the_code_form_shows_on_get(technician_client):

@@ -1,16 +1,15 @@
-from datetime import timedelta
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import phone_validator
+from homecure.base.limits import limit_take
 from homecure.models import Contact
 
 # One address may send this many messages per hour; enough for a person, too few for a flood.
 CONTACT_MESSAGES_PER_HOUR = 5
+CONTACT_WINDOW_SECONDS = 60 * 60
 
 
 class ContactForm(forms.ModelForm):
@@ -40,10 +39,15 @@ class ContactForm(forms.ModelForm):
         )
 
     def clean(self):
+        """Counts a message that is otherwise fine against the sender's address (an atomic counter
+        shared by every server, `homecure.base.limits`), so several servers cannot together let
+        more through; a message with mistakes in its fields does not count."""
         cleaned_data = super().clean()
-        since = timezone.now() - timedelta(hours=1)
-        recent = Contact.objects.filter(ip_address=self.ip_address, created_at__gte=since).count()
-        if recent >= CONTACT_MESSAGES_PER_HOUR:
+        if self.errors:
+            return cleaned_data
+        if not limit_take(
+            "contact", self.ip_address or "", limit=CONTACT_MESSAGES_PER_HOUR, window=CONTACT_WINDOW_SECONDS
+        ):
             raise forms.ValidationError(
                 _("You have already sent several messages in the last hour. Please wait a while before writing again."),
                 code="too_many_messages",

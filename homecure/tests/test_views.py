@@ -1,15 +1,17 @@
 import re
-from datetime import timedelta
+import time
+from types import SimpleNamespace
 
 import pytest
+from django.core.cache.backends import base, locmem
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 
 from bookings.models import ServiceCategory
 from bookings.tests.factories import ServiceFactory
 from homecure.models import Contact
 from homecure.site import views
+from homecure.site.forms import ContactForm
 
 pytestmark = pytest.mark.django_db
 
@@ -140,15 +142,38 @@ def test_sixth_message_from_one_address_within_an_hour_is_refused(client):
     assert client.post(reverse("contact"), CONTACT, REMOTE_ADDR="198.51.100.2").status_code == 302
 
 
-def test_messages_older_than_an_hour_do_not_count_towards_the_limit(client):
+def test_messages_older_than_an_hour_do_not_count_towards_the_limit(client, monkeypatch):
     for _ in range(5):
         client.post(reverse("contact"), CONTACT, REMOTE_ADDR="198.51.100.1")
-    Contact.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    an_hour_later = time.time() + 61 * 60
+    for cache_module in (base, locmem):
+        monkeypatch.setattr(cache_module, "time", SimpleNamespace(time=lambda: an_hour_later))
 
     response = client.post(reverse("contact"), CONTACT, REMOTE_ADDR="198.51.100.1")
 
     assert response.status_code == 302
     assert Contact.objects.count() == 6
+
+
+def test_two_messages_at_the_limit_checked_at_once_let_only_one_through(client):
+    """Two servers checking the sixth and seventh message before either is saved: the counter is
+    taken when the form is checked, so only one of them is within the limit."""
+    for _ in range(4):
+        client.post(reverse("contact"), CONTACT, REMOTE_ADDR="198.51.100.1")
+    forms = [ContactForm(CONTACT, ip_address="198.51.100.1") for _ in range(2)]
+
+    valid = [form.is_valid() for form in forms]
+
+    assert sorted(valid) == [False, True]
+    refused = forms[valid.index(False)]
+    assert "already sent several messages" in refused.non_field_errors()[0]
+
+
+def test_a_message_with_mistakes_does_not_count_towards_the_limit(client):
+    for _ in range(5):
+        client.post(reverse("contact"), {**CONTACT, "email": "not-an-address"}, REMOTE_ADDR="198.51.100.1")
+
+    assert client.post(reverse("contact"), CONTACT, REMOTE_ADDR="198.51.100.1").status_code == 302
 
 
 def test_contact_form_is_prefilled_for_a_logged_in_user(patient_client):
