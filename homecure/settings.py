@@ -280,11 +280,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Log-in throttling (django-axes): after 5 failures for one e-mail address or from one client
-# address, log-in is paused for 15 minutes there; administrators unlock early in the back office.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Log-in throttling (django-axes, accounts.throttling): failures are counted per pair of e-mail
+# address and client address; after 5 from one client to one account, log-in pauses there (not for
+# the owner elsewhere) for 1 minute, doubled with each further failure up to an hour. Failures are
+# remembered for a day after the last one; administrators unlock early in the back office.
+LOGIN_FAILURES_BEFORE_PAUSE = env.int("LOGIN_FAILURES_BEFORE_PAUSE", default=5)
+LOGIN_PAUSE_FIRST = timedelta(minutes=1)
+LOGIN_PAUSE_MAX = timedelta(minutes=env.int("LOGIN_PAUSE_MAX_MINUTES", default=60))
+AXES_FAILURE_LIMIT = "accounts.throttling.failure_limit"
+AXES_COOLOFF_TIME = timedelta(days=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A try while paused is refused without counting: it neither lengthens the pause nor the next one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.throttling.attempt_username"
