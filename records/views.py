@@ -56,7 +56,7 @@ def _detail_context(request, readable):
         "readable": readable,
         "readings": record.readings(),
         "documents": record.documents.all(),
-        "amendments": record.amendments.all(),
+        "amendments": record.amendments.select_related("amended_by__technician"),
         "can_amend": services.can_amend(request.user, record),
     }
 
