@@ -7,7 +7,9 @@ from django.dispatch import Signal
 
 #: The owner of a signed-up account (patient or technician) opened the e-mailed link: the account
 #: is active from now on. Sent once per account, inside the confirmation's transaction, with
-#: `sender=User` and the keyword argument `user`.
+#: `sender=User` and the keyword argument `user`. A receiver may refuse the confirmation by
+#: raising ValidationError (the technicians app, when the sign-up's licence was claimed meanwhile):
+#: nothing is confirmed and the page shows its message.
 email_confirmed = Signal()
 
 #: A user asked for everything HomeCure holds about them (`accounts.personal_data`). Sent when

@@ -123,7 +123,16 @@ def signup_confirm(request, uidb64, token):
     """
     pending = _pending_user(uidb64, token)
     if pending is not None and request.method == "POST":
-        user = user_confirm_email(user=pending)
+        try:
+            user = user_confirm_email(user=pending)
+        except ValidationError as refusal:
+            # An app refused the confirmation (a technician's licence claimed by someone else meanwhile).
+            return render(
+                request,
+                "accounts/signup_confirm.html",
+                {"valid": True, "pending": pending, "refusal": " ".join(refusal.messages)},
+                status=409,
+            )
         if user.is_technician:
             messages.success(
                 request,

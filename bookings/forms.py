@@ -197,7 +197,10 @@ class CompleteForm(forms.Form):
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("What you did and anything the office should know. The patient does not see these notes."),
+        help_text=_(
+            "What you did and anything the office should know. The office reads these notes, and the patient "
+            "gets them in the copy of their data they can download."
+        ),
     )
     payment_collected = forms.BooleanField(required=False)
 

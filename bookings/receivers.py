@@ -12,10 +12,11 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from accounts.models import User
-from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value, name_of
+from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value
 from bookings import selectors
 from bookings.models import Booking, BookingStatusHistory
 from homecure.base.public_cache import forget_public_pages
+from technicians.selectors import name_for_patients
 
 
 def service_changed(**kwargs):
@@ -39,6 +40,11 @@ def visits_on_days(sender, technician, start_date, end_date, **kwargs):
     )
 
 
+#: A visit in the data download. The technician's visit notes are in it: they are about the
+#: patient's visit, and the technician's form says so. The office's own notes (`admin_notes`) are
+#: not: they are the office's working notes (gate codes, who to call, remarks about other people
+#: and staff), written for the office, and may name third parties; the patient gets them through
+#: a request to the office, which reviews them for other people's data first (README, Security).
 BOOKING_FIELDS = (
     "id",
     "reference",
@@ -54,7 +60,6 @@ BOOKING_FIELDS = (
     "payment_reference",
     "user_notes",
     "technician_notes",
-    "admin_notes",
     "user_rating",
     "user_review",
     "cancellation_reason",
@@ -69,9 +74,12 @@ BOOKING_FIELDS = (
 def _bookings(user: User) -> Iterator[Row]:
     bookings = (
         Booking.objects.filter(user=user)
-        .select_related("service", "service_area", "technician__user")
+        .select_related("service", "service_area", "technician__user__technician")
         .prefetch_related(
-            Prefetch("history", queryset=BookingStatusHistory.objects.select_related("changed_by").order_by("pk"))
+            Prefetch(
+                "history",
+                queryset=BookingStatusHistory.objects.select_related("changed_by__technician").order_by("pk"),
+            )
         )
         .order_by("scheduled_start", "pk")
     )
@@ -80,13 +88,13 @@ def _bookings(user: User) -> Iterator[Row]:
         data.update(
             service=booking.service.name,
             service_area=booking.service_area.name,
-            technician=name_of(booking.technician.user) if booking.technician_id else None,
+            technician=name_for_patients(booking.technician.user) if booking.technician_id else None,
             status_history=[
                 {
                     "id": change.pk,
                     "from_status": change.from_status,
                     "to_status": change.to_status,
-                    "changed_by": name_of(change.changed_by),
+                    "changed_by": name_for_patients(change.changed_by),
                     "note": change.note,
                     "at": json_value(change.created_at),
                 }

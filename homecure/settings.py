@@ -60,6 +60,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so every answer carries them: static files (WhiteNoise answers before the
+    # middleware below it runs), the request guard's 400 and the bad-host 400 (raised in
+    # CommonMiddleware) included.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: a request over MAX_REQUEST_BYTES gets a 413.
     "homecure.base.middleware.RequestSizeMiddleware",
@@ -78,8 +83,6 @@ MIDDLEWARE = [
     "accounts.middleware.SessionSecurityMiddleware",
     # A user who owes a second factor reaches only its pages (and log-out) until it is given.
     "accounts.middleware.SecondFactorMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a refused log-in into the "log-in paused" page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -7,6 +7,7 @@ view can serve the stored type with `nosniff` and know it is what it says.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import PurePath
 
@@ -15,6 +16,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from records.models import DOCUMENT_EXTENSIONS
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENTS_PER_UPLOAD = 10
@@ -73,3 +76,16 @@ def clean_name(name: str | None) -> str:
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
     return (base or _("document"))[:255]
+
+
+def download_name(name: str | None, content_type: str) -> str:
+    """The name a document is downloaded under: the stem of its original name, cleaned down to
+    letters, digits, dots, dashes and underscores, and the extension of its checked type.
+
+    `scan.hta`, `scan.pdf.exe` or `x.svg` holding a PDF all download as `scan.pdf`/`x.pdf`, so
+    the browser and the operating system open the file as what it is, never as the uploader named it.
+    """
+    stem = PurePath(clean_name(name)).stem.split(".")[0]
+    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:100]
+    return f"{stem or 'document'}{DOCUMENT_EXTENSIONS.get(content_type, '.bin')}"

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from records import vitals as vital_signs
+from technicians.selectors import name_for_patients
 
 # The author may correct a record for this long after writing it; administrators at any time.
 AMENDMENT_WINDOW = timedelta(hours=24)
@@ -235,6 +236,11 @@ class RecordAccess(AppendOnly):
     def __str__(self):
         return f"{self.reader_name} · {self.get_kind_display()} · {self.record_id}"
 
+    @property
+    def reader_for_patient(self) -> str:
+        """The reader as the patient sees them: name and role only (`name_for_patients`)."""
+        return name_for_patients(self.reader, fallback=self.reader_name)
+
 
 class RecordAmendment(AppendOnly):
     """A correction of a record, with the values it replaced and the ones it wrote."""
@@ -262,6 +268,11 @@ class RecordAmendment(AppendOnly):
 
     def __str__(self):
         return f"{self.record_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def amended_by_for_patient(self) -> str:
+        """Who corrected the record, by name and role only (`name_for_patients`)."""
+        return name_for_patients(self.amended_by, fallback=self.amended_by_name)
 
     def previous_display(self) -> list[tuple[str, str]]:
         """(field name, value before) pairs in words, for the record page."""

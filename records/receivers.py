@@ -5,12 +5,14 @@ their documents and corrections, and who has read them."""
 from collections.abc import Iterator
 from functools import partial
 
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 
 from accounts.models import User
-from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value, name_of
+from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value
 from records import selectors
-from records.models import RECORD_CONTENT_FIELDS, HealthRecord, RecordAccess
+from records.models import RECORD_CONTENT_FIELDS, HealthRecord, RecordAccess, RecordAmendment
+from technicians.selectors import name_for_patients
 
 
 def job_page_panel(sender, request, booking, now=None, **kwargs):
@@ -33,15 +35,17 @@ RECORD_FIELDS = (
 def _health_records(user: User) -> Iterator[Row]:
     records = (
         HealthRecord.objects.filter(user=user)
-        .select_related("created_by", "booking")
-        .prefetch_related("documents", "amendments")
+        .select_related("created_by__technician", "booking")
+        .prefetch_related(
+            "documents", Prefetch("amendments", RecordAmendment.objects.select_related("amended_by__technician"))
+        )
         .order_by("record_date", "pk")
     )
     for record in records.iterator(chunk_size=CHUNK_SIZE):
         data = fields_of(record, RECORD_FIELDS)
         data.update(
             visit=record.booking.reference if record.booking_id else None,
-            written_by=name_of(record.created_by),
+            written_by=name_for_patients(record.created_by),
             vitals=[
                 {
                     "vital": reading.vital.key,
@@ -66,7 +70,7 @@ def _health_records(user: User) -> Iterator[Row]:
                 {
                     "id": amendment.pk,
                     "at": json_value(amendment.created_at),
-                    "by": amendment.amended_by_name,
+                    "by": amendment.amended_by_for_patient,
                     "reason": amendment.reason,
                     "previous_values": amendment.previous_values,
                     "new_values": amendment.new_values,
@@ -78,18 +82,22 @@ def _health_records(user: User) -> Iterator[Row]:
 
 
 def _who_viewed(user: User) -> Iterator[Row]:
-    reads = RecordAccess.objects.filter(record__user=user).select_related("document").order_by("created_at", "pk")
+    # Staff by name and role only; where they read from (address, browser) is the office's log,
+    # not the patient's: every row here is a read by someone other than the patient.
+    reads = (
+        RecordAccess.objects.filter(record__user=user)
+        .select_related("document", "reader__technician")
+        .order_by("created_at", "pk")
+    )
     return (
         {
             "id": read.pk,
             "at": json_value(read.created_at),
-            "reader": read.reader_name,
+            "reader": read.reader_for_patient,
             "allowed_as": read.get_reason_display(),
             "what": read.get_kind_display(),
             "record_id": read.record_id,
             "document": read.document.original_name if read.document_id else None,
-            "ip_address": read.ip_address,
-            "user_agent": read.user_agent,
         }
         for read in reads.iterator(chunk_size=CHUNK_SIZE)
     )

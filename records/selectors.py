@@ -238,6 +238,6 @@ def reads_of_patient_records(user: User) -> QuerySet[RecordAccess]:
     """Who read the patient's records, newest first (the "who viewed my records" page)."""
     return (
         RecordAccess.objects.filter(record__user=user)
-        .select_related("record", "document")
+        .select_related("record", "document", "reader__technician")
         .order_by("-created_at", "-pk")
     )

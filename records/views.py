@@ -14,6 +14,7 @@ from accounts import personal_data
 from accounts.decorators import patient_required
 from homecure.base.audit import client_ip
 from records import selectors, services
+from records.documents import download_name
 from records.forms import RecordFilterForm, RecordForms
 from records.models import AccessKind
 
@@ -55,7 +56,7 @@ def _detail_context(request, readable):
         "readable": readable,
         "readings": record.readings(),
         "documents": record.documents.all(),
-        "amendments": record.amendments.all(),
+        "amendments": record.amendments.select_related("amended_by__technician"),
         "can_amend": services.can_amend(request.user, record),
     }
 
@@ -92,7 +93,10 @@ def document_download(request, pk, document_pk):
         raise Http404 from missing
     _audit_read(request, readable, AccessKind.DOCUMENT, document=document)
     response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+        handle,
+        as_attachment=True,
+        filename=download_name(document.original_name, document.content_type),
+        content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

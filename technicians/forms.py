@@ -18,7 +18,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.forms import BaseSignUpForm
 from accounts.models import ServiceArea
-from accounts.services import is_pending
 from technicians.models import Specialization, Technician, Weekday
 from technicians.services import LICENSE_TAKEN, Window
 
@@ -38,21 +37,17 @@ def normalize_license(value: str) -> str:
 
 
 def _license_taken(license_number: str, *, exclude_pk: int | None = None) -> bool:
-    technicians = Technician.objects.filter(license_number__iexact=license_number)
+    """Whether a technician holds the licence.
+
+    Sign-ups waiting for their link hold none, this address's or another's: a licence is claimed
+    when the address is confirmed (`technician_claim_license`), so a sign-up with somebody else's
+    licence and an address nobody opens keeps nobody out. The licence of an account in use counts
+    on "Work with us" whatever the address typed, so the answer says nothing about who has an account.
+    """
+    technicians = Technician.objects.filter(license_number__iexact=license_number, holds_license=True)
     if exclude_pk is not None:
         technicians = technicians.exclude(pk=exclude_pk)
     return technicians.exists()
-
-
-def _license_held_by_another(license_number: str, *, email: str) -> bool:
-    """Whether another technician holds the licence on the "Work with us" form.
-
-    A sign-up with this same address that was never confirmed does not count: its owner may sign
-    up again (the first e-mail lost) with the same licence. The licence of an account in use does
-    count, whatever the address typed, so the answer says nothing about who has an account.
-    """
-    holder = Technician.objects.select_related("user").filter(license_number__iexact=license_number).first()
-    return holder is not None and not (holder.user.email == email and is_pending(holder.user))
 
 
 class TechnicianSignUpForm(BaseSignUpForm):
@@ -78,7 +73,7 @@ class TechnicianSignUpForm(BaseSignUpForm):
     def clean(self):
         cleaned = super().clean()
         license_number = cleaned.get("license_number")
-        if license_number and _license_held_by_another(license_number, email=cleaned.get("email", "")):
+        if license_number and _license_taken(license_number):
             self.add_error("license_number", forms.ValidationError(LICENSE_TAKEN, code="unique"))
         return cleaned
 

@@ -55,7 +55,17 @@ class Technician(models.Model):
     experience_years = models.PositiveSmallIntegerField(
         _("years of experience"), default=0, validators=[MaxValueValidator(70)]
     )
-    license_number = models.CharField(_("license number"), max_length=50, unique=True)
+    license_number = models.CharField(_("license number"), max_length=50, db_index=True)
+    # A "Work with us" sign-up waiting for its e-mailed link does not hold its licence number:
+    # anyone may type a real one, and it would keep the licence's owner out for a week. The
+    # licence is claimed when the address is confirmed (`technician_claim_license`), and only
+    # claimed licences are unique.
+    holds_license = models.BooleanField(
+        _("holds the license number"),
+        default=True,
+        editable=False,
+        help_text=_("False while the sign-up waits for its e-mail confirmation: the number is not reserved yet."),
+    )
     rating = models.DecimalField(
         _("rating"),
         max_digits=3,
@@ -90,6 +100,12 @@ class Technician(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=0) & Q(rating__lte=5), name="technician_rating_0_5"),
+            models.UniqueConstraint(
+                fields=["license_number"],
+                condition=Q(holds_license=True),
+                name="technician_license_unique",
+                violation_error_message=_("A technician with this license number is already registered."),
+            ),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ from technicians import services
 
 
 def email_confirmed(sender, user, **kwargs):
+    services.technician_claim_license(user=user)
     services.technician_request_verification(user=user)
 
 

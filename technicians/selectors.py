@@ -8,7 +8,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, UserRole
 from technicians import signals
 from technicians.models import Technician
 
@@ -55,3 +55,31 @@ def missing_profile_items(technician: Technician) -> list[str]:
     if not technician.profile_picture:
         missing.append(_("a photo"))
     return missing
+
+
+def name_for_patients(user: User | None, *, fallback: str = "") -> str | None:
+    """How a patient's pages and data download name the person who acted on their data: staff by
+    name and role only, never by their e-mail address (which is also their log-in).
+
+    Administrators are "HomeCure office (administrator)": the patient deals with the office, and
+    an administrator's name and log-in address are of use to nobody outside it (the office's own
+    log names them). A technician is "Nadia Nurse (nurse)"; a patient (the patient themselves) by
+    name. `fallback` (a name kept as text) stands in when the account is gone.
+    """
+    if user is None:
+        return _staff_name_from_text(fallback) if fallback else None
+    if user.role == UserRole.ADMIN or user.is_staff:
+        return _("HomeCure office (administrator)")
+    if user.role == UserRole.TECHNICIAN:
+        try:
+            role = user.technician.get_specialization_display().lower()
+        except Technician.DoesNotExist:
+            role = _("technician")
+        return _("%(name)s (%(role)s)") % {"name": user.get_full_name() or _("HomeCure technician"), "role": role}
+    return user.get_full_name() or user.email
+
+
+def _staff_name_from_text(name: str) -> str:
+    """A name kept as text from before names-only ("Nadia Nurse <nurse@example.com>"), without the address."""
+    name = name.split("<", 1)[0].strip()
+    return name if name and "@" not in name else _("HomeCure staff")

@@ -124,8 +124,9 @@ def technician_sign_up(
     owner by e-mail; a sign-up that was never confirmed is replaced, profile included. The office
     is asked to verify the technician only once the address is confirmed (`technician_request_verification`).
 
-    Raises ValidationError on "license_number" when another technician holds the licence (taken by
-    another sign-up meanwhile); then nothing is saved.
+    The sign-up does not hold its licence number until the address is confirmed
+    (`technician_claim_license`): the form refuses a licence a technician holds, and one taken
+    meanwhile is refused at confirmation.
     """
     with transaction.atomic():
         user = account_services.user_sign_up(
@@ -138,21 +139,44 @@ def technician_sign_up(
         )
         if user is None:
             return None
-        try:
-            with transaction.atomic():
-                technician, _created = Technician.objects.update_or_create(
-                    user=user,
-                    defaults={
-                        "specialization": specialization,
-                        "license_number": license_number,
-                        "is_verified": False,
-                        "verified_at": None,
-                    },
-                )
-        except IntegrityError:
-            # Two sign-ups with one licence at the same moment: the unique index decides, and the
-            # account started above is rolled back with this error.
-            raise ValidationError({"license_number": LICENSE_TAKEN}) from None
+        technician, _created = Technician.objects.update_or_create(
+            user=user,
+            defaults={
+                "specialization": specialization,
+                "license_number": license_number,
+                "holds_license": False,
+                "is_verified": False,
+                "verified_at": None,
+            },
+        )
+    return technician
+
+
+def technician_claim_license(*, user: User) -> Technician | None:
+    """A technician who signed up has confirmed their address: their licence number becomes theirs.
+
+    Called (through `technicians.receivers`) in the confirmation's transaction, before the office
+    is asked to verify them. Raises ValidationError when another technician claimed the same
+    licence while this sign-up waited for its link: the confirmation is then undone as a whole and
+    the page says so (the office sorts out who the licence belongs to).
+    """
+    if not user.is_technician:
+        return None
+    technician = Technician.objects.select_for_update().filter(user=user).first()
+    if technician is None or technician.holds_license:
+        return technician
+    technician.holds_license = True
+    try:
+        with transaction.atomic():
+            technician.save(update_fields=["holds_license"])
+    except IntegrityError:
+        raise ValidationError(
+            _(
+                "Another technician has registered license number %(license)s since you signed up, so your "
+                "address cannot be confirmed with it. Contact the office: they check who the license belongs to."
+            )
+            % {"license": technician.license_number}
+        ) from None
     return technician
 
 

@@ -138,7 +138,7 @@ def test_the_export_shows_records_in_words_and_nothing_of_other_patients(rich_pa
         "vitals"
     ]
     assert exported["documents"][0]["name"] == "blood-test.pdf"
-    assert document["who_viewed_my_records"][0]["reader"] == "Nadia Nurse"
+    assert document["who_viewed_my_records"][0]["reader"] == "Nadia Nurse (nurse)"
     assert document["profile"]["email"] == "patient@example.com"
     assert all(secret in text for secret in SECRETS[:3])
     assert OTHER_SECRET not in text
@@ -257,3 +257,39 @@ def test_the_exports_queries_do_not_grow_with_the_patients_visits(patient, techn
         assert len(json.loads(body)["bookings"]) == bookings
 
     assert counts[10] == counts[200], counts
+
+
+def test_staff_are_named_by_name_and_role_only_and_office_notes_stay_with_the_office(
+    rich_patient, record, technician, admin_user
+):
+    booking = record.booking
+    Booking.objects.filter(pk=booking.pk).update(
+        admin_notes="Office only: the son calls about the bill", technician_notes="Dressing changed, healing well"
+    )
+    RecordAccessFactory(
+        record=record, reader=admin_user, reason="admin", ip_address="203.0.113.9", user_agent="OfficeBrowser/9"
+    )
+    BookingStatusHistoryFactory(booking=booking, changed_by=admin_user, note="Assigned")
+
+    document = personal_data.export_for(rich_patient)
+    text = json.dumps(document)
+
+    for staff in (technician.user, admin_user):
+        assert staff.email not in text
+    assert "203.0.113.9" not in text
+    assert "OfficeBrowser/9" not in text
+    assert [read["reader"] for read in document["who_viewed_my_records"]] == [
+        "Nadia Nurse (nurse)",
+        "HomeCure office (administrator)",
+    ]
+    assert all("ip_address" not in read and "user_agent" not in read for read in document["who_viewed_my_records"])
+    (visit,) = [b for b in document["bookings"] if b["reference"] == booking.reference]
+    assert {change["changed_by"] for change in visit["status_history"]} >= {
+        "Nadia Nurse (nurse)",
+        "HomeCure office (administrator)",
+    }
+    assert visit["technician"] == "Nadia Nurse (nurse)"
+    assert "admin_notes" not in visit
+    assert "Office only" not in text
+    assert visit["technician_notes"] == "Dressing changed, healing well"
+    assert document["health_records"][0]["corrections"][0]["by"] == "Nadia Nurse (nurse)"

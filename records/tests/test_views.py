@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bookings.tests.factories import BookingFactory
 from records.models import HealthRecord, RecordAmendment, RecordType
-from records.tests.factories import PDF_BYTES, HealthRecordFactory
+from records.tests.factories import PDF_BYTES, HealthDocumentFactory, HealthRecordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -404,3 +404,27 @@ def test_malformed_back_office_json_is_refused(admin_client, record):
     assert set(errors) >= {"medications", "vitals", "lab_results"}
     record.refresh_from_db()
     assert record.medications[0]["name"] == "Quokkamycin"
+
+
+@pytest.mark.parametrize(
+    ("uploaded_as", "content_type", "downloaded_as"),
+    [
+        ("scan.hta", "application/pdf", "scan.pdf"),
+        ("report.pdf.exe", "application/pdf", "report.pdf"),
+        ("drawing.svg", "image/png", "drawing.png"),
+        ('x-ray "left"; name=.exe', "image/jpeg", "x-ray-left-name.jpg"),
+        ("Ärztebrief.html", "application/pdf", "Arztebrief.pdf"),
+        (".htaccess", "image/png", "document.png"),
+    ],
+)
+def test_a_download_is_named_from_its_checked_type_not_the_uploaded_extension(
+    patient, client_for, uploaded_as, content_type, downloaded_as
+):
+    record = HealthRecordFactory(user=patient)
+    document = HealthDocumentFactory(record=record, original_name=uploaded_as, content_type=content_type)
+
+    response = client_for(patient).get(reverse("records:document", args=[record.pk, document.pk]))
+
+    assert response["Content-Disposition"] == f'attachment; filename="{downloaded_as}"'
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"

@@ -19,6 +19,15 @@ def test_license_number_is_unique():
         TechnicianFactory(license_number="NMC-1")
 
 
+def test_unconfirmed_sign_ups_may_share_a_licence_number_that_nobody_holds():
+    TechnicianFactory(license_number="NMC-1", holds_license=False)
+    TechnicianFactory(license_number="NMC-1", holds_license=False)
+    TechnicianFactory(license_number="NMC-1")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TechnicianFactory(license_number="NMC-1")
+
+
 def test_a_user_has_one_technician_profile():
     technician = TechnicianFactory()
 

@@ -285,24 +285,44 @@ def test_an_address_taken_by_another_sign_up_meanwhile_answers_as_usual(client, 
     assert not Technician.objects.exists()
 
 
-def test_a_licence_taken_by_another_sign_up_meanwhile_is_explained_and_nothing_is_saved(client, monkeypatch):
-    is_valid = TechnicianSignUpForm.is_valid
+def test_a_licence_claimed_meanwhile_is_explained_at_confirmation_and_nothing_is_confirmed(client):
+    client.post(reverse("portal:join"), join_data())
+    # While Jana's link waits, a technician with the same licence number confirms first.
+    TechnicianFactory(license_number="HCPC-PH12345")
 
-    def other_sign_up_commits_after_the_checks(form):
-        valid = is_valid(form)
-        TechnicianFactory(license_number="HCPC-PH12345")
-        return valid
+    response = client.post(confirmation_link("jana.joiner@example.com"))
 
-    monkeypatch.setattr(TechnicianSignUpForm, "is_valid", other_sign_up_commits_after_the_checks)
+    assert response.status_code == 409
+    assert "has registered license number HCPC-PH12345 since you signed up" in response.content.decode()
+    jana = Technician.objects.select_related("user").get(user__email="jana.joiner@example.com")
+    assert (jana.user.is_active, jana.user.awaiting_confirmation, jana.holds_license) == (False, True, False)
 
-    response = client.post(reverse("portal:join"), join_data())
 
-    assert response.status_code == 200
-    assert response.context["form"].errors["license_number"] == [
-        "A technician with this license number is already registered."
-    ]
-    assert not User.objects.filter(email="jana.joiner@example.com").exists()
-    assert mail.outbox == []
+def test_an_unconfirmed_sign_up_holds_no_licence(client, admin_user):
+    # Someone types a real nurse's licence with an address nobody will confirm.
+    client.post(reverse("portal:join"), join_data(email="squatter@example.com"))
+
+    response = Client().post(reverse("portal:join"), join_data())
+    Client().post(confirmation_link("jana.joiner@example.com"))
+
+    assert response.url == reverse("accounts:signup-sent")
+    jana = Technician.objects.select_related("user").get(user__email="jana.joiner@example.com")
+    assert (jana.user.is_active, jana.license_number, jana.holds_license) == (True, "HCPC-PH12345", True)
+    assert admin_heard_of_new_technicians(admin_user) == 1
+    squatter = Technician.objects.get(user__email="squatter@example.com")
+    assert squatter.holds_license is False
+    assert Client().post(confirmation_link("squatter@example.com")).status_code == 409
+
+
+def test_a_technician_takes_a_licence_only_an_unconfirmed_sign_up_typed(client, unverified_technician, area):
+    client.post(reverse("portal:join"), join_data(license_number="NMC-000777"))
+    owner = Client()
+    owner.force_login(unverified_technician.user)
+
+    owner.post(reverse("portal:profile"), profile_data(area, license_number="NMC-000777"))
+
+    unverified_technician.refresh_from_db()
+    assert unverified_technician.license_number == "NMC-000777"
 
 
 @pytest.mark.parametrize(

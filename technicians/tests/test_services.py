@@ -143,13 +143,17 @@ def sign_up(**overrides):
     )
 
 
-def test_a_licence_taken_at_the_same_moment_is_explained_and_nothing_is_saved(technician):
+def test_a_licence_taken_before_confirmation_refuses_the_confirmation_and_confirms_nothing(technician):
+    late = sign_up(email="late@example.com", license_number=technician.license_number)
+    assert late.holds_license is False
+
     with pytest.raises(ValidationError) as caught:
-        sign_up(email="late@example.com", license_number=technician.license_number)
-    assert caught.value.message_dict == {
-        "license_number": ["A technician with this license number is already registered."]
-    }
-    assert not User.objects.filter(email="late@example.com").exists()
+        account_services.user_confirm_email(user=late.user)
+
+    assert "Another technician has registered license number NMC-000001" in caught.value.messages[0]
+    late.refresh_from_db()
+    late.user.refresh_from_db()
+    assert (late.user.is_active, late.user.awaiting_confirmation, late.holds_license) == (False, True, False)
 
 
 def test_sign_up_with_an_address_in_use_changes_nothing_and_returns_none(technician):

@@ -6,6 +6,7 @@ health data).
 """
 
 import pytest
+from django.test import Client, override_settings
 
 from tests.security import walk
 
@@ -78,3 +79,45 @@ def test_the_photo_is_cached_privately_only(walked):
 
     assert photos
     assert {r.headers["Cache-Control"] for r in photos} == {"private, max-age=3600"}
+
+
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def _missing_headers(response) -> dict[str, str | None]:
+    missing = {name: response.get(name) for name, value in SECURITY_HEADERS.items() if response.get(name) != value}
+    policy = _directives(response.get("Content-Security-Policy", "default-src"))
+    if policy.get("frame-ancestors") != ["'none'"] or policy.get("script-src") != ["'self'"]:
+        missing["Content-Security-Policy"] = response.get("Content-Security-Policy")
+    return missing
+
+
+def test_a_static_file_carries_the_security_headers():
+    # WhiteNoise answers from the files themselves, before the middleware below it runs.
+    with override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True):
+        response = Client().get("/static/css/homecure.css", secure=True)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
+    assert _missing_headers(response) == {}
+
+
+def test_the_bad_host_answer_carries_the_security_headers():
+    # Django refuses a Host that is not in ALLOWED_HOSTS while the middleware is still running.
+    response = Client().get("/", secure=True, HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert _missing_headers(response) == {}
+
+
+def test_the_request_guard_answer_carries_the_security_headers():
+    response = Client().get("/", {"q": "\x00"}, secure=True)
+
+    assert response.status_code == 400
+    assert _missing_headers(response) == {}
