@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -14,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts import emails
+from accounts import emails, tasks
 from accounts import two_factor as tf
 from accounts.decorators import staff_required
 from accounts.forms import EnrolSecondFactorForm, ProfileForm, SecondFactorForm, SignUpForm
@@ -31,6 +32,7 @@ from accounts.services import (
     user_update_profile,
 )
 from accounts.tokens import email_confirmation_token
+from homecure.base.audit import client_ip
 from homecure.base.errors import ServiceError
 
 ROLE_HOME = {
@@ -59,18 +61,24 @@ def sign_up_page(request, *, form_class, sign_up, template_name, next_url=""):
 
     `sign_up(cleaned_data)` starts the account and returns the user to confirm, or None for an
     address that already has an account. Both get the same answer (the owner of the latter is told
-    by e-mail), so the form does not reveal who has an account.
+    by e-mail), so the form does not reveal who has an account. The e-mail goes through the task
+    queue. A sign-up over the e-mail limits (`emails.account_email_allowed`) gets the same answer
+    and does nothing: no account is started that no link could confirm.
     """
     if request.user.is_authenticated:
         return redirect("accounts:after-login")
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        email, client = form.cleaned_data["email"], client_ip(request)
+        if not emails.account_email_allowed(kind="Sign-up", email=email, client=client):
+            return redirect("accounts:signup-sent")
         try:
             user = sign_up(form.cleaned_data)
         except ValidationError as error:
+            emails.account_email_give_back(email=email, client=client)
             form.add_error(None, error)
         else:
-            emails.send_sign_up_answer(email=form.cleaned_data["email"], user=user, next_url=next_url)
+            tasks.send_sign_up_email.enqueue(email=email, user_id=user and user.pk, next_url=next_url)
             return redirect("accounts:signup-sent")
     return render(request, template_name, {"form": form, "next": next_url})
 
@@ -170,6 +178,28 @@ def profile(request):
     else:
         form = ProfileForm(instance=request.user)
     return render(request, "accounts/profile.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asking for a password-reset link: the e-mail is queued as a task that carries only the
+    address (`tasks.send_password_reset_email`), and the worker looks the account up, makes the
+    token and sends.
+
+    The request therefore does the same work for an address with an account and one without: the
+    limit check (`emails.account_email_allowed`) and one task queued, and no look-up of the
+    account; only the worker, after the page has answered, finds that there is nobody to write
+    to. Queuing nothing for an unknown address would have saved a row but made the two answers
+    differ by a write. Over a limit nothing is queued, and the answer is the same page.
+    """
+
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if emails.account_email_allowed(kind="Password-reset", email=email, client=client_ip(self.request)):
+            tasks.send_password_reset_email.enqueue(email=email)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

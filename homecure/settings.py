@@ -302,6 +302,13 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttling.attempt_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
 AXES_VERBOSE = False
 
+# Sign-up and password-reset e-mails (accounts.emails.account_email_allowed), one budget for both:
+# at most 3 asked for one address and 10 from one client address in an hour; over it the page
+# answers as usual and nothing is sent. Counted in the cache (share it between servers).
+ACCOUNT_EMAILS_PER_ADDRESS = 3
+ACCOUNT_EMAILS_PER_CLIENT = 10
+ACCOUNT_EMAIL_WINDOW = 60 * 60
+
 # Two-factor log-in (django-otp): the name authenticator apps show beside the account, and the
 # throttling of wrong codes, per device: after n wrong codes in a row the next try waits 2^(n-1)
 # seconds (1, 2, 4, 8, ... ; 10 wrong codes make it about 8.5 minutes). The device admin pages of
