@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
 from django.utils.translation import gettext_lazy as _
 
@@ -95,8 +96,13 @@ class SignUpForm(BaseSignUpForm):
         _area_field(self)
 
 
-class LoginForm(AuthenticationForm):
-    """Log in with the e-mail address, whatever its case."""
+class EmailLogInFields(forms.Form):
+    """The two fields of every log-in form: the e-mail address, whatever its case, and the password.
+
+    The address's length is checked by the field itself: Django's own log-in forms only set a
+    maximum length on the widget, so a longer value would reach `authenticate()` and the log-in
+    throttling's records.
+    """
 
     username = forms.EmailField(
         label=_("E-mail address"),
@@ -109,13 +115,21 @@ class LoginForm(AuthenticationForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class LoginForm(EmailLogInFields, AuthenticationForm):
+    """Log in with the e-mail address, whatever its case."""
+
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The e-mail address or password is not correct."),
     }
 
-    def clean_username(self):
-        return self.cleaned_data["username"].strip().lower()
+
+class BackOfficeLoginForm(EmailLogInFields, AdminAuthenticationForm):
+    """The back office's log-in page: the same fields, for staff only."""
 
 
 class ProfileForm(forms.ModelForm):

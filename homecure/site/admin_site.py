@@ -87,6 +87,13 @@ class BackOfficeSite(admin.AdminSite):
     site_title = _("HomeCure back office")
     index_title = _("Platform administration")
 
+    @property
+    def login_form(self):
+        # Imported when the page is shown: this module is loaded with the app registry, before models.
+        from accounts.forms import BackOfficeLoginForm
+
+        return BackOfficeLoginForm
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = with_checked_autocomplete(admin_class or admin.ModelAdmin)
         super().register(model_or_iterable, admin_class, **options)

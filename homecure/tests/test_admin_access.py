@@ -2,6 +2,7 @@
 to their own pages, whatever their staff flag says."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
@@ -98,3 +99,15 @@ def test_an_administrator_logs_out_with_a_post(admin_client):
 
     assert response["Location"] == reverse("home")
     assert admin_client.get(INDEX)["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("log_in_page", ["/admin/login/", "/accounts/login/"])
+def test_an_overlong_address_is_refused_by_the_form_before_any_log_in_attempt_is_recorded(client, log_in_page):
+    # Django's own log-in forms put the maximum length on the widget only: 300 characters reached
+    # authenticate(), and the throttling's record of the failure (255 characters at most) was a
+    # 500 on PostgreSQL.
+    response = client.post(log_in_page, {"username": "x" * 300 + "@example.com", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert not AccessAttempt.objects.exists()
