@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models.constants import LOOKUP_SEP
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from homecure.base.admin_paginator import EstimatedCountPaginator
 from homecure.base.audit import client_ip
-from records import selectors, services
+from records import break_glass, selectors, services
 from records.forms import HealthRecordAdminForm
 from records.models import (
     RECORD_CONTENT_FIELDS,
@@ -86,8 +87,9 @@ class HealthRecordAdmin(admin.ModelAdmin):
     """Back-office screen of health records.
 
     Opening a record here is a read like any other: it is kept in the record's reads and shown to
-    the patient. Adding and changing go through `records.services`, so flags, notifications and
-    the kept previous values are the same as on the record pages.
+    the patient, and the administrator says why first (`records.break_glass`: the change page sends
+    them to the reason page until they have). Adding and changing go through `records.services`, so
+    flags, notifications and the kept previous values are the same as on the record pages.
     """
 
     form = HealthRecordAdminForm
@@ -142,6 +144,17 @@ class HealthRecordAdmin(admin.ModelAdmin):
         # A record stays with the patient and visit it was written for.
         return self.readonly_fields + (("user", "booking") if obj is not None else ())
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The page shows the findings: no reason, no record (the reason page 404s a record that is not there).
+        record_pk = object_id if str(object_id).isdigit() else None
+        if (
+            record_pk is not None
+            and selectors.is_admin(request.user)
+            and not break_glass.reason_for(request.session, int(record_pk))
+        ):
+            return redirect(break_glass.reason_url(int(record_pk), request.get_full_path()))
+        return super().change_view(request, object_id, form_url=form_url, extra_context=extra_context)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             services.record_log_read(
@@ -151,6 +164,7 @@ class HealthRecordAdmin(admin.ModelAdmin):
                 kind=AccessKind.BACK_OFFICE,
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                reason_given=break_glass.reason_for(request.session, obj.pk),
             )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 

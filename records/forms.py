@@ -247,6 +247,31 @@ class AmendmentReasonForm(forms.Form):
     )
 
 
+class BreakGlassForm(forms.Form):
+    """Why an administrator opens a patient's record (`records.break_glass`)."""
+
+    reason = forms.CharField(
+        label=_("Why do you need to open this record?"),
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example the patient's request or the complaint you are looking into. The patient sees this "
+            "reason, and every administrator gets it in the daily summary: write no health details."
+        ),
+        error_messages={
+            "required": _("Say why you need to open this record."),
+            "min_length": _("Say why in a few words (at least %(limit_value)d characters)."),
+        },
+    )
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if len(reason) < 10:
+            raise ValidationError(self.fields["reason"].error_messages["min_length"], params={"limit_value": 10})
+        return reason
+
+
 class RecordFilterForm(forms.Form):
     record_type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All types")), *RecordType.choices]

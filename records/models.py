@@ -225,6 +225,8 @@ class RecordAccess(AppendOnly):
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    # What an administrator said before opening the record (`records.break_glass`); "" for the others.
+    reason_given = models.TextField(_("reason given"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:

@@ -150,6 +150,11 @@ class Readable:
     def is_own(self) -> bool:
         return self.reason == OWN_RECORD
 
+    @property
+    def needs_reason(self) -> bool:
+        """An administrator states why before the record opens (`records.break_glass`)."""
+        return self.reason == AccessReason.ADMIN
+
 
 def get_record_for_reader(user: User, pk: int, *, now: datetime | None = None) -> Readable:
     """The record with what a page shows of it, or 404 unless `user` may read it."""
@@ -231,6 +236,17 @@ def job_records(user: User, booking: Booking, *, now: datetime | None = None) ->
         can_write=is_theirs and write_refusal(user, booking, now=now) is None,
         needs_accepting=waiting and booking.status == BookingStatus.PENDING,
         opens_at=opens_at if waiting and booking.status == BookingStatus.CONFIRMED and opens_at > now else None,
+    )
+
+
+def break_glass_reads(*, since: datetime, until: datetime) -> QuerySet[RecordAccess]:
+    """Administrators' reads with the reason they gave, from `since` to before `until`, oldest first
+    (the daily summary to every administrator)."""
+    return (
+        RecordAccess.objects.filter(reason=AccessReason.ADMIN, created_at__gte=since, created_at__lt=until)
+        .exclude(reason_given="")
+        .select_related("record__user")
+        .order_by("created_at", "pk")
     )
 
 

@@ -6,11 +6,13 @@
   `vital_flagged` are sent.
 * `record_amend` / `document_add`: the author corrects the record within `AMENDMENT_WINDOW` of
   writing it, administrators at any time. The values replaced are kept in a `RecordAmendment`.
-* `record_log_read`: one `RecordAccess` row (and an audit-log event) per read by anyone but the patient.
+* `record_log_read`: one `RecordAccess` row (and an audit-log event) per read by anyone but the patient,
+  with the reason an administrator gave before opening the record (`records.break_glass`).
 
 The audit log (`homecure.base.audit`) gets an event for each of these that names the fields changed but
-holds no findings, file names or reasons: those are read only through the record pages, which
-audit every read.
+holds no findings, file names or reasons for a correction: those are read only through the record pages,
+which audit every read. An administrator's reason for a read is the exception: it is what the entry is
+for, so it is kept in the entry too.
 """
 
 from __future__ import annotations
@@ -245,11 +247,16 @@ def record_log_read(
     ip_address: str | None = None,
     user_agent: str = "",
     document: HealthDocument | None = None,
+    reason_given: str = "",
 ) -> RecordAccess | None:
     """Keep one read of `record`: nothing when the patient reads their own record, otherwise a
-    `RecordAccess` row (the patient's "who viewed my records") and an audit-log event."""
+    `RecordAccess` row (the patient's "who viewed my records") and an audit-log event, both with
+    `reason_given`, what an administrator said before opening it. An administrator's read without
+    one is refused: the pages ask for it first (`records.break_glass`)."""
     if reason == OWN_RECORD:
         return None
+    if reason == AccessReason.ADMIN and not reason_given.strip():
+        raise NotAllowed(_("Say why you need to open this record first."), code="no_reason")
     access = RecordAccess.objects.create(
         record=record,
         reader=reader,
@@ -259,17 +266,22 @@ def record_log_read(
         document=document,
         ip_address=ip_address,
         user_agent=user_agent[:500],
+        reason_given=reason_given[:500],
     )
+    description = _("%(what)s: health record of %(patient)s, allowed as %(reason)s.") % {
+        "what": access.get_kind_display(),
+        "patient": record.user,
+        "reason": access.get_reason_display().lower(),
+    }
+    details = {"document_id": document.pk} if document is not None else {}
+    if access.reason_given:
+        description += " " + _("Reason given: %(reason)s") % {"reason": access.reason_given}
+        details["reason_given"] = access.reason_given
     audit_event(
         actor=reader,
         action="health_record_read",
         entity=record,
-        description=_("%(what)s: health record of %(patient)s, allowed as %(reason)s.")
-        % {
-            "what": access.get_kind_display(),
-            "patient": record.user,
-            "reason": access.get_reason_display().lower(),
-        },
-        new_values={"document_id": document.pk} if document is not None else None,
+        description=description,
+        new_values=details or None,
     )
     return access

@@ -11,6 +11,7 @@ urlpatterns = [
     path("visit/<str:reference>/new/", views.record_new, name="new"),
     path("<int:pk>/", views.record_detail, name="detail"),
     path("<int:pk>/print/", views.record_print, name="print"),
+    path("<int:pk>/reason/", views.record_reason, name="reason"),
     path("<int:pk>/correct/", views.record_amend, name="amend"),
     path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document"),
 ]

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,9 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import personal_data
 from accounts.decorators import patient_required
 from homecure.base.audit import client_ip
-from records import selectors, services
+from records import break_glass, selectors, services
 from records.documents import download_name
-from records.forms import RecordFilterForm, RecordForms
+from records.forms import BreakGlassForm, RecordFilterForm, RecordForms
 from records.models import AccessKind
 
 PAGE_SIZE = 10
@@ -30,7 +31,17 @@ def _audit_read(request, readable, kind, document=None):
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         document=document,
+        reason_given=break_glass.reason_for(request.session, readable.record.pk),
     )
+
+
+def _reason_first(request, readable):
+    """A redirect to the reason page when an administrator has not said why they open this record
+    (`records.break_glass`), else None. The patient, the author and a technician in their visit's
+    access window are never asked."""
+    if readable.needs_reason and not break_glass.reason_for(request.session, readable.record.pk):
+        return redirect(break_glass.reason_url(readable.record.pk, request.get_full_path()))
+    return None
 
 
 @never_cache
@@ -66,6 +77,8 @@ def _detail_context(request, readable):
 @login_required
 def record_detail(request, pk):
     readable = selectors.get_record_for_reader(request.user, pk)
+    if ask := _reason_first(request, readable):
+        return ask
     _audit_read(request, readable, AccessKind.VIEW)
     return render(request, "records/detail.html", _detail_context(request, readable))
 
@@ -76,6 +89,8 @@ def record_detail(request, pk):
 def record_print(request, pk):
     now = timezone.now()
     readable = selectors.get_record_for_reader(request.user, pk, now=now)
+    if ask := _reason_first(request, readable):
+        return ask
     _audit_read(request, readable, AccessKind.PRINT)
     context = _detail_context(request, readable)
     context["printed_at"] = now
@@ -87,6 +102,8 @@ def record_print(request, pk):
 @login_required
 def document_download(request, pk, document_pk):
     document, readable = selectors.get_document_for_reader(request.user, pk, document_pk)
+    if ask := _reason_first(request, readable):
+        return ask
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as missing:
@@ -100,6 +117,39 @@ def document_download(request, pk, document_pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _safe_next(request, record):
+    """Where to go once the reason is given: a path on this site, else the record page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return record.get_absolute_url()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def record_reason(request, pk):
+    """An administrator says why they open a patient's record (`records.break_glass`); anyone else
+    who may read it goes straight on, and to anyone else the record does not exist."""
+    readable = selectors.get_record_for_reader(request.user, pk)
+    next_url = _safe_next(request, readable.record)
+    if not readable.needs_reason:
+        return redirect(next_url)
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        break_glass.grant(request.session, readable.record.pk, form.cleaned_data["reason"])
+        return redirect(next_url)
+    context = {
+        "record": readable.record,
+        "form": form,
+        "next_url": next_url,
+        "minutes": break_glass.GRANT_MINUTES,
+    }
+    return render(request, "records/reason.html", context)
 
 
 def _request_token(request):
@@ -158,6 +208,8 @@ def record_new(request, reference):
 def record_amend(request, pk):
     """The author (within the correction window) or an administrator corrects a record."""
     readable = selectors.get_record_for_reader(request.user, pk)
+    if ask := _reason_first(request, readable):
+        return ask
     record = readable.record
     refusal = services.amend_refusal(request.user, record)
     if refusal is not None:

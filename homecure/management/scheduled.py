@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.services import delete_unconfirmed_sign_ups
 from bookings.services import bookings_lapse_due, offers_expire_due
 from homecure.models import ScheduledJobRun
-from notifications.services import reminders_send_due
+from notifications.services import notify_break_glass_summary, reminders_send_due
 
 DAY = timedelta(days=1)
 
@@ -30,9 +30,21 @@ EVERY_MINUTE: dict[str, Callable[..., int]] = {
     "visit_reminders": reminders_send_due,
 }
 
+
+def break_glass_summary(*, now: datetime) -> int:
+    """The administrators' reads of the days since the summary last ran, up to today (local days):
+    a run that comes a little later each day, or after an outage, leaves no day out and lists none
+    twice. Called by `run_daily`, which holds this job's row and sets its last run afterwards."""
+    last_run_at = ScheduledJobRun.objects.filter(name="break_glass_summary").values_list("last_run_at", flat=True)
+    last = last_run_at.first()
+    since = timezone.localtime(last).replace(hour=0, minute=0, second=0, microsecond=0) if last else None
+    return notify_break_glass_summary(now=now, since=since)
+
+
 #: Run when their last run is a day old or more.
 DAILY: dict[str, Callable[..., int]] = {
     "unconfirmed_sign_ups": delete_unconfirmed_sign_ups,
+    "break_glass_summary": break_glass_summary,
 }
 
 

@@ -38,6 +38,7 @@ from homecure.tests.factories import AdminLogFactory, ContactFactory, ScheduledJ
 from notifications.models import EmailPreference, Notification, SentReminder
 from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory, SentReminderFactory
 from records.models import HealthRecord
+from records.tests.conftest import give_reason
 from records.tests.factories import (
     HealthDocumentFactory,
     HealthRecordFactory,
@@ -229,6 +230,9 @@ def test_add_page_opens_unless_rows_come_from_the_product(admin_client, model):
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
 def test_change_page_shows_the_object(admin_client, model):
     obj, _ = _make(model)
+    if model is HealthRecord:
+        # A health record opens once the administrator has said why (records.break_glass).
+        give_reason(admin_client, obj)
 
     response = admin_client.get(_url(model, "change", obj.pk))
 

@@ -22,6 +22,7 @@ from homecure.base import audit
 from homecure.models import AdminLog, AuditLogIsAppendOnly, Contact, SystemSettings
 from homecure.tests.factories import AdminLogFactory, ContactFactory
 from records.models import HealthRecord
+from records.tests.conftest import give_reason
 from records.tests.factories import HealthRecordFactory
 from technicians import services as technician_services
 from technicians.models import ScheduleWindow, Technician
@@ -345,6 +346,7 @@ def _inline_management_data(response):
 def test_health_record_change_is_logged_without_the_findings(admin_client, admin_user, patient):
     record = HealthRecordFactory(user=patient, diagnosis="Seasonal asthma", provider_name="Dr Ada")
     url = _url(HealthRecord, "change", record.pk)
+    give_reason(admin_client, record)
     page = admin_client.get(url, **BROWSER)
 
     response = admin_client.post(

@@ -81,7 +81,13 @@ def snapshot():
 def test_one_run_does_every_due_job(world, technician, other_technician):
     results = scheduled.run_due_jobs(now=NOW)
 
-    assert results == {"lapse": 2, "offer_expiry": 1, "visit_reminders": 2, "unconfirmed_sign_ups": 1}
+    assert results == {
+        "lapse": 2,
+        "offer_expiry": 1,
+        "visit_reminders": 2,
+        "unconfirmed_sign_ups": 1,
+        "break_glass_summary": 0,
+    }
     offer = Booking.objects.get(pk=world["overdue_offer"].pk)
     assert offer.technician == other_technician
     started = Booking.objects.get(pk=world["started_pending"].pk)
@@ -101,7 +107,13 @@ def test_running_twice_acts_once(world):
     again = scheduled.run_due_jobs(now=NOW)
     a_minute_later = scheduled.run_due_jobs(now=NOW + timedelta(minutes=1))
 
-    assert again == {"lapse": 0, "offer_expiry": 0, "visit_reminders": 0, "unconfirmed_sign_ups": None}
+    assert again == {
+        "lapse": 0,
+        "offer_expiry": 0,
+        "visit_reminders": 0,
+        "unconfirmed_sign_ups": None,
+        "break_glass_summary": None,
+    }
     assert a_minute_later == again
     assert snapshot() == after_first
 
@@ -134,8 +146,20 @@ def test_the_command_prints_what_each_job_did(world_now):
     call_command("run_scheduled", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert lines[:4] == ["lapse: 2", "offer_expiry: 1", "visit_reminders: 2", "unconfirmed_sign_ups: 1"]
-    assert lines[4:] == ["lapse: 0", "offer_expiry: 0", "visit_reminders: 0", "unconfirmed_sign_ups: not due"]
+    assert lines[:5] == [
+        "lapse: 2",
+        "offer_expiry: 1",
+        "visit_reminders: 2",
+        "unconfirmed_sign_ups: 1",
+        "break_glass_summary: 0",
+    ]
+    assert lines[5:] == [
+        "lapse: 0",
+        "offer_expiry: 0",
+        "visit_reminders: 0",
+        "unconfirmed_sign_ups: not due",
+        "break_glass_summary: not due",
+    ]
 
 
 def test_the_old_commands_still_run_their_job_alone(world_now):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.tests.factories import BookingFactory
@@ -21,6 +22,15 @@ SECRET_LAB_TEST = "Narwhal antibody titre"
 SECRET_DOCUMENT = "Zebra-scan-4711"
 OTHER_SECRET = "Okapi-diagnosis-0815"
 SECRETS = (SECRET_DIAGNOSIS, SECRET_MEDICATION, SECRET_LAB_TEST, SECRET_DOCUMENT)
+
+#: What the tests' administrator says before opening a record (`records.break_glass`).
+REASON = "The patient asked by phone for a copy of this visit's record."
+
+
+def give_reason(client, record, reason=REASON):
+    """An administrator's `client` says why it opens `record`; the reason page's answer."""
+    return client.post(reverse("records:reason", args=[record.pk]), {"reason": reason})
+
 
 RECORD_VITALS = {"blood_pressure_systolic": 128, "blood_pressure_diastolic": 82, "oxygen_saturation": 89}
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from records.admin import FINDINGS
 from records.models import HealthRecord, RecordAccess, RecordAmendment
+from records.tests.conftest import give_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,16 @@ def _post_data(record, **overrides):
     return data
 
 
-def test_opening_a_record_in_the_back_office_is_kept_and_listed_for_the_patient(admin_client, admin_user, record):
-    page = admin_client.get(_change_url(record))
-    admin_client.get(_change_url(record))
+@pytest.fixture
+def office(admin_client, record):
+    # The administrator has said why they open `record`.
+    give_reason(admin_client, record)
+    return admin_client
+
+
+def test_opening_a_record_in_the_back_office_is_kept_and_listed_for_the_patient(office, admin_user, record):
+    page = office.get(_change_url(record))
+    office.get(_change_url(record))
 
     assert page.status_code == 200
     assert list(RecordAccess.objects.values_list("reader", "kind", "reason")) == [
@@ -56,8 +64,8 @@ def test_the_changelist_shows_no_findings_and_is_not_a_read(admin_client, record
     assert not RecordAccess.objects.exists()
 
 
-def test_a_back_office_change_is_a_correction_that_keeps_the_old_values(admin_client, admin_user, record):
-    response = admin_client.post(
+def test_a_back_office_change_is_a_correction_that_keeps_the_old_values(office, admin_user, record):
+    response = office.post(
         _change_url(record), _post_data(record, diagnosis="Corrected in the office", vitals='{"heart_rate": 135}')
     )
 
@@ -72,8 +80,8 @@ def test_a_back_office_change_is_a_correction_that_keeps_the_old_values(admin_cl
     assert amendment.previous_values["vitals"]["oxygen_saturation"] == 89
 
 
-def test_back_office_vitals_get_the_same_checks_as_the_record_page(admin_client, record):
-    response = admin_client.post(
+def test_back_office_vitals_get_the_same_checks_as_the_record_page(office, record):
+    response = office.post(
         _change_url(record),
         _post_data(record, vitals='{"heart_rate": 500, "pulse": 60}', medications='[{"dose": "1 g"}]'),
     )
@@ -81,14 +89,14 @@ def test_back_office_vitals_get_the_same_checks_as_the_record_page(admin_client,
     errors = response.context["adminform"].form.errors
     assert errors["vitals"][0].startswith("Unknown vitals: pulse. Known: blood_pressure_systolic, ")
     assert errors["medications"] == ["Medication: Enter the medication's name."]
-    second = admin_client.post(_change_url(record), _post_data(record, vitals='{"heart_rate": 500}'))
+    second = office.post(_change_url(record), _post_data(record, vitals='{"heart_rate": 500}'))
     assert second.context["adminform"].form.errors["vitals"] == [
         "Heart rate (/min): Enter a value from 20 to 300 /min."
     ]
 
 
-def test_the_patient_and_visit_of_a_record_cannot_be_changed(admin_client, record, other_patient):
-    admin_client.post(_change_url(record), _post_data(record, user=other_patient.pk))
+def test_the_patient_and_visit_of_a_record_cannot_be_changed(office, record, other_patient):
+    office.post(_change_url(record), _post_data(record, user=other_patient.pk))
 
     record.refresh_from_db()
     assert record.user != other_patient
@@ -137,12 +145,12 @@ def test_a_visit_of_another_patient_is_refused_when_adding(admin_client, patient
     assert response.context["adminform"].form.errors["booking"] == ["This visit belongs to another patient."]
 
 
-def test_documents_download_from_the_back_office_through_the_checked_view(admin_client, admin_user, record):
+def test_documents_download_from_the_back_office_through_the_checked_view(office, admin_user, record):
     document = record.documents.get()
     url = reverse("records:document", args=[record.pk, document.pk])
 
-    page = admin_client.get(_change_url(record)).content.decode()
-    download = admin_client.get(url)
+    page = office.get(_change_url(record)).content.decode()
+    download = office.get(url)
 
     assert f'<a href="{url}">Download</a>' in page
     assert download.status_code == 200

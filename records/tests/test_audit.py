@@ -17,7 +17,7 @@ from django.utils import timezone
 from bookings.tests.factories import BookingFactory
 from homecure.models import AdminLog
 from records.models import HealthRecord, RecordAccess
-from records.tests.conftest import OTHER_SECRET, SECRETS
+from records.tests.conftest import OTHER_SECRET, REASON, SECRETS, give_reason
 from technicians.tests.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,12 +53,16 @@ def test_one_row_per_read_by_someone_else(
     view, kind, who, reason, record, technician, visiting, admin_user, client_for
 ):
     reader = {"author": technician.user, "visiting": visiting.user, "admin": admin_user}[who]
+    client = client_for(reader)
+    if who == "admin":
+        give_reason(client, record)
 
-    response = client_for(reader).get(_read_urls(record)[view])
+    response = client.get(_read_urls(record)[view])
 
     assert response.status_code == 200
     access = RecordAccess.objects.get()
     assert (access.record, access.reader, access.reason, access.kind) == (record, reader, reason, kind)
+    assert access.reason_given == (REASON if who == "admin" else "")
     assert (access.ip_address, access.user_agent) == ("198.51.100.23", "RecordsTest/1.0")
     assert access.document == (record.documents.get() if view == "document" else None)
     assert AdminLog.objects.filter(action="health_record_read", admin_user=reader).count() == 1
@@ -72,6 +76,7 @@ def test_opening_the_correction_page_is_a_read(record, technician, client_for):
 
 def test_each_read_is_one_more_row(record, admin_user, client_for):
     client = client_for(admin_user)
+    give_reason(client, record)
 
     for _ in range(3):
         client.get(record.get_absolute_url())
@@ -97,7 +102,10 @@ def test_refused_reads_leave_no_row(record, other_patient, other_technician, cli
 
 
 def test_admin_change_page_is_an_audited_read(record, admin_user, client_for):
-    response = client_for(admin_user).get(reverse("admin:records_healthrecord_change", args=[record.pk]))
+    client = client_for(admin_user)
+    give_reason(client, record)
+
+    response = client.get(reverse("admin:records_healthrecord_change", args=[record.pk]))
 
     assert response.status_code == 200
     access = RecordAccess.objects.get()
@@ -109,7 +117,9 @@ def test_who_viewed_lists_the_reads_of_the_patients_records(
 ):
     client_for(technician.user).get(record.get_absolute_url())
     client_for(visiting.user).get(_read_urls(record)["document"])
-    client_for(admin_user).get(reverse("admin:records_healthrecord_change", args=[record.pk]))
+    office = client_for(admin_user)
+    give_reason(office, record)
+    office.get(reverse("admin:records_healthrecord_change", args=[record.pk]))
     client_for(patient).get(record.get_absolute_url())
 
     page = client_for(patient).get(reverse("records:who-viewed")).content.decode()
@@ -124,6 +134,7 @@ def test_who_viewed_lists_the_reads_of_the_patients_records(
     assert "Downloaded a document: blood-test.pdf" in page
     assert "Ada Admin" not in page
     assert "Viewed the record in the back office" in page
+    assert "The patient asked by phone for a copy of this visit&#x27;s record." in page
 
 
 def test_who_viewed_shows_nothing_of_other_patients(record, other_record, other_technician, client_for, other_patient):
@@ -140,8 +151,10 @@ def test_who_viewed_shows_nothing_of_other_patients(record, other_record, other_
 def test_who_viewed_page_runs_a_fixed_number_of_queries(
     record, admin_user, client_for, patient, django_assert_max_num_queries
 ):
+    office = client_for(admin_user)
+    give_reason(office, record)
     for _ in range(25):
-        client_for(admin_user).get(record.get_absolute_url())
+        office.get(record.get_absolute_url())
     client = client_for(patient)
 
     with django_assert_max_num_queries(8):
@@ -241,6 +254,9 @@ def test_no_page_of_the_site_shows_a_record_without_keeping_the_read(
     shown_to_admin = set()
     for who, user in readers.items():
         client = client_for(user)
+        if who == "admin":
+            give_reason(client, record)
+            give_reason(client, other_record)
         for name, groups in _named_patterns():
             if name in NOT_WALKED:
                 continue

@@ -15,7 +15,7 @@ from django.utils import timezone
 from bookings.models import BookingStatus
 from bookings.tests.factories import BookingFactory
 from records import urls as records_urls
-from records.tests.conftest import OTHER_SECRET, SECRETS
+from records.tests.conftest import OTHER_SECRET, SECRETS, give_reason
 from technicians.tests.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,8 +118,11 @@ def test_who_reads_a_record_and_its_documents(
     if who == "author":
         record.created_by = technician.user
         record.save()
+    client = client_for(user)
+    if who == "admin":
+        give_reason(client, record)
 
-    response = client_for(user).get(_urls(record)[view])
+    response = client.get(_urls(record)[view])
 
     _check(response, expected, may_show=expected == 200)
 
@@ -174,7 +177,11 @@ AMEND_ACCESS = {
 
 @pytest.mark.parametrize(("who", "expected"), AMEND_ACCESS.items())
 def test_who_may_open_the_correction_page(who, expected, people, record, other_record, client_for):
-    response = client_for(_reader(who, people, record)).get(reverse("records:amend", args=[record.pk]))
+    client = client_for(_reader(who, people, record))
+    if who == "admin":
+        give_reason(client, record)
+
+    response = client.get(reverse("records:amend", args=[record.pk]))
 
     _check(response, expected, may_show=expected == 200)
     if expected == 302:
@@ -252,6 +259,32 @@ def test_an_unknown_record_is_not_found(view, admin_user, client_for):
     assert response.status_code == 404
 
 
+#: The page where an administrator says why they open a record: everyone else who may read the
+#: record goes straight on to it (302), and to the rest it does not exist.
+REASON_ACCESS = {
+    "anonymous": "login",
+    "patient": 302,
+    "author": 302,
+    "other_patient": 404,
+    "technician_of_an_active_visit": 302,
+    "technician_after_the_visit_ended": 404,
+    "unassigned_technician": 404,
+    "suspended_author": 404,
+    "admin": 200,
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), REASON_ACCESS.items())
+def test_who_is_asked_for_a_reason(who, expected, people, technician, record, other_record, client_for):
+    user = technician.user if who == "author" else _reader(who, people, record)
+
+    response = client_for(user).get(reverse("records:reason", args=[record.pk]))
+
+    _check(response, expected, may_show=False)
+    if expected == 302:
+        assert response.url == record.get_absolute_url()
+
+
 MATRICES = {
     "list": PATIENT_PAGE_ACCESS,
     "who-viewed": PATIENT_PAGE_ACCESS,
@@ -260,6 +293,7 @@ MATRICES = {
     "print": READERS,
     "document": READERS,
     "amend": AMEND_ACCESS,
+    "reason": REASON_ACCESS,
     "new": NEW_RECORD_ACCESS,
 }
 

@@ -304,9 +304,11 @@ def test_a_read_by_someone_else_is_kept_with_who_why_and_where(patient, admin_us
         kind=AccessKind.VIEW,
         ip_address="203.0.113.9",
         user_agent="Firefox",
+        reason_given="The patient asked for a copy.",
     )
 
     access = RecordAccess.objects.get()
+    entry = AdminLog.objects.get(action="health_record_read")
     assert (access.record, access.reader, access.reader_name) == (record, admin_user, "Ada Admin <admin@example.com>")
     assert (access.reason, access.kind, access.ip_address, access.user_agent) == (
         "admin",
@@ -314,12 +316,27 @@ def test_a_read_by_someone_else_is_kept_with_who_why_and_where(patient, admin_us
         "203.0.113.9",
         "Firefox",
     )
-    assert AdminLog.objects.get(action="health_record_read").admin_user == admin_user
+    assert access.reason_given == "The patient asked for a copy."
+    assert entry.admin_user == admin_user
+    assert entry.new_values == {"reason_given": "The patient asked for a copy."}
+    assert entry.description.endswith("Reason given: The patient asked for a copy.")
+
+
+def test_an_administrators_read_without_a_reason_is_refused(patient, admin_user):
+    record = HealthRecordFactory(user=patient)
+
+    with pytest.raises(services.NotAllowed, match=r"Say why you need to open this record first\."):
+        services.record_log_read(record=record, reader=admin_user, reason=AccessReason.ADMIN, kind=AccessKind.VIEW)
+
+    assert not RecordAccess.objects.exists()
+    assert not AdminLog.objects.filter(action="health_record_read").exists()
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(patient, admin_user):
     record = HealthRecordFactory(user=patient)
-    access = services.record_log_read(record=record, reader=admin_user, reason=AccessReason.ADMIN, kind=AccessKind.VIEW)
+    access = services.record_log_read(
+        record=record, reader=admin_user, reason=AccessReason.ADMIN, kind=AccessKind.VIEW, reason_given="A check."
+    )
 
     access.reader_name = "Nobody"
     with pytest.raises(ValidationError, match="cannot be changed"):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bookings.tests.factories import BookingFactory
 from records.models import HealthRecord, RecordAmendment, RecordType
+from records.tests.conftest import give_reason
 from records.tests.factories import PDF_BYTES, HealthDocumentFactory, HealthRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -387,6 +388,7 @@ def test_malformed_input_is_refused_with_messages_and_saves_nothing(technician, 
 
 
 def test_malformed_back_office_json_is_refused(admin_client, record):
+    give_reason(admin_client, record)
     response = admin_client.post(
         reverse("admin:records_healthrecord_change", args=[record.pk]),
         {

@@ -220,7 +220,13 @@ def test_every_page_passes_axe_on_desktop_and_patient_and_portal_pages_fit_a_pho
     page.set_viewport_size(DESKTOP)
     log_in_with_code(ADMIN, DEMO_PASSWORD, on_code_page=lambda page: problems.extend(axe_problems("two-factor code")))
     check(admin_pages(), phone=False, site=False)
-    check({"two-factor log-in": reverse("accounts:two-factor")}, phone=False)
+    check(
+        {
+            "two-factor log-in": reverse("accounts:two-factor"),
+            "why open a health record": reverse("records:reason", args=[record_of("HC-DEMO0001").pk]),
+        },
+        phone=False,
+    )
 
     assert problems == [], "\n".join(problems)
 

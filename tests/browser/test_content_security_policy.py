@@ -108,8 +108,13 @@ def test_portal_and_back_office_pages_break_no_rule_of_the_policy(
             "bookings list": reverse("admin:bookings_booking_changelist"),
             "booking with its QR code": reverse("admin:bookings_booking_change", args=[world.confirmed.pk]),
             "technician": reverse("admin:technicians_technician_change", args=[world.technician.pk]),
-            "health record": reverse("admin:records_healthrecord_change", args=[world.record.pk]),
+            "reason for opening a health record": reverse("admin:records_healthrecord_change", args=[world.record.pk]),
         },
     )
+    page.get_by_label("Why do you need to open this record?").fill("The patient asked for a copy of this record.")
+    page.get_by_role("button", name="Open the record").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(reverse("admin:records_healthrecord_change", args=[world.record.pk]))
+    violations("health record")
 
     assert violations("back office") == []

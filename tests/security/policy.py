@@ -88,14 +88,18 @@ records:export                     GET    login  200    200    403    403    403
 records:export                     POST   405    405    405    405    405    405    405
 records:new                        GET    login  403    403    200    404    404    200
 records:new                        POST   login  403    403    200    404    404    200
-records:detail                     GET    login  200    404    200    404    404    200
+# An administrator says why before a record opens (break-glass): the record's pages send them to
+# the reason page first; everyone else who may read the record goes on from it to the record.
+records:detail                     GET    login  200    404    200    404    404    away
 records:detail                     POST   405    405    405    405    405    405    405
-records:print                      GET    login  200    404    200    404    404    200
+records:print                      GET    login  200    404    200    404    404    away
 records:print                      POST   405    405    405    405    405    405    405
-records:amend                      GET    login  away   404    200    404    404    200
-records:amend                      POST   login  away   404    200    404    404    200
-records:document                   GET    login  200    404    200    404    404    200
+records:amend                      GET    login  away   404    200    404    404    away
+records:amend                      POST   login  away   404    200    404    404    away
+records:document                   GET    login  200    404    200    404    404    away
 records:document                   POST   405    405    405    405    405    405    405
+records:reason                     GET    login  away   404    away   404    404    200
+records:reason                     POST   login  away   404    away   404    404    200
 portal:dashboard                   GET    login  403    403    200    200    200    403
 portal:dashboard                   POST   login  403    403    200    200    200    403
 portal:join                        GET    200    away   away   away   away   away   away
@@ -210,6 +214,8 @@ admin:bookings_missedvisit_change  POST   admin-login away   away   away   away 
 admin:homecure_scheduledjobrun_change POST   admin-login away   away   away   away   away   403
 admin:notifications_emailpreference_change POST   admin-login away   away   away   away   away   403
 admin:notifications_sentreminder_change POST   admin-login away   away   away   away   away   403
+admin:records_healthrecord_change  GET    admin-login away   away   away   away   away   away
+admin:records_healthrecord_change  POST   admin-login away   away   away   away   away   away
 admin:axes_*_change                POST   admin-login away   away   away   away   away   away
 admin:homecure_contact_change      POST   admin-login away   away   away   away   away   away
 admin:earnings_technicianearnings_change POST   admin-login away   away   away   away   away   away
@@ -235,6 +241,7 @@ PARAMS = {
     "records:detail": {"pk": "record.pk"},
     "records:print": {"pk": "record.pk"},
     "records:amend": {"pk": "record.pk"},
+    "records:reason": {"pk": "record.pk"},
     "records:document": {"pk": "record.pk", "document_pk": "document.pk"},
     "portal:photo": {"pk": "technician.pk"},
     "portal:time-off-delete": {"pk": "time_off.pk"},
