@@ -721,18 +721,23 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime 
     booking.save(update_fields=fields)
     _log(booking, from_status=previous_status, actor=actor, note=reason, now=now)
     if _is_staff(actor):
-        if refunded:
-            text = _("Cancelled booking %(booking)s and refunded the online payment. Reason: %(reason)s")
-        else:
-            text = _("Cancelled booking %(booking)s. Reason: %(reason)s")
         audit_event(
             actor=actor,
             action="booking_cancelled",
             entity=booking,
-            description=text % {"booking": booking.reference, "reason": reason},
+            description=_cancellation_description(booking, reason=reason, refunded=refunded),
         )
     signals.booking_cancelled.send(sender=Booking, booking=booking, actor=actor, reason=reason, refunded=refunded)
     return booking
+
+
+def _cancellation_description(booking: Booking, *, reason: str, refunded: bool) -> str:
+    """The audit log's line for a cancelled booking, by the office or by time."""
+    if refunded:
+        text = _("Cancelled booking %(booking)s and refunded the online payment. Reason: %(reason)s")
+    else:
+        text = _("Cancelled booking %(booking)s. Reason: %(reason)s")
+    return text % {"booking": booking.reference, "reason": reason}
 
 
 def _refund_online_payment(booking: Booking) -> bool:
@@ -1073,15 +1078,11 @@ def _lapse(booking: Booking, *, reason: str, now: datetime) -> Booking:
             booking=booking, technician=missed_by, scheduled_start=booking.scheduled_start, recorded_at=now
         )
     _log(booking, from_status=previous_status, actor=None, note=reason, now=now)
-    if refunded:
-        text = _("Cancelled booking %(booking)s and refunded the online payment. Reason: %(reason)s")
-    else:
-        text = _("Cancelled booking %(booking)s. Reason: %(reason)s")
     audit_event(
         actor=None,
         action="booking_lapsed",
         entity=booking,
-        description=text % {"booking": booking.reference, "reason": reason},
+        description=_cancellation_description(booking, reason=reason, refunded=refunded),
     )
     signals.booking_lapsed.send(
         sender=Booking,
