@@ -711,14 +711,7 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime 
     if not reason:
         raise BookingError(_("Please give a reason."), code="reason_required")
     previous_status = booking.status
-    fields = ["status", "cancelled_at", "cancellation_reason", "updated_at"]
-    refunded = _refund_online_payment(booking)
-    if refunded:
-        fields.append("payment_status")
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    booking.cancellation_reason = reason[:500]
-    booking.save(update_fields=fields)
+    refunded = _mark_cancelled(booking, reason=reason, now=now)
     _log(booking, from_status=previous_status, actor=actor, note=reason, now=now)
     if _is_staff(actor):
         audit_event(
@@ -729,6 +722,19 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime 
         )
     signals.booking_cancelled.send(sender=Booking, booking=booking, actor=actor, reason=reason, refunded=refunded)
     return booking
+
+
+def _mark_cancelled(booking: Booking, *, reason: str, now: datetime) -> bool:
+    """Cancel the locked `booking`, returning a paid online payment first; whether it was refunded."""
+    fields = ["status", "cancelled_at", "cancellation_reason", "updated_at"]
+    refunded = _refund_online_payment(booking)
+    if refunded:
+        fields.append("payment_status")
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancellation_reason = reason[:500]
+    booking.save(update_fields=fields)
+    return refunded
 
 
 def _cancellation_description(booking: Booking, *, reason: str, refunded: bool) -> str:
@@ -1065,14 +1071,7 @@ def _lapse(booking: Booking, *, reason: str, now: datetime) -> Booking:
     technician's missed visit, write the history row and the audit entry, send `booking_lapsed`."""
     previous_status = booking.status
     missed_by = booking.technician if previous_status == BookingStatus.CONFIRMED else None
-    fields = ["status", "cancelled_at", "cancellation_reason", "updated_at"]
-    refunded = _refund_online_payment(booking)
-    if refunded:
-        fields.append("payment_status")
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    booking.cancellation_reason = reason[:500]
-    booking.save(update_fields=fields)
+    refunded = _mark_cancelled(booking, reason=reason, now=now)
     if missed_by is not None:
         MissedVisit.objects.create(
             booking=booking, technician=missed_by, scheduled_start=booking.scheduled_start, recorded_at=now
