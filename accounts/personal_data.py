@@ -86,10 +86,6 @@ def fields_of(obj, names: tuple[str, ...]) -> Row:
     return {name: json_value(getattr(obj, name)) for name in names}
 
 
-def name_of(user: User | None) -> str | None:
-    return (user.get_full_name() or user.email) if user is not None else None
-
-
 def gather(user: User) -> list[PersonalData]:
     """Every app's answer for `user`."""
     return [answer for _receiver, answer in personal_data_requested.send(sender=User, user=user)]
