@@ -1,3 +1,6 @@
+import uuid
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -8,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from bookings import services
+from bookings import payments, selectors, services
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -17,6 +20,10 @@ from bookings.models import (
     BookingStatusHistory,
     FailedCheckIn,
     MissedVisit,
+    Payment,
+    PaymentKind,
+    PaymentState,
+    PaymentStatus,
     Service,
 )
 from bookings.scheduling import explain_eligibility, local_datetime
@@ -89,6 +96,21 @@ class AdminRescheduleForm(forms.Form):
         return cleaned
 
 
+class RefundForm(forms.Form):
+    """How much of a paid booking's money to return, and why. The hidden key makes a double submit
+    refund once (`payments.booking_refund`); the service checks the amount against what is left."""
+
+    amount = forms.DecimalField(
+        label=_("Amount to refund"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("All of what is left, or part of it."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
 class TechnicianListFilter(admin.RelatedFieldListFilter):
     """Technicians by name, fetched with their user accounts in one query; "not assigned" finds the
     bookings waiting for one.
@@ -158,6 +180,23 @@ class BookingDeclineInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("technician__user")
+
+
+class PaymentInline(admin.TabularInline):
+    """The booking's money, row by row: read-only (rows are written by the booking services)."""
+
+    model = Payment
+    fields = ("created_at", "kind", "amount", "currency", "state", "provider", "provider_reference", "number", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("payments and refunds")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Booking)
@@ -275,7 +314,7 @@ class BookingAdmin(admin.ModelAdmin):
             },
         ),
     )
-    inlines = [BookingStatusHistoryInline, BookingDeclineInline]
+    inlines = [PaymentInline, BookingStatusHistoryInline, BookingDeclineInline]
     actions = ["confirm_selected"]
 
     # Assigning, confirming and cancelling go through the booking services, so the back office
@@ -286,6 +325,7 @@ class BookingAdmin(admin.ModelAdmin):
             path("<int:pk>/assign/", view(self.assign_view), name="bookings_booking_assign"),
             path("<int:pk>/cancel/", view(self.cancel_view), name="bookings_booking_cancel"),
             path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_booking_reschedule"),
+            path("<int:pk>/refund/", view(self.refund_view), name="bookings_booking_refund"),
             *super().get_urls(),
         ]
 
@@ -374,6 +414,52 @@ class BookingAdmin(admin.ModelAdmin):
                 return redirect("admin:bookings_booking_change", booking.pk)
         return self._render(request, booking, form, _("Change the time of %(booking)s") % {"booking": booking})
 
+    def refund_view(self, request, pk):
+        """Return all or part of a paid booking's money through the payment provider, with a reason."""
+        booking = self._booking_for_change(request, pk)
+        left = payments.balance(booking)
+        form = RefundForm(request.POST or None, initial={"amount": left, "idempotency_key": uuid.uuid4()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                refund = payments.booking_refund(
+                    booking=booking,
+                    actor=request.user,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except payments.RefundRefused as error:
+                form.add_error("amount" if error.code == "amount" else None, error.message)
+            else:
+                if refund.is_settled:
+                    self.message_user(
+                        request,
+                        _("Refunded %(amount)s (credit note %(number)s).")
+                        % {
+                            "amount": refund.amount,
+                            "number": refund.number,
+                        },
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        _("The refund failed: %(answer)s. Nothing was refunded; retry it from the payments list.")
+                        % {"answer": refund.failure_message},
+                        messages.ERROR,
+                    )
+                return redirect("admin:bookings_booking_change", booking.pk)
+        return self._render(
+            request,
+            booking,
+            form,
+            _("Refund %(booking)s") % {"booking": booking},
+            template="refund_form.html",
+            paid=selectors.amount_paid(booking),
+            refunded=selectors.amount_refunded(booking),
+            left=left,
+            submit_label=_("Refund"),
+        )
+
     @admin.action(description=_("Confirm selected pending bookings"), permissions=["change"])
     def confirm_selected(self, request, queryset):
         confirmed = 0
@@ -388,14 +474,18 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("actions"))
     def back_office_actions(self, obj):
-        if obj.pk is None or obj.status not in ACTIVE_STATUSES:
+        links = []
+        if obj.pk is not None and obj.status in ACTIVE_STATUSES:
+            links = [
+                (reverse("admin:bookings_booking_assign", args=[obj.pk]), _("Assign or reassign technician")),
+                (reverse("admin:bookings_booking_cancel", args=[obj.pk]), _("Cancel booking")),
+            ]
+            if obj.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+                links.append((reverse("admin:bookings_booking_reschedule", args=[obj.pk]), _("Change the time")))
+        if obj.pk is not None and obj.payment_status == PaymentStatus.PAID:
+            links.append((reverse("admin:bookings_booking_refund", args=[obj.pk]), _("Refund")))
+        if not links:
             return "-"
-        links = [
-            (reverse("admin:bookings_booking_assign", args=[obj.pk]), _("Assign or reassign technician")),
-            (reverse("admin:bookings_booking_cancel", args=[obj.pk]), _("Cancel booking")),
-        ]
-        if obj.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
-            links.append((reverse("admin:bookings_booking_reschedule", args=[obj.pk]), _("Change the time")))
         return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
 
     @admin.display(description=_("patient"), ordering="user__email")
@@ -477,6 +567,76 @@ class MissedVisitAdmin(admin.ModelAdmin):
             reverse("admin:bookings_booking_change", args=[obj.booking_id]),
             obj.booking.reference,
         )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Every payment and refund. Read-only: rows are written by the booking services and a settled one
+    never changes; a failed refund is tried again with the "Retry" action."""
+
+    list_display = ("created_at", "booking_link", "kind", "amount", "currency", "state", "provider", "number")
+    list_filter = ("state", "kind", "provider", "created_at")
+    list_select_related = ("booking",)
+    search_fields = ("booking__reference", "number", "provider_reference", "booking__user__email")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+    actions = ["retry_refunds"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    fields = (
+        "booking_link",
+        "kind",
+        "state",
+        "amount",
+        "currency",
+        "provider",
+        "provider_reference",
+        "number",
+        "reason",
+        "failure_message",
+        "attempts",
+        "created_by",
+        "created_at",
+        "settled_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("booking"), ordering="booking__reference")
+    def booking_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:bookings_booking_change", args=[obj.booking_id]),
+            obj.booking.reference,
+        )
+
+    @admin.action(description=_("Retry selected failed refunds"), permissions=["view"])
+    def retry_refunds(self, request, queryset):
+        done = 0
+        for payment in queryset.filter(kind=PaymentKind.REFUND, state=PaymentState.FAILED):
+            try:
+                payment = payments.payment_retry_refund(payment=payment, actor=request.user)
+            except payments.RefundRefused as error:
+                self.message_user(request, f"{payment.booking.reference}: {error.message}", messages.ERROR)
+                continue
+            if payment.is_settled:
+                done += 1
+            else:
+                self.message_user(
+                    request,
+                    _("%(booking)s: the refund failed again (%(answer)s).")
+                    % {"booking": payment.booking.reference, "answer": payment.failure_message},
+                    messages.ERROR,
+                )
+        self.message_user(request, _("%(count)d refund(s) went through.") % {"count": done})
 
     def has_add_permission(self, request):
         return False

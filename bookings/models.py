@@ -416,3 +416,124 @@ class FailedCheckIn(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()} · {self.code}"
+
+
+# --- Money: payments and refunds as rows, and the numbers of their receipts -------------------------------------
+
+
+class PaymentKind(models.TextChoices):
+    """What moved: a charge (online, or collected at the door in cash or by card) or a refund."""
+
+    ONLINE = "online", _("Online payment")
+    CASH = "cash", _("Cash collected at the door")
+    CARD = "card", _("Card collected at the door")
+    REFUND = "refund", _("Refund")
+
+
+#: The kinds that bring money in; the booking's `payment_method` is the kind of its charge.
+CHARGE_KINDS = (PaymentKind.ONLINE, PaymentKind.CASH, PaymentKind.CARD)
+DOOR_KINDS = (PaymentKind.CASH, PaymentKind.CARD)
+
+
+class PaymentState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    FAILED = "failed", _("Failed")
+
+
+class DocumentSeries(models.TextChoices):
+    """The two gap-free number series: receipts for charges, credit notes for refunds."""
+
+    RECEIPT = "R", _("Receipt")
+    CREDIT_NOTE = "C", _("Credit note")
+
+
+class Payment(models.Model):
+    """One movement of a booking's money, as the provider (or the technician at the door) reported it.
+
+    Amounts are positive; the kind says the direction. A confirmed row is settled and never changes
+    again (its receipt or credit note is numbered then); a failed refund may be tried again, which
+    settles the same row. The booking's `payment_status` and `payment_method` are derived from these
+    rows by `bookings.payments.sync_booking_payment`.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments", verbose_name=_("booking"))
+    kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=PaymentState.choices, default=PaymentState.PENDING)
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    provider = models.CharField(_("provider"), max_length=60)
+    provider_reference = models.CharField(_("provider reference"), max_length=100, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    failure_message = models.CharField(_("provider's answer"), max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    # A refund form's one-time key: a double submit finds the refund it already made.
+    idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, unique=True, editable=False)
+    number = models.CharField(_("document number"), max_length=20, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment or refund")
+        verbose_name_plural = _("payments and refunds")
+        ordering = ["booking", "created_at", "pk"]
+        indexes = [
+            models.Index(fields=["booking", "kind", "state"], name="payment_booking_kind_idx"),
+            models.Index(fields=["state", "kind", "-created_at"], name="payment_state_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(state="confirmed") | Q(settled_at__isnull=False), name="payment_confirmed_is_settled"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.amount} {self.currency} · {self.get_state_display()}"
+
+    def save(self, *args, **kwargs):
+        # Settled money is history: the one change after settling would be a bug or a forgery.
+        if self.pk is not None and Payment.objects.filter(pk=self.pk, state=PaymentState.CONFIRMED).exists():
+            raise ValueError("A settled payment cannot be changed.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_refund(self):
+        return self.kind == PaymentKind.REFUND
+
+    @property
+    def is_settled(self):
+        return self.state == PaymentState.CONFIRMED
+
+    @property
+    def can_retry(self):
+        return self.kind == PaymentKind.REFUND and self.state == PaymentState.FAILED
+
+    @property
+    def document_title(self):
+        return _("Credit note") if self.is_refund else _("Receipt")
+
+
+class DocumentCounter(models.Model):
+    """The last number given in one series and year: locked while the next is taken, so numbers are
+    consecutive with no gap and no duplicate whatever runs at once."""
+
+    series = models.CharField(_("series"), max_length=1, choices=DocumentSeries.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("document counter")
+        verbose_name_plural = _("document counters")
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="document_counter_one_per_year")]
+
+    def __str__(self):
+        return f"HC-{self.series}-{self.year}: {self.last_number}"

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from bookings.models import (
+    ACTIVE_STATUSES,
+    CHARGE_KINDS,
+    DOOR_KINDS,
+    Booking,
+    BookingStatus,
+    Payment,
+    PaymentKind,
+    PaymentState,
+)
 from technicians.models import Technician
 from technicians.selectors import may_work
 
@@ -145,3 +155,43 @@ def booking_for_code(code: str) -> Booking | None:
         .filter(checkin_code=code)
         .first()
     )
+
+
+# --- Money of a booking, from its payment rows (see `bookings.payments`) --------------------------------------------
+
+
+def _confirmed_sum(booking: Booking, kinds) -> Decimal:
+    total = (
+        Payment.objects.filter(booking_id=booking.pk, kind__in=kinds, state=PaymentState.CONFIRMED)
+        .aggregate(total=Sum("amount"))
+        .get("total")
+    )
+    return total or Decimal("0.00")
+
+
+def amount_paid(booking: Booking) -> Decimal:
+    """What was collected for `booking`, online or at the door (confirmed charges; refunds not deducted)."""
+    return _confirmed_sum(booking, CHARGE_KINDS)
+
+
+def amount_refunded(booking: Booking) -> Decimal:
+    """What of `booking`'s money went back to the patient (confirmed refunds)."""
+    return _confirmed_sum(booking, (PaymentKind.REFUND,))
+
+
+def collected_at_door(booking: Booking) -> Decimal:
+    """What the technician took at the door for `booking` (cash or card): money the technician holds."""
+    return _confirmed_sum(booking, DOOR_KINDS)
+
+
+def documents_for_patient(user: User, booking: Booking) -> QuerySet[Payment]:
+    """The receipts and credit notes of `user`'s own `booking`: its confirmed rows, oldest first."""
+    return Payment.objects.filter(
+        booking=booking, booking__user=user, state=PaymentState.CONFIRMED, number__isnull=False
+    ).order_by("settled_at", "pk")
+
+
+def get_document_for_patient(user: User, reference: str, number: str) -> Payment:
+    """One receipt or credit note of the patient's own booking, or 404: another's does not exist for them."""
+    booking = get_booking_for_patient(user, reference)
+    return get_object_or_404(documents_for_patient(user, booking).select_related("booking__service"), number=number)

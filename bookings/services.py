@@ -21,7 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceArea, User
-from bookings import qr, selectors, signals
+from bookings import payments, qr, selectors, signals
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -35,7 +35,7 @@ from bookings.models import (
     PaymentStatus,
     Service,
 )
-from bookings.payments import get_provider
+from bookings.payments import RefundCause, get_provider
 from bookings.scheduling import Candidate, DayPlan, Rules, explain_eligibility
 from homecure.base.audit import audit_event
 from homecure.base.errors import ServiceError
@@ -608,10 +608,16 @@ def booking_complete(
     actor: User,
     technician_notes: str = "",
     payment_collected: bool = False,
+    collected_by: str = "",
     now: datetime | None = None,
 ) -> Booking:
     """The visit is done: in_progress -> completed. The earnings app creates the technician's earning
-    in this transaction (see `booking_completed`); completing twice pays once."""
+    in this transaction (see `booking_completed`); completing twice pays once.
+
+    With `payment_collected`, the technician took the price at the door (of a cash or card booking
+    not paid yet): a confirmed cash or card row (`collected_by`, by default the method the patient
+    chose) with its receipt number, and the booking's payment status derived from it.
+    """
     booking = _lock(booking)
     now = now or timezone.now()
     if not (_is_assigned_technician(actor, booking) or _is_admin(actor)):
@@ -626,9 +632,15 @@ def booking_complete(
     if technician_notes:
         booking.technician_notes = technician_notes
         fields.append("technician_notes")
-    if payment_collected and booking.payment_method in (PaymentMethod.CASH, PaymentMethod.CARD):
-        booking.payment_status = PaymentStatus.PAID
-        fields.append("payment_status")
+    if payment_collected and booking.collects_payment_at_door:
+        payments.record_charge(
+            booking=booking,
+            kind=collected_by or booking.payment_method,
+            provider=payments.DOOR_PROVIDER,
+            actor=actor,
+            now=now,
+        )
+        fields += payments.sync_booking_payment(booking)
     booking.save(update_fields=fields)
     Technician.objects.filter(pk=booking.technician_id).update(completed_bookings=F("completed_bookings") + 1)
     _log(booking, from_status=BookingStatus.IN_PROGRESS, actor=actor, now=now)
@@ -650,9 +662,9 @@ def can_report_no_show(booking: Booking, user: User, *, now: datetime | None = N
 def booking_report_no_show(*, booking: Booking, actor: User, note: str = "", now: datetime | None = None) -> Booking:
     """The assigned technician found nobody at the door: confirmed -> cancelled, with that reason.
 
-    Allowed from the visit's start time: before it, the patient may simply not be home yet. The
-    payment is left as it is: administrators are told (`booking_cancelled` with `no_show=True`)
-    and decide about a refund or a new visit.
+    Allowed from the visit's start time: before it, the patient may simply not be home yet. Money
+    paid is refunded less the no-show fee (`payments.refund_due`); administrators are told
+    (`booking_cancelled` with `no_show=True`) and may arrange a new visit.
     """
     booking = _lock(booking)
     now = now or timezone.now()
@@ -674,13 +686,10 @@ def booking_report_no_show(*, booking: Booking, actor: User, note: str = "", now
     note = (note or "").strip()
     if note:
         reason = f"{reason} {note}"
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    booking.cancellation_reason = reason[:500]
-    booking.save(update_fields=["status", "cancelled_at", "cancellation_reason", "updated_at"])
+    refunded = _mark_cancelled(booking, reason=reason, cause=RefundCause.NO_SHOW, actor=actor, now=now)
     _log(booking, from_status=BookingStatus.CONFIRMED, actor=actor, note=reason, now=now)
     signals.booking_cancelled.send(
-        sender=Booking, booking=booking, actor=actor, reason=reason, refunded=False, no_show=True
+        sender=Booking, booking=booking, actor=actor, reason=reason, refunded=refunded, no_show=True
     )
     return booking
 
@@ -689,7 +698,8 @@ def booking_report_no_show(*, booking: Booking, actor: User, note: str = "", now
 def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime | None = None) -> Booking:
     """Cancel with a reason: the patient until the cancellation deadline, an admin at any time.
 
-    A paid online booking is refunded through the payment provider.
+    Money paid is refunded in full (`payments.refund_due`): the patient can only cancel in time, and
+    the office's cancellation is never the patient's loss.
     """
     booking = _lock(booking)
     now = now or timezone.now()
@@ -711,7 +721,8 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime 
     if not reason:
         raise BookingError(_("Please give a reason."), code="reason_required")
     previous_status = booking.status
-    refunded = _mark_cancelled(booking, reason=reason, now=now)
+    cause = RefundCause.PATIENT if is_owner and not _is_admin(actor) else RefundCause.OFFICE
+    refunded = _mark_cancelled(booking, reason=reason, cause=cause, actor=actor, now=now)
     _log(booking, from_status=previous_status, actor=actor, note=reason, now=now)
     if _is_staff(actor):
         audit_event(
@@ -724,12 +735,22 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str, now: datetime 
     return booking
 
 
-def _mark_cancelled(booking: Booking, *, reason: str, now: datetime) -> bool:
-    """Cancel the locked `booking`, returning a paid online payment first; whether it was refunded."""
+def _mark_cancelled(booking: Booking, *, reason: str, cause: str, actor: User | None, now: datetime) -> bool:
+    """Cancel the locked `booking`, first returning what the refund rules give back for `cause`
+    (`payments.refund_due`); whether money was returned.
+
+    Raises PaymentFailed, which rolls the cancellation back, when the provider refuses the refund:
+    nothing is marked refunded that was not, and the scheduled jobs try a lapse again next run.
+    """
     fields = ["status", "cancelled_at", "cancellation_reason", "updated_at"]
-    refunded = _refund_online_payment(booking)
+    try:
+        refunded = payments.refund_on_cancellation(booking, cause=cause, actor=actor, now=now) > 0
+    except payments.RefundRefused as error:
+        raise PaymentFailed(
+            _("The refund failed (%(answer)s); the booking was not cancelled.") % {"answer": error.message}
+        ) from None
     if refunded:
-        fields.append("payment_status")
+        fields += payments.sync_booking_payment(booking)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.cancellation_reason = reason[:500]
@@ -744,23 +765,6 @@ def _cancellation_description(booking: Booking, *, reason: str, refunded: bool) 
     else:
         text = _("Cancelled booking %(booking)s. Reason: %(reason)s")
     return text % {"booking": booking.reference, "reason": reason}
-
-
-def _refund_online_payment(booking: Booking) -> bool:
-    """Return a paid online payment through the provider before a cancellation; whether one was returned.
-
-    Sets `payment_status` (the caller saves it with the cancellation) and raises PaymentFailed, which
-    rolls the cancellation back, when the provider refuses.
-    """
-    if not (booking.payment_method == PaymentMethod.ONLINE and booking.payment_status == PaymentStatus.PAID):
-        return False
-    result = get_provider().refund(
-        amount=booking.total_amount, currency=get_setting("currency"), reference=booking.reference
-    )
-    if not result.ok:
-        raise PaymentFailed(result.message or _("The refund failed; the booking was not cancelled."))
-    booking.payment_status = PaymentStatus.REFUNDED
-    return True
 
 
 def _when(moment: datetime) -> str:
@@ -918,16 +922,20 @@ def _after_reschedule(
 
 
 @transaction.atomic
-def booking_pay_online(*, booking: Booking, actor: User, card_number: str) -> Booking:
-    """Charge an online booking through the payment provider. Payment status is separate from booking status."""
+def booking_pay_online(*, booking: Booking, actor: User, card_number: str, now: datetime | None = None) -> Booking:
+    """Charge an online booking through the payment provider: a confirmed online payment row with its
+    receipt number, and the booking's payment status derived from it. Payment status is separate from
+    booking status."""
     booking = _lock(booking)
+    now = now or timezone.now()
     if booking.user_id != getattr(actor, "pk", None):
         raise NotAllowed(_("You cannot pay for this booking."))
     if booking.payment_status == PaymentStatus.PAID:
         return booking
     if not booking.can_pay:
         raise NotAllowed(_("This booking cannot be paid online."), code="wrong_state")
-    result = get_provider().charge(
+    provider = get_provider()
+    result = provider.charge(
         amount=booking.total_amount,
         currency=get_setting("currency"),
         reference=booking.reference,
@@ -935,9 +943,15 @@ def booking_pay_online(*, booking: Booking, actor: User, card_number: str) -> Bo
     )
     if not result.ok:
         raise PaymentFailed(result.message or _("The payment failed."))
-    booking.payment_status = PaymentStatus.PAID
-    booking.payment_reference = result.transaction_id
-    booking.save(update_fields=["payment_status", "payment_reference", "updated_at"])
+    payments.record_charge(
+        booking=booking,
+        kind=PaymentMethod.ONLINE,
+        provider=payments.provider_code(provider),
+        reference=result.transaction_id,
+        actor=actor,
+        now=now,
+    )
+    booking.save(update_fields=[*payments.sync_booking_payment(booking), "updated_at"])
     signals.booking_paid.send(sender=Booking, booking=booking, actor=actor)
     return booking
 
@@ -1071,7 +1085,7 @@ def _lapse(booking: Booking, *, reason: str, now: datetime) -> Booking:
     technician's missed visit, write the history row and the audit entry, send `booking_lapsed`."""
     previous_status = booking.status
     missed_by = booking.technician if previous_status == BookingStatus.CONFIRMED else None
-    refunded = _mark_cancelled(booking, reason=reason, now=now)
+    refunded = _mark_cancelled(booking, reason=reason, cause=RefundCause.LAPSED, actor=None, now=now)
     if missed_by is not None:
         MissedVisit.objects.create(
             booking=booking, technician=missed_by, scheduled_start=booking.scheduled_start, recorded_at=now

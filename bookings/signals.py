@@ -34,7 +34,8 @@ booking_checked_in = Signal()
 #: The visit was completed. The earnings app creates the technician's earning in the same transaction.
 booking_completed = Signal()
 
-#: The booking was cancelled. Extra arguments: `reason`, `refunded` (an online payment was returned),
+#: The booking was cancelled. Extra arguments: `reason`, `refunded` (money was returned, by the
+#: refund rules of `bookings.payments.refund_due`; after a no-show, all but the no-show fee),
 #: and `no_show` (True when the technician reported that the patient was not there). A booking the
 #: clock cancels sends `booking_lapsed` instead.
 booking_cancelled = Signal()
@@ -47,6 +48,12 @@ booking_rescheduled = Signal()
 
 #: An online payment succeeded.
 booking_paid = Signal()
+
+#: The office refunded some or all of a booking's money and the provider confirmed it (a refund
+#: the provider refused sends nothing). Extra argument: `payment` (the confirmed refund row, with
+#: its amount and credit-note number). Refunds made by a cancellation are told with it instead
+#: (`refunded` of `booking_cancelled` and `booking_lapsed`).
+booking_refunded = Signal()
 
 #: The patient rated the visit.
 booking_reviewed = Signal()

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:reference>/reschedule/", views.booking_reschedule, name="reschedule"),
     path("<str:reference>/pay/", views.booking_pay, name="pay"),
     path("<str:reference>/review/", views.booking_review, name="review"),
+    path("<str:reference>/documents/<str:number>.pdf", views.booking_document, name="document"),
 ]

@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import patient_required
-from bookings import selectors, services
+from bookings import receipts, selectors, services
 from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
 from bookings.models import BookingStatus, PaymentMethod, Service
 from bookings.scheduling import bookable_days
@@ -116,6 +116,7 @@ def booking_detail(request, reference):
         "cancel_form": CancelForm() if can_cancel else None,
         "payment_form": PaymentForm() if booking.can_pay else None,
         "review_form": ReviewForm() if booking.can_review else None,
+        "documents": selectors.documents_for_patient(request.user, booking),
     }
     return render(request, "bookings/detail.html", context)
 
@@ -249,3 +250,14 @@ def booking_review(request, reference):
         invalid=_("Choose a rating from 1 to 5."),
         done=_("Thank you for your review."),
     )
+
+
+@require_safe
+@patient_required
+def booking_document(request, reference, number):
+    """The PDF receipt (of a payment) or credit note (of a refund) of the patient's own booking."""
+    payment = selectors.get_document_for_patient(request.user, reference, number)
+    response = HttpResponse(receipts.render_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{payment.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -24,6 +24,7 @@ class NotificationsConfig(AppConfig):
             (bookings.booking_cancelled, receivers.booking_cancelled),
             (bookings.booking_rescheduled, receivers.booking_rescheduled),
             (bookings.booking_paid, receivers.booking_paid),
+            (bookings.booking_refunded, receivers.booking_refunded),
             (bookings.booking_reviewed, receivers.booking_reviewed),
             (bookings.booking_offer_expired, receivers.booking_offer_expired),
             (bookings.booking_escalated, receivers.booking_escalated),

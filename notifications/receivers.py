@@ -77,6 +77,10 @@ def booking_paid(sender, booking, **kwargs):
     services.notify_booking_paid(booking=booking)
 
 
+def booking_refunded(sender, booking, payment, **kwargs):
+    services.notify_booking_refunded(booking=booking, payment=payment)
+
+
 def booking_reviewed(sender, booking, **kwargs):
     services.notify_booking_reviewed(booking=booking)
 

@@ -390,7 +390,9 @@ def notify_booking_cancelled(
             )
         else:
             message = _("Your %(service)s on %(when)s (%(reference)s) was cancelled.") % facts
-        if refunded:
+        if refunded and no_show:
+            message += " " + _("Your payment was refunded less the no-show fee.")
+        elif refunded:
             message += " " + _("Your online payment was refunded.")
         drafts.append(
             Draft(
@@ -423,7 +425,7 @@ def notify_booking_cancelled(
             title=_("A patient was not at home"),
             message=_(
                 "%(technician)s found nobody at home for %(reference)s (%(service)s on %(when)s). The visit is "
-                "cancelled; please decide about a refund or a new visit."
+                "cancelled, and what was paid refunded less the no-show fee; please decide about a new visit."
             )
             % facts,
             notification_type=NotificationType.BOOKING,
@@ -526,6 +528,28 @@ def notify_booking_paid(*, booking: Booking) -> list[Notification]:
                 email="booking_paid",
                 title=_("Payment received"),
                 message=_("We received %(amount)s for %(service)s on %(when)s (%(reference)s). Thank you.") % facts,
+                notification_type=NotificationType.PAYMENT,
+                action_url=_patient_url(booking),
+                entity=_booking_entity(booking),
+            )
+        ]
+    )
+
+
+def notify_booking_refunded(*, booking: Booking, payment) -> list[Notification]:
+    """The patient hears that the office returned money, with the credit note on the booking page."""
+    facts = {**_facts(booking), "amount": format_money(payment.amount), "number": payment.number}
+    return _deliver(
+        [
+            Draft(
+                user=booking.user,
+                email="booking_refunded",
+                title=_("Money refunded"),
+                message=_(
+                    "We refunded %(amount)s for %(service)s on %(when)s (%(reference)s). Your credit note "
+                    "%(number)s is on the booking page."
+                )
+                % facts,
                 notification_type=NotificationType.PAYMENT,
                 action_url=_patient_url(booking),
                 entity=_booking_entity(booking),

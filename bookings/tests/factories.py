@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import PatientFactory, ServiceAreaFactory, TechnicianUserFactory
+from bookings import payments
 from bookings.models import (
     Booking,
     BookingDecline,
@@ -17,6 +18,9 @@ from bookings.models import (
     CheckInMethod,
     FailedCheckIn,
     MissedVisit,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
     PaymentStatus,
     Service,
     ServiceCategory,
@@ -99,7 +103,36 @@ class BookingFactory(DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         booking = cls._build(model_class, *args, **kwargs)
         booking.save(force_insert=True)
+        if booking.payment_status != PaymentStatus.PENDING:
+            record_payment_rows(booking)
         return booking
+
+
+def record_payment_rows(booking, *, at=None):
+    """The payment rows a booking made as paid (or refunded) would have: its charge, by its method, and
+    for a refunded one the refund; numbered as the services number them."""
+    at = at or booking.completed_at or timezone.now()
+    online = booking.payment_method == PaymentMethod.ONLINE
+    charge = payments.record_charge(
+        booking=booking,
+        kind=booking.payment_method,
+        provider="sandbox" if online else payments.DOOR_PROVIDER,
+        reference=booking.payment_reference or ("test_factory" if online else ""),
+        actor=None,
+        now=at,
+    )
+    if booking.payment_status == PaymentStatus.REFUNDED:
+        refund = Payment(
+            booking=booking,
+            kind=PaymentKind.REFUND,
+            amount=charge.amount,
+            currency=charge.currency,
+            provider=charge.provider,
+            reason="Cancelled",
+        )
+        payments.settle(refund, reference="test_factory_refund", now=at)
+        refund.save()
+    return charge
 
 
 class BookingStatusHistoryFactory(DjangoModelFactory):

@@ -16,7 +16,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import services
+from bookings import payments, services
 from bookings.models import (
     Booking,
     BookingDecline,
@@ -58,7 +58,7 @@ def refunds(monkeypatch):
             made.append(kwargs)
             return PaymentResult(ok=True, transaction_id="R-1")
 
-    monkeypatch.setattr(services, "get_provider", Recording)
+    monkeypatch.setattr(payments, "get_provider", Recording)
     return made
 
 
@@ -264,7 +264,7 @@ def test_a_refused_refund_leaves_the_visit_for_the_next_run(patient, technician,
         def refund(self, **kwargs):
             return PaymentResult(ok=False, message="Gateway down")
 
-    monkeypatch.setattr(services, "get_provider", Refusing)
+    monkeypatch.setattr(payments, "get_provider", Refusing)
     booking = offer(
         patient,
         technician,

@@ -631,9 +631,9 @@ def test_patients_cannot_use_the_check_in_page(patient_client, patient, technici
 # Measured with the settings cache empty (the worst case): session, user, then for the list the
 # count and one page of bookings with service, area and technician joined, for the detail the
 # booking (same joins) and its timeline; plus one read of the system settings (currency, deadline)
-# and the unread-notifications count of the navbar badge.
+# and the unread-notifications count of the navbar badge; the detail page also reads its receipts.
 LIST_QUERIES = 6
-DETAIL_QUERIES = 6
+DETAIL_QUERIES = 7
 
 
 def queries_for(client, url, **params):

@@ -173,6 +173,28 @@ SETTINGS: dict[str, SettingSpec] = {
             0,
             1440,
         ),
+        _number(
+            "no_show_fee_percent",
+            50,
+            "payment",
+            "When the patient was not at home, this share of what they paid is kept; the rest is refunded.",
+            0,
+            100,
+        ),
+        SettingSpec(
+            key="platform_name",
+            data_type=SettingType.STRING,
+            default="HomeCure",
+            category="payment",
+            description="The business name printed on receipts and credit notes.",
+        ),
+        SettingSpec(
+            key="platform_address",
+            data_type=SettingType.STRING,
+            default="HomeCure, 1 High Street, London EC1A 1AA, United Kingdom",
+            category="payment",
+            description="The business address printed on receipts and credit notes (one line; commas separate lines).",
+        ),
         SettingSpec(
             key="currency",
             data_type=SettingType.STRING,

@@ -80,6 +80,9 @@ bookings:pay                       GET    405    405    405    405    405    405
 bookings:pay                       POST   login  away   404    403    403    403    403
 bookings:review                    GET    405    405    405    405    405    405    405
 bookings:review                    POST   login  away   404    403    403    403    403
+# Payments: a receipt or credit note is the patient's own; GET only.
+bookings:document                  GET    login  200    404    403    403    403    403
+bookings:document                  POST   405    405    405    405    405    405    405
 records:list                       GET    login  200    200    403    403    403    403
 records:list                       POST   405    405    405    405    405    405    405
 records:who-viewed                 GET    login  200    200    403    403    403    403
@@ -234,6 +237,7 @@ PARAMS = {
     "bookings:reschedule": {"reference": "confirmed.reference"},
     "bookings:pay": {"reference": "confirmed.reference"},
     "bookings:review": {"reference": "completed.reference"},
+    "bookings:document": {"reference": "completed.reference", "number": "receipt.number"},
     "accounts:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
     # A password-reset token does not confirm an address: the page says the link does not work.
     "accounts:signup-confirm": {"uidb64": "reset_uid", "token": "reset_token"},

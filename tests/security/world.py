@@ -81,6 +81,11 @@ class World:
     def technician(self):
         return self.technicians["technician"]
 
+    @property
+    def receipt(self):
+        """The receipt of the completed visit (paid at the door)."""
+        return self.completed.payments.get()
+
     def resolve(self, path: str):
         """The value at a dotted path such as "confirmed.reference"."""
         value = self
