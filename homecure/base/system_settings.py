@@ -191,7 +191,7 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec(
             key="platform_address",
             data_type=SettingType.STRING,
-            default="HomeCure, 1 High Street, London EC1A 1AA, United Kingdom",
+            default="1 High Street, London EC1A 1AA, United Kingdom",
             category="payment",
             description="The business address printed on receipts and credit notes (one line; commas separate lines).",
         ),
