@@ -5,6 +5,7 @@ booking's derived payment status, to the cent. The visit is on Wednesday 16 June
 London time and costs 80.25, so the no-show fee (50 %) rounds: 40.125 -> 40.13 kept, 40.12 back.
 """
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -264,8 +265,6 @@ def test_a_retry_never_refunds_more_than_is_left(paid, admin_user, settings):
 
 
 def test_a_double_submit_refunds_once(paid, admin_user):
-    import uuid
-
     key = uuid.uuid4()
     first = refund(paid, admin_user, "80.25", idempotency_key=key)
     second = refund(paid, admin_user, "80.25", idempotency_key=key)
