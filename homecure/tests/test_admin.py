@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import ServiceArea, User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, ServiceAreaFactory, TechnicianUserFactory
-from bookings.models import Booking, BookingStatus, FailedCheckIn, MissedVisit, PaymentStatus, Service
+from bookings.models import Booking, BookingStatus, FailedCheckIn, MissedVisit, Payment, PaymentStatus, Service
 from bookings.tests.factories import (
     BookingDeclineFactory,
     BookingFactory,
@@ -119,6 +119,7 @@ ADMIN_OBJECTS = {
     SentReminder: (SentReminderFactory, lambda obj: obj.booking.reference),
     FailedCheckIn: (FailedCheckInFactory, lambda obj: obj.code),
     MissedVisit: (MissedVisitFactory, lambda obj: obj.booking.reference),
+    Payment: (lambda: BookingFactory(completed=True).payments.get(), lambda obj: obj.number),
     ScheduledJobRun: (ScheduledJobRunFactory, lambda obj: obj.name),
     # Log-in throttling: a locked address, a log-in, a refused log-in.
     AccessAttempt: (
@@ -153,6 +154,7 @@ NOT_ADDABLE = {
     SentReminder,
     FailedCheckIn,
     MissedVisit,
+    Payment,
     ScheduledJobRun,
     AccessAttempt,
     AccessLog,
