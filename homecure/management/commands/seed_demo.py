@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ServiceArea, User, UserRole
-from bookings import qr
+from bookings import payments, qr
 from bookings.models import (
     Booking,
     BookingDecline,
@@ -648,6 +648,9 @@ class Command(BaseCommand):
                 booking.qr_code = qr.qr_png_base64(booking.qr_code_data)
                 booking.checkin_code = new_check_in_code()
             booking.save()
+            self.seed_payments(
+                booking, paid_at=requested_at + timedelta(hours=1), tech_user=technician and technician.user
+            )
 
             tech_user = technician.user if technician else None
             changes = {
@@ -678,6 +681,26 @@ class Command(BaseCommand):
                 self.seed_earning(booking, paid=spec.get("earning_paid", False), admin=admin)
             bookings[spec["reference"]] = booking
         return bookings
+
+    def seed_payments(self, booking, *, paid_at, tech_user):
+        """The rows a paid or refunded demo visit's money left, with their receipts, once: an online payment
+        when it was booked, money at the door when it was completed, a refund when it was cancelled."""
+        if booking.payment_status == PaymentStatus.PENDING or booking.payments.exists():
+            return
+        online = booking.payment_method == PaymentMethod.ONLINE
+        payments.record_charge(
+            booking=booking,
+            kind=booking.payment_method,
+            provider="sandbox" if online else payments.DOOR_PROVIDER,
+            reference=f"test_{booking.reference.lower()}" if online else "",
+            actor=booking.user if online else tech_user,
+            now=paid_at if online else booking.completed_at,
+        )
+        if booking.payment_status == PaymentStatus.REFUNDED:
+            payments.refund_on_cancellation(
+                booking, cause=payments.RefundCause.PATIENT, actor=booking.user, now=booking.cancelled_at
+            )
+        booking.save(update_fields=payments.sync_booking_payment(booking))
 
     def seed_record(self, booking, spec):
         follow_up_days = spec.get("follow_up_days")
