@@ -18,6 +18,7 @@ from bookings.models import (
     BookingDecline,
     BookingStatus,
     BookingStatusHistory,
+    DocumentCounter,
     FailedCheckIn,
     MissedVisit,
     Payment,
@@ -637,6 +638,26 @@ class PaymentAdmin(admin.ModelAdmin):
                     messages.ERROR,
                 )
         self.message_user(request, _("%(count)d refund(s) went through.") % {"count": done})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DocumentCounter)
+class DocumentCounterAdmin(admin.ModelAdmin):
+    """The last receipt and credit-note number given each year. Read-only: numbers are taken by
+    `bookings.receipts.allocate_number` alone, in the transaction that records the money."""
+
+    list_display = ("year", "series", "last_number")
+    list_filter = ("series", "year")
+    search_fields = ("year",)
+    ordering = ("-year", "series")
 
     def has_add_permission(self, request):
         return False

@@ -8,14 +8,24 @@ London time and costs 80.25, so the no-show fee (50 %) rounds: 40.125 -> 40.13 k
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from importlib import import_module
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from pypdf import PdfReader
 
 from bookings import payments, receipts, selectors, services
-from bookings.models import BookingStatus, Payment, PaymentKind, PaymentMethod, PaymentState, PaymentStatus
+from bookings.models import (
+    BookingStatus,
+    DocumentCounter,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentState,
+    PaymentStatus,
+)
 from bookings.tests.factories import BookingFactory
 from homecure.models import AdminLog
 from homecure.tests.factories import SystemSettingsFactory
@@ -28,6 +38,7 @@ BEFORE_DEADLINE = START - timedelta(hours=48)
 AFTER_DEADLINE = START - timedelta(hours=3)
 PRICE = Decimal("80.25")
 TEST_CARD = "4242 4242 4242 4242"
+DATA_MIGRATION = import_module("bookings.migrations.0014_payment_rows_for_paid_bookings")
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +345,33 @@ def test_the_credit_note_refers_to_the_receipt(paid, admin_user):
     assert "Credit for receipt: HC-R-2027-000001" in text
     assert "-30.00 USD" in text
     assert "Goodwill" not in text
+
+
+def kinds_amounts_references(booking):
+    return [(p.kind, p.amount, p.provider_reference) for p in booking.payments.order_by("pk")]
+
+
+def test_the_data_migration_gives_earlier_paid_bookings_their_rows(patient, technician, service, area):
+    common = {"user": patient, "service": service, "service_area": area, "total_amount": PRICE}
+    cash = BookingFactory(**common, start=START, completed=True, payment_method=CASH)
+    refunded = BookingFactory(
+        **common,
+        start=START + timedelta(hours=3),
+        cancelled=True,
+        payment_method=ONLINE,
+        payment_status=PaymentStatus.REFUNDED,
+        payment_reference="ch_123",
+    )
+    unpaid = BookingFactory(**common, start=START + timedelta(hours=6), cancelled=True, payment_method=CASH)
+    # As the rows stood before payments were rows: none.
+    Payment.objects.all().delete()
+    DocumentCounter.objects.all().delete()
+
+    DATA_MIGRATION.forwards(apps, None)
+    DATA_MIGRATION.forwards(apps, None)
+
+    assert kinds_amounts_references(cash) == [(CASH, PRICE, "")]
+    assert kinds_amounts_references(refunded) == [(ONLINE, PRICE, "ch_123"), (REFUND, PRICE, "")]
+    assert kinds_amounts_references(unpaid) == []
+    assert sorted(Payment.objects.values_list("number", flat=True))[-1].startswith("HC-R-")
+    assert Payment.objects.filter(number__startswith="HC-C-").count() == 1

@@ -22,7 +22,16 @@ from django.utils import timezone
 
 from accounts.models import ServiceArea, User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, ServiceAreaFactory, TechnicianUserFactory
-from bookings.models import Booking, BookingStatus, FailedCheckIn, MissedVisit, Payment, PaymentStatus, Service
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    DocumentCounter,
+    FailedCheckIn,
+    MissedVisit,
+    Payment,
+    PaymentStatus,
+    Service,
+)
 from bookings.tests.factories import (
     BookingDeclineFactory,
     BookingFactory,
@@ -101,6 +110,12 @@ def _record():
     return record
 
 
+def _document_counter():
+    """The receipts' counter, as a paid visit leaves it."""
+    BookingFactory(completed=True)
+    return DocumentCounter.objects.get()
+
+
 # How to make one realistic object of each registered model, and a search term that finds it.
 ADMIN_OBJECTS = {
     Group: (lambda: Group.objects.create(name="Schedulers"), lambda obj: obj.name),
@@ -120,6 +135,7 @@ ADMIN_OBJECTS = {
     FailedCheckIn: (FailedCheckInFactory, lambda obj: obj.code),
     MissedVisit: (MissedVisitFactory, lambda obj: obj.booking.reference),
     Payment: (lambda: BookingFactory(completed=True).payments.get(), lambda obj: obj.number),
+    DocumentCounter: (_document_counter, lambda obj: str(obj.year)),
     ScheduledJobRun: (ScheduledJobRunFactory, lambda obj: obj.name),
     # Log-in throttling: a locked address, a log-in, a refused log-in.
     AccessAttempt: (
@@ -155,6 +171,7 @@ NOT_ADDABLE = {
     FailedCheckIn,
     MissedVisit,
     Payment,
+    DocumentCounter,
     ScheduledJobRun,
     AccessAttempt,
     AccessLog,

@@ -312,6 +312,8 @@ def test_booking_notes_change_gives_one_entry(admin_client, admin_user, patient,
             "history-INITIAL_FORMS": "0",
             "declines-TOTAL_FORMS": "0",
             "declines-INITIAL_FORMS": "0",
+            "payments-TOTAL_FORMS": "0",
+            "payments-INITIAL_FORMS": "0",
         },
         **BROWSER,
     )
