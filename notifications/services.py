@@ -375,7 +375,7 @@ def notify_booking_cancelled(
     """The other party hears of it: the technician when the patient cancels, both when an admin does.
 
     A no-show (the technician found nobody at home) goes to the patient and to every admin, who
-    decide about a refund or a new visit.
+    decide about a new visit (what was paid online is refunded less the no-show fee).
     """
     facts = _facts(booking)
     drafts = []
@@ -425,7 +425,7 @@ def notify_booking_cancelled(
             title=_("A patient was not at home"),
             message=_(
                 "%(technician)s found nobody at home for %(reference)s (%(service)s on %(when)s). The visit is "
-                "cancelled, and what was paid refunded less the no-show fee; please decide about a new visit."
+                "cancelled, and any online payment refunded less the no-show fee; please decide about a new visit."
             )
             % facts,
             notification_type=NotificationType.BOOKING,

@@ -157,6 +157,15 @@ def test_the_no_show_fee_is_a_setting(patient, technician, service, area, admin_
     assert selectors.amount_refunded(booking) == Decimal("64.20")
 
 
+def test_the_patient_is_told_what_a_no_show_refunded(patient, technician, service, area, admin_user):
+    booking = visit(patient, technician, service, area, ONLINE)
+
+    patient_not_home(booking, technician, admin_user)
+
+    told = Notification.objects.filter(user=patient, title="Your visit was cancelled").get()
+    assert told.message.endswith("Your payment was refunded less the no-show fee.")
+
+
 def test_the_technician_may_record_a_card_taken_for_a_cash_booking(patient, technician, service, area):
     booking = visit(patient, technician, service, area, CASH)
     services.booking_check_in(booking=booking, actor=technician.user, now=START)
