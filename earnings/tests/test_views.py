@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.models import PaymentMethod
 from bookings.tests.factories import BookingFactory, ServiceFactory
 from earnings.models import EarningStatus, PayoutMethod
 from earnings.selectors import month_start
@@ -27,6 +28,13 @@ def earning(technician, *, amount="80.00", net="68.00", created=None, **fields):
         type(row).objects.filter(pk=row.pk).update(created_at=created)
         row.refresh_from_db()
     return row
+
+
+def at_the_door(technician, *, amount="80.00", **fields):
+    """The earning of a visit paid in cash to the technician at the door."""
+    return TechnicianEarningsFactory(
+        technician=technician, booking__payment_method=PaymentMethod.CASH, amount=Decimal(amount), **fields
+    )
 
 
 def last_month():
@@ -83,26 +91,30 @@ def test_totals_are_zero_without_earnings(technician_client):
     assert "No earnings yet." in technician_client.get(reverse("earnings:list")).content.decode()
 
 
-def test_chart_has_a_bar_per_month_sized_by_net_earnings(technician_client, technician):
+def test_chart_has_two_bars_per_month_earned_and_owed_to_the_platform(technician_client, technician):
     earning(technician, net="68.00")
     earning(technician, net="32.00")
     earning(technician, net="50.00", created=last_month())
     earning(technician, net="999.00", created=month_start() - timedelta(days=400))
+    at_the_door(technician, amount="80.00")  # earns 68.00, owes 12.00 commission
 
     response = technician_client.get(reverse("earnings:list"))
 
-    months = response.context["months"]
-    bars = response.context["chart"]["bars"]
-    assert len(months) == len(bars) == 12
-    assert months[-1].start == timezone.localdate().replace(day=1)
-    assert [m.net for m in months[-2:]] == [Decimal("50.00"), Decimal("100.00")]
-    assert sum(m.net for m in months[:-2]) == Decimal("0.00")
-    assert bars[-1].height == Decimal("140.0")
-    assert bars[-2].height == Decimal("70.0")
-    assert bars[0].height == Decimal("0")
+    statement = response.context["statement"]
+    groups = response.context["chart"]["groups"]
+    assert len(statement) == len(groups) == 12
+    assert statement[0].start == timezone.localdate().replace(day=1)
+    assert [(m.earned, m.owed) for m in statement[:2]] == [
+        (Decimal("168.00"), Decimal("12.00")),
+        (Decimal("50.00"), Decimal("0.00")),
+    ]
+    assert sum(m.earned for m in statement[2:]) == Decimal("0.00")
+    assert (groups[-1].earned.height, groups[-1].owed.height) == (Decimal("140.0"), Decimal("10.0"))
+    assert groups[-2].earned.height == Decimal("41.7")
+    assert groups[0].earned.height == Decimal("0")
     html = response.content.decode()
     assert '<svg class="w-100 h-auto" viewBox="0 0 360 180"' in html
-    assert html.count("<rect ") == 12
+    assert html.count("<rect ") == 24
     assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
 
 
@@ -114,9 +126,10 @@ def test_list_pages_and_runs_a_fixed_number_of_queries(technician_client, techni
     with CaptureQueriesContext(connection) as captured:
         response = technician_client.get(reverse("earnings:list"))
 
-    # Session, user, technician, the navbar's unread count, totals, per-month figures, the page
-    # count and one page of earnings with their visit and service, and the settings (currency).
-    assert len(captured) <= 9, "\n".join(q["sql"][:120] for q in captured)
+    # Session, user, technician, the navbar's unread count, totals, the statement (earnings made, earnings
+    # settled per month, the balance before), the page count and one page of earnings with their visit,
+    # service and payout, and the settings (currency).
+    assert len(captured) <= 11, "\n".join(q["sql"][:120] for q in captured)
     assert len(response.context["page_obj"]) == 20
     assert len(technician_client.get(reverse("earnings:list"), {"page": 2}).context["page_obj"]) == 5
 
@@ -137,7 +150,14 @@ def test_csv_export_has_one_row_per_earning_with_decimal_amounts(technician_clie
     assert response["Content-Disposition"].startswith('attachment; filename="homecure-earnings-')
     header, line = read_csv(response)
     assert header[:7] == ["Date", "Booking", "Service", "Amount", "Commission rate", "Commission", "Net"]
-    assert line[1:8] == [row.booking.reference, row.booking.service.name, "45.50", "0.1500", "6.83", "38.67", "Pending"]
+    assert line[1:7] == [row.booking.reference, row.booking.service.name, "45.50", "0.1500", "6.83", "38.67"]
+    columns = dict(zip(header, line, strict=True))
+    assert (columns["Paid by the patient"], columns["Collected at the door"], columns["Balance"]) == (
+        "Paid online",
+        "0.00",
+        "38.67",
+    )
+    assert columns["Payout status"] == "Pending"
 
 
 def test_csv_export_writes_iso_dates_and_local_paid_at_times(technician_client, technician):
@@ -152,7 +172,7 @@ def test_csv_export_writes_iso_dates_and_local_paid_at_times(technician_client, 
 
     header, line = read_csv(technician_client.get(reverse("earnings:export")))
 
-    assert (line[0], line[header.index("Paid at")]) == ("2025-02-28", "2025-03-02 14:30")
+    assert (line[0], line[header.index("Settled at")]) == ("2025-02-28", "2025-03-02 14:30")
 
 
 def test_csv_cells_cannot_start_a_spreadsheet_formula(technician_client, technician):
