@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import PaymentMethod
+from bookings.models import PaymentMethod, PaymentStatus
 from bookings.tests.factories import BookingFactory, ServiceFactory
-from earnings.models import EarningStatus, PayoutMethod
+from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.selectors import month_start
+from earnings.services import earning_put_on_hold, earning_release, payout_record
 from earnings.tests.factories import TechnicianEarningsFactory
 from homecure.base.csv_cells import safe_cell
 
@@ -213,3 +214,87 @@ def test_month_start_is_local_midnight_on_the_first():
 
     assert (start.day, start.hour, start.minute) == (1, 0, 0)
     assert timezone.localtime(start).month == 3
+
+
+# --- Balance and the month-by-month statement ---------------------------------------------------------------
+
+
+def test_statement_shows_each_months_money_and_the_running_balance(technician_client, technician, admin_user):
+    before = month_start() - timedelta(days=40)  # always two months back: a month has at most 31 days
+    online_before = earning(technician, created=before)  # +68.00
+    door_before = at_the_door(technician)  # 80.00 collected, 12.00 owed
+    TechnicianEarnings.objects.filter(pk=door_before.pk).update(created_at=before)
+    payout_record(
+        technician=technician,
+        earnings=[online_before, door_before],
+        actor=admin_user,
+        method=PayoutMethod.BANK_TRANSFER,
+        transaction_id="TX-1",
+        now=before + timedelta(days=1),
+    )
+    earning(technician)  # +68.00 this month
+    at_the_door(technician)
+    at_the_door(technician)
+
+    response = technician_client.get(reverse("earnings:list"))
+
+    this, last, earlier = response.context["statement"][:3]
+    assert (earlier.earned, earlier.collected, earlier.owed) == (Decimal("136.00"), Decimal("80.00"), Decimal("12.00"))
+    assert (earlier.paid_out, earlier.balance) == (Decimal("56.00"), Decimal("0.00"))
+    assert (last.earned, last.paid_out, last.balance) == (Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+    assert (this.earned, this.collected, this.owed) == (Decimal("204.00"), Decimal("160.00"), Decimal("24.00"))
+    assert (this.paid_out, this.paid_in, this.balance) == (Decimal("0.00"), Decimal("0.00"), Decimal("44.00"))
+    assert response.context["totals"].balance == Decimal("44.00")
+    html = response.content.decode()
+    assert "The platform owes you this" in html
+    assert "$44.00" in html
+
+
+def test_a_technician_who_owes_the_platform_sees_it_and_a_payment_they_made(technician_client, technician, admin_user):
+    door = [at_the_door(technician) for _ in range(3)]
+    payout_record(
+        technician=technician,
+        earnings=door[:2],
+        actor=admin_user,
+        method=PayoutMethod.CASH,
+        transaction_id="RCPT-1",
+    )
+
+    response = technician_client.get(reverse("earnings:list"))
+
+    this = response.context["statement"][0]
+    assert (this.collected, this.owed, this.paid_in, this.balance) == (
+        Decimal("240.00"),
+        Decimal("36.00"),
+        Decimal("24.00"),
+        Decimal("-12.00"),
+    )
+    html = response.content.decode()
+    assert "You owe the platform this" in html
+    assert "Collected at the door" in html
+
+
+def test_the_hold_reason_is_shown_to_the_technician_only(technician_client, technician, other_technician, admin_user):
+    mine = earning(technician)
+    theirs = earning(other_technician)
+    earning_put_on_hold(earning=mine, actor=admin_user, reason="The patient asked about the length of the visit.")
+    earning_put_on_hold(earning=theirs, actor=admin_user, reason="Someone else's dispute.")
+
+    html = technician_client.get(reverse("earnings:list")).content.decode()
+
+    assert "On hold: The patient asked about the length of the visit." in html
+    assert "Someone else" not in html
+
+    earning_release(earning=mine, actor=admin_user, reason="Confirmed by the <b>patient</b>.")
+    html = technician_client.get(reverse("earnings:list")).content.decode()
+    assert "Released from hold: Confirmed by the &lt;b&gt;patient&lt;/b&gt;." in html
+
+
+def test_unpaid_visits_are_flagged_as_awaiting_collection(technician_client, technician):
+    TechnicianEarningsFactory(technician=technician, booking__payment_status=PaymentStatus.PENDING)
+
+    response = technician_client.get(reverse("earnings:list"))
+
+    assert response.context["totals"].awaiting_collection == 1
+    assert response.context["totals"].balance == Decimal("0.00")
+    assert "1 completed visit was not paid, so nothing is due for it yet." in response.content.decode()
