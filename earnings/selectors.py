@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from earnings.models import CollectedBy, EarningStatus, TechnicianEarnings
+from homecure.base.money import round_money
 from technicians.models import Technician
 
 ZERO = Decimal("0.00")
@@ -75,7 +76,7 @@ def totals_for(technician: Technician, *, now: datetime | None = None) -> Totals
         visits_this_month=Count("pk", filter=since),
         awaiting_collection=Count("pk", filter=Q(collected_by=CollectedBy.NOBODY)),
     )
-    return Totals(**figures)
+    return Totals(**{key: _cents(value) for key, value in figures.items()})
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def monthly_statement(technician: Technician, *, months: int = 12, now: datetime
         added=_sum("balance_amount", Q(created_at__lt=since)),
         settled=_sum("balance_amount", Q(payment_status=EarningStatus.PAID, payment_date__lt=since)),
     )
-    balance = before["added"] - before["settled"]
+    balance = _cents(before["added"] - before["settled"])
     statement = []
     for start in starts:
         row, paid = made.get(start, {}), settled.get(start, {})
@@ -151,7 +152,12 @@ def _by_month(queryset: QuerySet, field: str, **sums) -> dict[date, dict]:
         .annotate(**sums)
         .order_by("month")
     )
-    return {_as_date(row.pop("month")): row for row in rows}
+    return {_as_date(row.pop("month")): {key: _cents(value) for key, value in row.items()} for row in rows}
+
+
+def _cents(value):
+    """SQLite sums decimals with a long tail of zeros; every figure is shown and compared in cents."""
+    return round_money(value) if isinstance(value, Decimal) else value
 
 
 def _as_date(value) -> date:
