@@ -149,6 +149,7 @@ NOT_ADDABLE = {
     SystemSettings,
     Booking,
     TechnicianEarnings,
+    Payout,
     Contact,
     EmailPreference,
     SentReminder,
