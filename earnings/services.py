@@ -181,6 +181,8 @@ def payout_record(
     earning_ids = sorted({getattr(earning, "pk", earning) for earning in earnings})
     if not earning_ids:
         raise PayoutError(_("Choose at least one earning to settle."), code="nothing_chosen")
+    if not all(isinstance(pk, int) and 0 < pk < 2**63 for pk in earning_ids):
+        raise PayoutError(_("Choose earnings of this technician only."), code="not_this_technician")
     now = now or timezone.now()
     locked = _lock_for_payout(technician, earning_ids)
     _refuse_unpayable(locked)

@@ -226,6 +226,7 @@ def test_an_earning_belongs_to_at_most_one_payout_and_only_when_settled(admin_us
         ("not collected", "not_collected"),
         ("another technician's", "not_this_technician"),
         ("an id that does not exist", "not_this_technician"),
+        ("an id past 64 bits", "not_this_technician"),
         ("nothing", "nothing_chosen"),
         ("no transaction id", "transaction_id_required"),
         ("an unknown method", "method_required"),
@@ -246,6 +247,8 @@ def test_a_payout_that_cannot_be_made_is_refused_and_writes_nothing(
         chosen.append(online(other_technician))
     elif case == "an id that does not exist":
         chosen.append(2**63 - 1)
+    elif case == "an id past 64 bits":
+        chosen.append(2**64 + 1)
     elif case == "nothing":
         chosen = []
     elif case == "no transaction id":
