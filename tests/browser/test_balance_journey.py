@@ -78,6 +78,11 @@ def test_cash_at_the_door_is_owed_commission_and_the_office_pays_out_the_net(
     assert_accessible("earnings page")
 
     log_in_with_code(admin_user)
+    page.goto(live_server.url + reverse("admin:index"))
+    due = page.get_by_role("listitem").filter(has_text="Payouts due").first
+    expect(due).to_contain_text("Nadia Nurse: pay $124.00")
+    screenshot("office-sees-the-net-due-per-technician")
+    assert_accessible("back-office dashboard")
     changelist = reverse("admin:earnings_technicianearnings_changelist")
     page.goto(live_server.url + changelist + f"?technician__id__exact={technician.pk}")
     page.get_by_role("row").filter(has_text=to_hold.booking.reference).get_by_role("checkbox").check()
