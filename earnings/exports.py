@@ -1,7 +1,9 @@
 """The earnings CSV, one writer for the technician's download and the back office's export.
 
 Dates are ISO (YYYY-MM-DD) and times are local "YYYY-MM-DD HH:MM", so both files sort and load
-into a spreadsheet the same way; every cell goes through `safe_cell`.
+into a spreadsheet the same way; every cell goes through `safe_cell`. "Balance" is what the visit
+adds to the technician's balance: positive when the platform owes them, negative when they owe
+the platform its commission on money collected at the door; the column sums to the balance.
 """
 
 import csv
@@ -31,8 +33,13 @@ PAYOUT_COLUMNS: list[Column] = [
     (_("Commission rate"), lambda earning: earning.commission_rate),
     (_("Commission"), lambda earning: earning.commission_amount),
     (_("Net"), lambda earning: earning.net_earnings),
+    (_("Paid by the patient"), lambda earning: earning.get_collected_by_display()),
+    (_("Collected at the door"), lambda earning: earning.collected_amount),
+    (_("Owed to the platform"), lambda earning: earning.owed_to_platform),
+    (_("Balance"), lambda earning: earning.balance_amount),
     (_("Payout status"), lambda earning: earning.get_payment_status_display()),
-    (_("Paid at"), lambda earning: _local_time(earning.payment_date)),
+    (_("Hold or release reason"), lambda earning: earning.hold_note),
+    (_("Settled at"), lambda earning: _local_time(earning.payment_date)),
     (_("Payout method"), lambda earning: earning.get_payment_method_display()),
     (_("Transaction id"), lambda earning: earning.transaction_id),
 ]

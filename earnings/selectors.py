@@ -1,4 +1,9 @@
-"""Reads of a technician's earnings: the list, the totals and the per-month figures."""
+"""Reads of a technician's earnings: the list, the totals, the balance and the per-month statement.
+
+Every figure is a sum of earning rows (DESIGN 6): `balance_amount` is what each visit adds to
+the balance (positive: the platform owes the technician; negative: the technician owes the
+platform), and a settled earning carries the date of the payout that settled it.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,31 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from earnings.models import EarningStatus, TechnicianEarnings
+from earnings.models import CollectedBy, EarningStatus, TechnicianEarnings
+from homecure.base.money import round_money
 from technicians.models import Technician
 
 ZERO = Decimal("0.00")
+COLLECTED = ~Q(collected_by=CollectedBy.NOBODY)
 
 
-def _sum(**filters):
+def _sum(expression, condition: Q | None = None):
     return Coalesce(
-        Sum("net_earnings", filter=Q(**filters) if filters else None),
+        Sum(expression, filter=condition),
         Value(ZERO),
         output_field=DecimalField(max_digits=12, decimal_places=2),
     )
 
 
 def earnings_for(technician: Technician) -> QuerySet[TechnicianEarnings]:
-    """The technician's own earnings, latest first, with the visit each one is for."""
+    """The technician's own earnings, latest first, with the visit each one is for and its payout."""
     return (
         TechnicianEarnings.objects.filter(technician=technician)
-        .select_related("booking__service")
+        .select_related("booking__service", "payout")
         .order_by("-created_at", "-pk")
     )
 
@@ -41,49 +48,116 @@ def month_start(now: datetime | None = None) -> datetime:
 
 @dataclass(frozen=True)
 class Totals:
+    """`pending` is what the next payout settles (signed), `on_hold` what is held back (signed),
+    `balance` both together; `paid` is the net of everything settled so far."""
+
     pending: Decimal
-    paid: Decimal
     on_hold: Decimal
+    paid: Decimal
     this_month: Decimal
+    owed_this_month: Decimal
     visits_this_month: int
+    awaiting_collection: int
+
+    @property
+    def balance(self) -> Decimal:
+        return self.pending + self.on_hold
 
 
 def totals_for(technician: Technician, *, now: datetime | None = None) -> Totals:
-    """Net amounts waiting for payout, paid out, on hold, and earned this month, in one query."""
-    since = month_start(now)
+    """The balance and this month's figures, in one query."""
+    since = Q(created_at__gte=month_start(now))
     figures = TechnicianEarnings.objects.filter(technician=technician).aggregate(
-        pending=_sum(payment_status=EarningStatus.PENDING),
-        paid=_sum(payment_status=EarningStatus.PAID),
-        on_hold=_sum(payment_status=EarningStatus.ON_HOLD),
-        this_month=_sum(created_at__gte=since),
-        visits_this_month=Count("pk", filter=Q(created_at__gte=since)),
+        pending=_sum("balance_amount", Q(payment_status=EarningStatus.PENDING)),
+        on_hold=_sum("balance_amount", Q(payment_status=EarningStatus.ON_HOLD)),
+        paid=_sum("balance_amount", Q(payment_status=EarningStatus.PAID)),
+        this_month=_sum("net_earnings", since & COLLECTED),
+        owed_this_month=_sum(F("amount") - F("net_earnings"), since & Q(collected_by=CollectedBy.TECHNICIAN)),
+        visits_this_month=Count("pk", filter=since),
+        awaiting_collection=Count("pk", filter=Q(collected_by=CollectedBy.NOBODY)),
     )
-    return Totals(**figures)
+    return Totals(**{key: _cents(value) for key, value in figures.items()})
 
 
 @dataclass(frozen=True)
 class Month:
+    """One month of a technician's money. `earned` is the net of the visits completed that month
+    whose money was received; `collected` what they took at the door; `owed` the commission on
+    it; `paid_out` the payouts to them and `paid_in` the money they paid the platform that month;
+    `balance` what the platform owes them at the end of the month (negative: what they owe)."""
+
     start: date
-    net: Decimal
+    earned: Decimal
+    collected: Decimal
+    owed: Decimal
+    paid_out: Decimal
+    paid_in: Decimal
+    balance: Decimal
 
 
-def monthly_totals(technician: Technician, *, months: int = 12, now: datetime | None = None) -> list[Month]:
-    """Net earnings per calendar month for the last `months` months (this one included), oldest first;
-    a month without earnings is shown as zero, not left out."""
+def monthly_statement(technician: Technician, *, months: int = 12, now: datetime | None = None) -> list[Month]:
+    """The statement of the last `months` months (this one included), oldest first; a quiet month is
+    shown with zeros, not left out. Three queries, whatever the number of earnings."""
     starts = [month_start(now).date()]
     for _ in range(months - 1):
         starts.append(_month_before(starts[-1]))
     starts.reverse()
-    since = datetime.combine(starts[0], datetime.min.time(), tzinfo=timezone.get_current_timezone())
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(starts[0], datetime.min.time(), tzinfo=zone)
+    mine = TechnicianEarnings.objects.filter(technician=technician)
+    made = _by_month(
+        mine.filter(created_at__gte=since),
+        "created_at",
+        earned=_sum("net_earnings", COLLECTED),
+        collected=_sum("collected_amount"),
+        owed=_sum(F("amount") - F("net_earnings"), Q(collected_by=CollectedBy.TECHNICIAN)),
+        added=_sum("balance_amount"),
+    )
+    # Earnings settled before payouts were recorded as rows have no payout: they were paid to the technician.
+    paying_in = Q(payout__amount__lt=0)
+    settled = _by_month(
+        mine.filter(payment_status=EarningStatus.PAID, payment_date__gte=since),
+        "payment_date",
+        paid_out=_sum("balance_amount", ~paying_in),
+        paid_in=_sum(-F("balance_amount"), paying_in),
+    )
+    before = mine.aggregate(
+        added=_sum("balance_amount", Q(created_at__lt=since)),
+        settled=_sum("balance_amount", Q(payment_status=EarningStatus.PAID, payment_date__lt=since)),
+    )
+    balance = _cents(before["added"] - before["settled"])
+    statement = []
+    for start in starts:
+        row, paid = made.get(start, {}), settled.get(start, {})
+        paid_out, paid_in = paid.get("paid_out", ZERO), paid.get("paid_in", ZERO)
+        balance += row.get("added", ZERO) - paid_out + paid_in
+        statement.append(
+            Month(
+                start=start,
+                earned=row.get("earned", ZERO),
+                collected=row.get("collected", ZERO),
+                owed=row.get("owed", ZERO),
+                paid_out=paid_out,
+                paid_in=paid_in,
+                balance=balance,
+            )
+        )
+    return statement
+
+
+def _by_month(queryset: QuerySet, field: str, **sums) -> dict[date, dict]:
     rows = (
-        TechnicianEarnings.objects.filter(technician=technician, created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
+        queryset.annotate(month=TruncMonth(field, tzinfo=timezone.get_current_timezone()))
         .values("month")
-        .annotate(net=Sum("net_earnings"))
+        .annotate(**sums)
         .order_by("month")
     )
-    by_month = {_as_date(row["month"]): row["net"] for row in rows}
-    return [Month(start=start, net=by_month.get(start, ZERO)) for start in starts]
+    return {_as_date(row.pop("month")): {key: _cents(value) for key, value in row.items()} for row in rows}
+
+
+def _cents(value):
+    """SQLite sums decimals with a long tail of zeros; every figure is shown and compared in cents."""
+    return round_money(value) if isinstance(value, Decimal) else value
 
 
 def _as_date(value) -> date:

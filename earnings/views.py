@@ -1,4 +1,4 @@
-"""The technician's earnings: list with totals and a per-month chart, and a CSV export."""
+"""The technician's earnings: balance, per-month statement and chart, the list of visits, and a CSV export."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,36 +29,45 @@ class Bar:
     y: Decimal
     width: Decimal
     height: Decimal
+
+
+@dataclass(frozen=True)
+class MonthBars:
+    earned: Bar
+    owed: Bar
     label_x: Decimal
     label: str
     long_label: str
-    net: Decimal
+    month: selectors.Month
+
+
+def _bar(x: Decimal, width: Decimal, value: Decimal, best: Decimal, plot_height: Decimal) -> Bar:
+    height = (value / best * plot_height).quantize(Decimal("0.1")) if best > 0 else Decimal("0")
+    return Bar(x=x.quantize(Decimal("0.1")), y=Decimal(CHART_TOP) + plot_height - height, width=width, height=height)
 
 
 def _chart(months: list[selectors.Month]) -> dict:
-    """Bar positions for the per-month SVG chart, heights relative to the best month."""
-    best = max((month.net for month in months), default=Decimal("0"))
+    """Two bars a month for the SVG chart, what was earned and what is owed to the platform on
+    money collected at the door, heights relative to the largest figure."""
+    best = max((max(month.earned, month.owed) for month in months), default=Decimal("0"))
     plot_height = Decimal(CHART_HEIGHT - CHART_TOP - CHART_BOTTOM)
     slot = Decimal(CHART_WIDTH) / len(months)
-    width = slot - CHART_GAP
-    bars = []
+    width = ((slot - CHART_GAP) / 2).quantize(Decimal("0.1"))
+    groups = []
     for index, month in enumerate(months):
-        height = (month.net / best * plot_height).quantize(Decimal("0.1")) if best > 0 else Decimal("0")
-        x = (slot * index + Decimal(CHART_GAP) / 2).quantize(Decimal("0.1"))
-        bars.append(
-            Bar(
-                x=x,
-                y=Decimal(CHART_TOP) + plot_height - height,
-                width=width.quantize(Decimal("0.1")),
-                height=height,
-                label_x=(x + width / 2).quantize(Decimal("0.1")),
+        x = slot * index + Decimal(CHART_GAP) / 2
+        groups.append(
+            MonthBars(
+                earned=_bar(x, width, month.earned, best, plot_height),
+                owed=_bar(x + width, width, month.owed, best, plot_height),
+                label_x=(x + width).quantize(Decimal("0.1")),
                 label=date_format(month.start, "M"),
                 long_label=date_format(month.start, "F Y"),
-                net=month.net,
+                month=month,
             )
         )
     return {
-        "bars": bars,
+        "groups": groups,
         "best": best,
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
@@ -72,12 +81,14 @@ def _chart(months: list[selectors.Month]) -> dict:
 def earning_list(request, technician):
     now = timezone.now()
     page = Paginator(selectors.earnings_for(technician), PAGE_SIZE).get_page(request.GET.get("page"))
-    months = selectors.monthly_totals(technician, now=now)
+    months = selectors.monthly_statement(technician, now=now)
+    totals = selectors.totals_for(technician, now=now)
     context = {
         "page_obj": page,
-        "totals": selectors.totals_for(technician, now=now),
+        "totals": totals,
+        "balance_abs": abs(totals.balance),
         "chart": _chart(months),
-        "months": months,
+        "statement": list(reversed(months)),
     }
     return render(request, "earnings/list.html", context)
 

@@ -97,8 +97,16 @@ def technician_suspended(sender, technician, **kwargs):
     services.notify_technician_suspended(technician=technician)
 
 
-def earnings_paid(sender, earning, **kwargs):
-    services.notify_earnings_paid(earning=earning)
+def payout_recorded(sender, payout, **kwargs):
+    services.notify_payout_recorded(payout=payout)
+
+
+def earning_held(sender, earning, **kwargs):
+    services.notify_earning_held(earning=earning)
+
+
+def earning_released(sender, earning, **kwargs):
+    services.notify_earning_released(earning=earning)
 
 
 def health_record_added(sender, record, **kwargs):

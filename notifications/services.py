@@ -36,7 +36,7 @@ from records.selectors import break_glass_reads
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from earnings.models import TechnicianEarnings
+    from earnings.models import Payout, TechnicianEarnings
     from records.models import HealthRecord
     from technicians.models import Technician
 
@@ -773,23 +773,74 @@ def notify_technician_suspended(*, technician: Technician) -> list[Notification]
     )
 
 
-def notify_earnings_paid(*, earning: TechnicianEarnings) -> list[Notification]:
-    booking = earning.booking
+def notify_payout_recorded(*, payout: Payout) -> list[Notification]:
+    """The technician hears how much moved and which way; the visits it settled are on the earnings page."""
     facts = {
-        **_facts(booking),
-        "amount": format_money(earning.net_earnings),
-        "method": earning.get_payment_method_display() or _("payout"),
+        "amount": format_money(abs(payout.amount)),
+        "method": payout.get_method_display(),
+        "count": payout.earnings.count(),
     }
+    if payout.to_technician:
+        message = _("%(amount)s was paid to you by %(method)s, settling %(count)s visits.") % facts
+    else:
+        message = (
+            _("%(amount)s you paid to the platform by %(method)s was received, settling %(count)s visits.") % facts
+        )
     return _deliver(
         [
             Draft(
-                user=earning.technician.user,
-                email="earnings_paid",
+                user=payout.technician.user,
+                email="payout_recorded",
                 title=_("Payout recorded"),
-                message=_("%(amount)s for %(service)s on %(when)s (%(reference)s) was paid by %(method)s.") % facts,
+                message=message,
                 notification_type=NotificationType.PAYMENT,
                 action_url=reverse("earnings:list"),
-                entity=("earning", str(earning.pk)),
+                entity=("payout", str(payout.pk)),
+            )
+        ]
+    )
+
+
+def _earning_draft(earning: TechnicianEarnings, *, email: str, title: str, message: str) -> Draft:
+    return Draft(
+        user=earning.technician.user,
+        email=email,
+        title=title,
+        message=message % _facts(earning.booking),
+        notification_type=NotificationType.PAYMENT,
+        action_url=reverse("earnings:list"),
+        entity=("earning", str(earning.pk)),
+    )
+
+
+def notify_earning_held(*, earning: TechnicianEarnings) -> list[Notification]:
+    """The reason is typed by the office, so it stays on the earnings page, not in the e-mail."""
+    return _deliver(
+        [
+            _earning_draft(
+                earning,
+                email="earning_held",
+                title=_("An earning is on hold"),
+                message=_(
+                    "Your earning for %(service)s on %(when)s (%(reference)s) is on hold. "
+                    "The reason is on your earnings page."
+                ),
+            )
+        ]
+    )
+
+
+def notify_earning_released(*, earning: TechnicianEarnings) -> list[Notification]:
+    return _deliver(
+        [
+            _earning_draft(
+                earning,
+                email="earning_released",
+                title=_("An earning is released from hold"),
+                message=_(
+                    "Your earning for %(service)s on %(when)s (%(reference)s) is released from hold and counts "
+                    "towards your next payout. The reason is on your earnings page."
+                ),
             )
         ]
     )

@@ -1,4 +1,4 @@
-"""Payouts in the back office: mark paid with method and transaction id, hold, export, totals."""
+"""Payouts in the back office: record one net of collections, hold and release with a reason, export, totals."""
 
 import csv
 import io
@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import AdminUserFactory, TechnicianUserFactory
+from bookings.models import PaymentMethod
 from earnings import services
-from earnings.models import EarningStatus, PayoutMethod
-from earnings.signals import earnings_paid
+from earnings.models import EarningStatus, Payout, PayoutMethod
+from earnings.selectors import totals_for
+from earnings.signals import payout_recorded
 from earnings.tests.factories import TechnicianEarningsFactory
 from homecure.models import AdminLog
 from technicians.tests.factories import TechnicianFactory
@@ -33,130 +35,163 @@ def _action(admin_client, action, earnings, **data):
 
 @pytest.fixture
 def earnings(technician):
-    return [TechnicianEarningsFactory(technician=technician) for _ in range(2)]
+    """Two visits paid online (the platform owes 2 x 68.00) and one paid in cash at the door (12.00 owed)."""
+    return [
+        TechnicianEarningsFactory(technician=technician),
+        TechnicianEarningsFactory(technician=technician),
+        TechnicianEarningsFactory(technician=technician, booking__payment_method=PaymentMethod.CASH),
+    ]
 
 
-def test_mark_paid_first_asks_for_method_and_transaction_id(admin_client, earnings):
-    response = _action(admin_client, "mark_paid", earnings)
+def test_record_payout_first_shows_the_net_and_asks_for_method_and_transaction_id(admin_client, earnings):
+    response = _action(admin_client, "record_payout", earnings)
 
     assert response.status_code == 200
     page = response.content.decode()
     assert "Record a payout" in page
-    assert "$136.00" in page  # 2 x 68.00 net
+    assert "Net: the platform pays the technician $124.00." in page  # 68 + 68 - 12
+    assert "Collected at the door" in page and "-$12.00" in page
     assert all(e.booking.reference in page for e in earnings)
-    for earning in earnings:
-        earning.refresh_from_db()
-        assert earning.payment_status == EarningStatus.PENDING
+    assert not Payout.objects.exists()
 
 
-def test_mark_paid_records_the_payout_once_per_earning_and_audits_it(admin_client, admin_user, earnings):
+def test_record_payout_net_of_collections_settles_the_balance_and_audits_it(admin_client, admin_user, earnings):
     sent = []
-    earnings_paid.connect(lambda **kwargs: sent.append(kwargs["earning"].pk), weak=False, dispatch_uid="test-paid")
+    payout_recorded.connect(lambda **kwargs: sent.append(kwargs["payout"]), weak=False, dispatch_uid="test-paid")
     try:
         response = _action(
             admin_client,
-            "mark_paid",
+            "record_payout",
             earnings,
             apply="yes",
             method=PayoutMethod.BANK_TRANSFER,
             transaction_id=" TX-2026-0042 ",
         )
     finally:
-        earnings_paid.disconnect(dispatch_uid="test-paid")
+        payout_recorded.disconnect(dispatch_uid="test-paid")
 
     assert response.status_code == 302
+    payout = Payout.objects.get()
+    assert sent == [payout]
+    assert (payout.amount, payout.transaction_id, payout.recorded_by) == (Decimal("124.00"), "TX-2026-0042", admin_user)
     for earning in earnings:
         earning.refresh_from_db()
-        assert earning.payment_status == EarningStatus.PAID
-        assert earning.payment_method == PayoutMethod.BANK_TRANSFER
-        assert earning.transaction_id == "TX-2026-0042"
-        assert earning.payment_date is not None
-    assert sorted(sent) == sorted(e.pk for e in earnings)
-    entries = AdminLog.objects.filter(entity_type="earnings.technicianearnings")
-    assert entries.count() == 2
-    for entry in entries:
-        assert entry.action == "earning_paid"
-        assert entry.admin_user == admin_user
-        assert (entry.ip_address, entry.user_agent) == ("203.0.113.20", "Mozilla/5.0 (Back office test)")
-        assert entry.previous_values["payment_status"] == "pending"
-        assert entry.new_values["payment_status"] == "paid"
-        assert entry.new_values["transaction_id"] == "TX-2026-0042"
-        assert "by Bank transfer, transaction TX-2026-0042" in entry.description
+        assert (earning.payment_status, earning.payout) == (EarningStatus.PAID, payout)
+    entry = AdminLog.objects.get(action="payout_recorded")
+    assert (entry.admin_user, entry.entity_id) == (admin_user, str(payout.pk))
+    assert (entry.ip_address, entry.user_agent) == ("203.0.113.20", "Mozilla/5.0 (Back office test)")
+    assert "by Bank transfer, transaction TX-2026-0042" in entry.description
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert "Paid to the technician: $124.00 for Nadia Nurse (Nurse), settling 3 earnings." in messages
 
 
-def test_mark_paid_without_a_transaction_id_is_refused_next_to_the_field(admin_client, earnings):
-    response = _action(admin_client, "mark_paid", earnings, apply="yes", method=PayoutMethod.WALLET, transaction_id="")
+def test_money_received_from_a_technician_is_recorded_the_same_way(admin_client, technician):
+    owed = [
+        TechnicianEarningsFactory(technician=technician, booking__payment_method=method)
+        for method in (PaymentMethod.CARD, PaymentMethod.CASH)
+    ]
+
+    confirm = _action(admin_client, "record_payout", owed).content.decode()
+    _action(admin_client, "record_payout", owed, apply="yes", method=PayoutMethod.CASH, transaction_id="RCPT-7")
+
+    assert "Net: the technician pays the platform $24.00" in confirm
+    assert Payout.objects.get().amount == Decimal("-24.00")
+    assert totals_for(technician).balance == Decimal("0.00")
+
+
+def test_record_payout_without_a_transaction_id_is_refused_next_to_the_field(admin_client, earnings):
+    response = _action(
+        admin_client, "record_payout", earnings, apply="yes", method=PayoutMethod.WALLET, transaction_id=""
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors["transaction_id"] == ["This field is required."]
     assert not AdminLog.objects.exists()
-    for earning in earnings:
-        earning.refresh_from_db()
-        assert earning.payment_status == EarningStatus.PENDING
+    assert not Payout.objects.exists()
 
 
-def test_mark_paid_leaves_an_earning_already_paid_as_it_was(admin_client, technician):
-    paid = TechnicianEarningsFactory(technician=technician)
-    services.earning_mark_paid(
-        earning=paid, actor=AdminUserFactory(), method=PayoutMethod.CASH, transaction_id="RECEIPT-1"
+def test_record_payout_leaves_out_what_cannot_be_settled_and_says_why(admin_client, admin_user, technician):
+    settled = TechnicianEarningsFactory(technician=technician)
+    services.payout_record(
+        technician=technician, earnings=[settled], actor=admin_user, method=PayoutMethod.CASH, transaction_id="R-1"
     )
+    held = TechnicianEarningsFactory(technician=technician, payment_status=EarningStatus.ON_HOLD)
     pending = TechnicianEarningsFactory(technician=technician)
+    chosen = [settled, held, pending]
 
-    _action(admin_client, "mark_paid", [paid, pending], apply="yes", method=PayoutMethod.WALLET, transaction_id="W-9")
+    page = _action(admin_client, "record_payout", chosen).content.decode()
+    _action(admin_client, "record_payout", chosen, apply="yes", method=PayoutMethod.WALLET, transaction_id="W-9")
 
-    paid.refresh_from_db()
+    assert f"{settled.booking.reference}: already settled" in page
+    assert f"{held.booking.reference}: on hold" in page
+    settled.refresh_from_db()
+    held.refresh_from_db()
     pending.refresh_from_db()
-    assert (paid.payment_method, paid.transaction_id) == (PayoutMethod.CASH, "RECEIPT-1")
-    assert (pending.payment_status, pending.transaction_id) == (EarningStatus.PAID, "W-9")
+    assert settled.transaction_id == "R-1"
+    assert held.payment_status == EarningStatus.ON_HOLD
+    assert (pending.payment_status, pending.transaction_id, pending.payout.amount) == (
+        EarningStatus.PAID,
+        "W-9",
+        Decimal("68.00"),
+    )
 
 
-def test_put_on_hold_holds_pending_earnings_only(admin_client, admin_user, technician):
-    pending = TechnicianEarningsFactory(technician=technician)
-    paid = TechnicianEarningsFactory(technician=technician)
-    services.earning_mark_paid(earning=paid, actor=admin_user, method=PayoutMethod.CASH, transaction_id="R-1")
+def test_record_payout_takes_one_technician_at_a_time(admin_client, technician, other_technician):
+    chosen = [TechnicianEarningsFactory(technician=technician), TechnicianEarningsFactory(technician=other_technician)]
 
-    response = _action(admin_client, "put_on_hold", [pending, paid])
+    response = _action(
+        admin_client, "record_payout", chosen, apply="yes", method=PayoutMethod.WALLET, transaction_id="W-1"
+    )
 
-    pending.refresh_from_db()
-    paid.refresh_from_db()
     assert response.status_code == 302
-    assert pending.payment_status == EarningStatus.ON_HOLD
-    assert paid.payment_status == EarningStatus.PAID
+    assert not Payout.objects.exists()
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["Select the earnings of one technician at a time: each payout is one transfer."]
+
+
+def test_put_on_hold_asks_for_a_reason_then_holds_pending_earnings_only(admin_client, admin_user, technician):
+    pending = TechnicianEarningsFactory(technician=technician)
+    settled = TechnicianEarningsFactory(technician=technician)
+    services.payout_record(
+        technician=technician, earnings=[settled], actor=admin_user, method=PayoutMethod.CASH, transaction_id="R-1"
+    )
+
+    form = _action(admin_client, "put_on_hold", [pending, settled])
+    blank = _action(admin_client, "put_on_hold", [pending, settled], apply="yes", reason="   ")
+    response = _action(admin_client, "put_on_hold", [pending, settled], apply="yes", reason="Patient disputes it.")
+
+    assert form.status_code == blank.status_code == 200
+    assert "Reason" in form.content.decode()
+    assert blank.context["form"].errors["reason"]
+    pending.refresh_from_db()
+    settled.refresh_from_db()
+    assert response.status_code == 302
+    assert (pending.payment_status, pending.hold_reason) == (EarningStatus.ON_HOLD, "Patient disputes it.")
+    assert settled.payment_status == EarningStatus.PAID
     entry = AdminLog.objects.get(action="earning_put_on_hold")
     assert entry.entity_id == str(pending.pk)
-    assert (entry.previous_values["payment_status"], entry.new_values["payment_status"]) == ("pending", "on_hold")
+    assert (entry.ip_address, entry.user_agent) == ("203.0.113.20", "Mozilla/5.0 (Back office test)")
     messages = [str(m) for m in response.wsgi_request._messages]
     assert "1 earning put on hold." in messages
     assert "1 earning was not pending and was left as it was." in messages
 
 
-def test_release_returns_held_earnings_to_pending_once_each(admin_client, admin_user, technician):
+def test_release_asks_for_a_reason_and_returns_held_earnings_to_pending_once_each(admin_client, admin_user, technician):
     held = TechnicianEarningsFactory(technician=technician)
-    services.earning_put_on_hold(earning=held, actor=admin_user)
+    services.earning_put_on_hold(earning=held, actor=admin_user, reason="Question")
     pending = TechnicianEarningsFactory(technician=technician)
 
-    response = _action(admin_client, "release", [held, pending])
+    response = _action(admin_client, "release", [held, pending], apply="yes", reason="Answered by the patient.")
 
     held.refresh_from_db()
     pending.refresh_from_db()
     assert (held.payment_status, pending.payment_status) == (EarningStatus.PENDING, EarningStatus.PENDING)
+    assert held.release_reason == "Answered by the patient."
     entry = AdminLog.objects.get(action="earning_released")
     assert (entry.entity_id, entry.admin_user) == (str(held.pk), admin_user)
-    assert (entry.ip_address, entry.user_agent) == ("203.0.113.20", "Mozilla/5.0 (Back office test)")
-    assert (entry.previous_values["payment_status"], entry.new_values["payment_status"]) == ("on_hold", "pending")
     messages = [str(m) for m in response.wsgi_request._messages]
     assert "1 earning released from hold." in messages
     assert "1 earning was not on hold and was left as it was." in messages
-
-
-def test_an_earning_on_hold_can_be_paid_later(admin_user, technician):
-    earning = TechnicianEarningsFactory(technician=technician)
-    services.earning_put_on_hold(earning=earning, actor=admin_user)
-
-    services.earning_mark_paid(earning=earning, actor=admin_user, method=PayoutMethod.OTHER, transaction_id="CHQ-7")
-
-    earning.refresh_from_db()
-    assert earning.payment_status == EarningStatus.PAID
 
 
 @pytest.mark.parametrize("persona", ["patient", "technician"])
@@ -166,12 +201,30 @@ def test_only_administrators_record_payouts(request, persona, technician):
     earning = TechnicianEarningsFactory(technician=technician)
 
     with pytest.raises(services.PayoutError):
-        services.earning_mark_paid(earning=earning, actor=actor, method=PayoutMethod.CASH, transaction_id="X")
+        services.payout_record(
+            technician=technician, earnings=[earning], actor=actor, method=PayoutMethod.CASH, transaction_id="X"
+        )
     with pytest.raises(services.PayoutError):
-        services.earning_put_on_hold(earning=earning, actor=actor)
+        services.earning_put_on_hold(earning=earning, actor=actor, reason="No.")
 
     earning.refresh_from_db()
     assert earning.payment_status == EarningStatus.PENDING
+
+
+def test_payouts_are_listed_read_only(admin_client, admin_user, earnings, technician):
+    payout = services.payout_record(
+        technician=technician, earnings=earnings, actor=admin_user, method=PayoutMethod.WALLET, transaction_id="W-3"
+    )
+
+    listing = admin_client.get(reverse("admin:earnings_payout_changelist")).content.decode()
+    detail = admin_client.get(reverse("admin:earnings_payout_change", args=[payout.pk])).content.decode()
+    edit = admin_client.post(reverse("admin:earnings_payout_change", args=[payout.pk]), {"amount": "1.00"})
+
+    assert "Paid to the technician" in listing and "$124.00" in listing
+    assert all(e.booking.reference in detail for e in earnings)
+    assert edit.status_code == 403
+    payout.refresh_from_db()
+    assert payout.amount == Decimal("124.00")
 
 
 def test_csv_export_lists_the_selection_and_never_starts_a_cell_with_a_formula(admin_client):
@@ -191,7 +244,7 @@ def test_csv_export_lists_the_selection_and_never_starts_a_cell_with_a_formula(a
     assert row[0] == earning.booking.reference
     assert row[2] == '\'=HYPERLINK("http://evil.example") Nurse'
     assert row[4:8] == ["80.00", "0.1500", "12.00", "68.00"]
-    assert row[8] == "Pending"
+    assert row[header.index("Payout status")] == "Pending"
 
 
 def test_csv_export_writes_the_same_date_and_time_format_as_the_technicians_download(admin_client, technician):
@@ -205,7 +258,7 @@ def test_csv_export_writes_the_same_date_and_time_format_as_the_technicians_down
     header, row = list(csv.reader(io.StringIO(_action(admin_client, "export_csv", [earning]).content.decode())))
 
     assert row[1] == earning.booking.scheduled_date.strftime("%Y-%m-%d")
-    assert row[header.index("Paid at")] == "2025-03-02 14:30"
+    assert row[header.index("Settled at")] == "2025-03-02 14:30"
 
 
 def test_changelist_shows_totals_of_the_filtered_rows(admin_client, technician):
@@ -222,6 +275,7 @@ def test_changelist_shows_totals_of_the_filtered_rows(admin_client, technician):
         "total_amount": Decimal("240.00"),
         "total_commission": Decimal("36.00"),
         "total_net": Decimal("204.00"),
+        "total_balance": Decimal("204.00"),
     }
     assert pending.context["totals"]["total_net"] == Decimal("136.00")
     assert "$136.00" in pending.content.decode()
@@ -260,15 +314,3 @@ def test_changelist_queries_do_not_grow_with_the_rows(admin_client, technician, 
     with_100 = _changelist_queries(admin_client)
 
     assert with_10 == with_100
-
-
-def test_payout_entry_reads_in_words(admin_client, earnings):
-    _action(admin_client, "mark_paid", earnings[:1], apply="yes", method=PayoutMethod.WALLET, transaction_id="W-1")
-    entry = AdminLog.objects.get(action="earning_paid")
-
-    page = admin_client.get(reverse("admin:homecure_adminlog_change", args=[entry.pk])).content.decode()
-
-    assert entry.description.startswith("Paid $68.00 to Nadia Nurse (Nurse) for visit ")
-    assert "<th scope='row'>Payout status</th><td>Pending</td><td>Paid</td>" in page
-    assert "<th scope='row'>Payout method</th><td>-</td><td>Wallet</td>" in page
-    assert entry.new_values["payment_date"] not in page  # shown as a local date and time, not ISO

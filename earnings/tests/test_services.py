@@ -9,14 +9,15 @@ import pytest
 from bookings import services
 from bookings.models import BookingStatus
 from bookings.tests.factories import BookingFactory
+from earnings import signals
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import (
     PayoutError,
     earning_create_for_booking,
-    earning_mark_paid,
     earning_put_on_hold,
     earning_release,
     net_after_commission,
+    payout_record,
 )
 from earnings.tests.factories import TechnicianEarningsFactory
 from homecure.models import AdminLog
@@ -170,7 +171,7 @@ def test_no_earning_for_a_visit_that_did_not_take_place(patient, technician, ser
     assert not TechnicianEarnings.objects.exists()
 
 
-# --- Payouts are audited by the service, from a shell as from the back office ---------------------------------
+# --- Holds take a reason, are audited by the service and tell the technician ------------------------------------
 
 
 def _only_entry(earning):
@@ -179,58 +180,77 @@ def _only_entry(earning):
     return entry
 
 
-def test_paying_outside_a_request_writes_the_entry_with_the_actor(admin_user, technician):
+def test_putting_on_hold_keeps_the_reason_and_writes_the_entry_once(admin_user, technician):
     earning = TechnicianEarningsFactory(technician=technician)
+    held = []
+    signals.earning_held.connect(lambda **kw: held.append(kw["earning"].pk), weak=False, dispatch_uid="test-held")
+    try:
+        earning_put_on_hold(earning=earning, actor=admin_user, reason="  The patient disputes the visit.  ")
+        earning_put_on_hold(earning=earning, actor=admin_user, reason="Again.")
+    finally:
+        signals.earning_held.disconnect(dispatch_uid="test-held")
 
-    earning_mark_paid(earning=earning, actor=admin_user, method=PayoutMethod.BANK_TRANSFER, transaction_id="TX-7")
-    earning_mark_paid(earning=earning, actor=admin_user, method=PayoutMethod.BANK_TRANSFER, transaction_id="TX-7")
-
+    earning.refresh_from_db()
+    assert (earning.payment_status, earning.hold_reason) == (EarningStatus.ON_HOLD, "The patient disputes the visit.")
+    assert held == [earning.pk]
     entry = _only_entry(earning)
-    assert (entry.action, entry.admin_user, entry.ip_address) == ("earning_paid", admin_user, None)
+    assert (entry.action, entry.admin_user, entry.ip_address) == ("earning_put_on_hold", admin_user, None)
+    assert entry.new_values == {"payment_status": "on_hold", "hold_reason": "The patient disputes the visit."}
     assert entry.description == (
-        f"Paid $68.00 to Nadia Nurse (Nurse) for visit {earning.booking.reference} by Bank transfer, transaction TX-7."
+        f"Put the earning of Nadia Nurse (Nurse) for visit {earning.booking.reference} on hold: "
+        "The patient disputes the visit."
     )
 
 
-def test_putting_on_hold_outside_a_request_writes_the_entry_with_the_actor(admin_user, technician):
+def test_releasing_from_hold_keeps_the_reason_and_makes_the_earning_payable(admin_user, technician):
     earning = TechnicianEarningsFactory(technician=technician)
+    earning_put_on_hold(earning=earning, actor=admin_user, reason="Question about the visit.")
 
-    earning_put_on_hold(earning=earning, actor=admin_user)
-    earning_put_on_hold(earning=earning, actor=admin_user)
-
-    entry = _only_entry(earning)
-    assert (entry.action, entry.admin_user) == ("earning_put_on_hold", admin_user)
-    assert (entry.previous_values, entry.new_values) == ({"payment_status": "pending"}, {"payment_status": "on_hold"})
-    assert entry.description == f"Put the earning of Nadia Nurse (Nurse) for visit {earning.booking.reference} on hold."
-
-
-def test_releasing_from_hold_makes_the_earning_payable_and_writes_the_entry(admin_user, technician):
-    earning = TechnicianEarningsFactory(technician=technician, payment_status=EarningStatus.ON_HOLD)
-
-    earning_release(earning=earning, actor=admin_user)
-    earning_release(earning=earning, actor=admin_user)
+    earning_release(earning=earning, actor=admin_user, reason="The patient confirmed the visit.")
+    earning_release(earning=earning, actor=admin_user, reason="Again.")
 
     earning.refresh_from_db()
     assert earning.payment_status == EarningStatus.PENDING
-    entry = _only_entry(earning)
-    assert (entry.action, entry.admin_user) == ("earning_released", admin_user)
-    assert (entry.previous_values, entry.new_values) == ({"payment_status": "on_hold"}, {"payment_status": "pending"})
-    assert entry.description == (
-        f"Released the earning of Nadia Nurse (Nurse) for visit {earning.booking.reference} from hold."
-    )
+    assert (earning.release_reason, earning.hold_note) == ("The patient confirmed the visit.",) * 2
+    assert earning.is_payable
+    entry = AdminLog.objects.get(action="earning_released")
+    assert entry.new_values == {"payment_status": "pending", "release_reason": "The patient confirmed the visit."}
 
 
-def test_a_paid_earning_is_not_released_and_only_administrators_release(admin_user, patient, technician):
-    paid = TechnicianEarningsFactory(technician=technician)
-    earning_mark_paid(earning=paid, actor=admin_user, method=PayoutMethod.CASH, transaction_id="R-1")
-    held = TechnicianEarningsFactory(technician=technician, payment_status=EarningStatus.ON_HOLD)
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
+def test_a_hold_or_release_without_a_usable_reason_is_refused_and_changes_nothing(admin_user, technician, reason):
+    pending = TechnicianEarningsFactory(technician=technician)
+    held = TechnicianEarningsFactory(technician=technician, payment_status=EarningStatus.ON_HOLD, hold_reason="Why")
 
-    with pytest.raises(PayoutError) as caught:
-        earning_release(earning=paid, actor=admin_user)
+    with pytest.raises(PayoutError) as on_hold:
+        earning_put_on_hold(earning=pending, actor=admin_user, reason=reason)
     with pytest.raises(PayoutError):
-        earning_release(earning=held, actor=patient)
+        earning_release(earning=held, actor=admin_user, reason=reason)
 
-    assert caught.value.code == "already_paid"
+    assert on_hold.value.code in ("reason_required", "reason_too_long")
+    pending.refresh_from_db()
     held.refresh_from_db()
-    assert held.payment_status == EarningStatus.ON_HOLD
-    assert not AdminLog.objects.filter(action="earning_released").exists()
+    assert (pending.payment_status, held.payment_status) == (EarningStatus.PENDING, EarningStatus.ON_HOLD)
+    assert not AdminLog.objects.exists()
+
+
+def test_a_settled_earning_is_neither_held_nor_released_and_only_administrators_hold(admin_user, patient, technician):
+    settled = TechnicianEarningsFactory(technician=technician)
+    payout_record(
+        technician=technician, earnings=[settled], actor=admin_user, method=PayoutMethod.CASH, transaction_id="R-1"
+    )
+    pending = TechnicianEarningsFactory(technician=technician)
+
+    with pytest.raises(PayoutError) as hold:
+        earning_put_on_hold(earning=settled, actor=admin_user, reason="Late question.")
+    with pytest.raises(PayoutError) as release:
+        earning_release(earning=settled, actor=admin_user, reason="Late answer.")
+    with pytest.raises(PayoutError) as not_admin:
+        earning_put_on_hold(earning=pending, actor=patient, reason="Mine.")
+
+    assert (hold.value.code, release.value.code, not_admin.value.code) == (
+        "already_settled",
+        "already_settled",
+        "not_allowed",
+    )
+    assert not AdminLog.objects.filter(action__in=["earning_put_on_hold", "earning_released"]).exists()

@@ -24,11 +24,57 @@ VISIT_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.
 
 
 @dataclass(frozen=True)
+class Line:
+    label: str
+    value: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Card:
     title: str
     value: str
     detail: str
     url: str
+    lines: tuple[Line, ...] = ()
+
+
+#: How many technicians the "Payouts due" card names (the largest amounts either way).
+PAYOUT_LINES = 5
+
+
+def _payouts_due() -> Card:
+    """The net balance of each technician's pending earnings (DESIGN 6): what the platform pays them,
+    or what they owe it on money collected at the door. One grouped query."""
+    rows = list(
+        TechnicianEarnings.objects.filter(payment_status=EarningStatus.PENDING)
+        .values("technician", "technician__user__first_name", "technician__user__last_name")
+        .annotate(net=Sum("balance_amount"))
+        .exclude(net=0)
+    )
+    to_pay = sum((row["net"] for row in rows if row["net"] > 0), Decimal("0.00"))
+    to_collect = -sum((row["net"] for row in rows if row["net"] < 0), Decimal("0.00"))
+    lines = []
+    for row in sorted(rows, key=lambda row: -abs(row["net"]))[:PAYOUT_LINES]:
+        name = f"{row['technician__user__first_name']} {row['technician__user__last_name']}".strip()
+        template = _("pay %(amount)s") if row["net"] > 0 else _("collect %(amount)s")
+        lines.append(
+            Line(
+                name,
+                template % {"amount": format_money(abs(row["net"]))},
+                _changelist(
+                    TechnicianEarnings, technician__id__exact=row["technician"], payment_status__exact="pending"
+                ),
+            )
+        )
+    return Card(
+        _("Payouts due"),
+        format_money(to_pay),
+        _("to pay technicians, net of what they collected; %(amount)s to collect from technicians")
+        % {"amount": format_money(to_collect)},
+        _changelist(TechnicianEarnings, payment_status__exact=EarningStatus.PENDING),
+        tuple(lines),
+    )
 
 
 def _changelist(model, **params) -> str:
@@ -53,9 +99,6 @@ def dashboard_cards(*, now: datetime | None = None) -> list[Card]:
     to_verify = Technician.objects.filter(is_verified=False, is_active=True, user__is_active=True).count()
     month = TechnicianEarnings.objects.filter(created_at__gte=month_start).aggregate(
         revenue=Sum("amount"), commission=Sum(F("amount") - F("net_earnings"))
-    )
-    payouts = TechnicianEarnings.objects.filter(payment_status=EarningStatus.PENDING).aggregate(
-        total=Sum("net_earnings")
     )
     unhandled = Contact.objects.filter(is_handled=False).count()
 
@@ -96,12 +139,7 @@ def dashboard_cards(*, now: datetime | None = None) -> list[Card]:
             _("kept from this month's completed visits"),
             _changelist(TechnicianEarnings, **month_filter),
         ),
-        Card(
-            _("Payouts due"),
-            format_money(payouts["total"] or zero),
-            _("technicians' earnings not paid yet"),
-            _changelist(TechnicianEarnings, payment_status__exact=EarningStatus.PENDING),
-        ),
+        _payouts_due(),
         Card(
             _("Messages to answer"),
             str(unhandled),

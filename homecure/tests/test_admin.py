@@ -40,8 +40,8 @@ from bookings.tests.factories import (
     MissedVisitFactory,
     ServiceFactory,
 )
-from earnings.models import TechnicianEarnings
-from earnings.tests.factories import TechnicianEarningsFactory
+from earnings.models import Payout, TechnicianEarnings
+from earnings.tests.factories import PayoutFactory, TechnicianEarningsFactory
 from homecure.models import AdminLog, Contact, ScheduledJobRun, SystemSettings
 from homecure.tests.factories import AdminLogFactory, ContactFactory, ScheduledJobRunFactory, SystemSettingsFactory
 from notifications.models import EmailPreference, Notification, SentReminder
@@ -126,6 +126,7 @@ ADMIN_OBJECTS = {
     Booking: (_booking, lambda obj: obj.reference),
     HealthRecord: (_record, lambda obj: obj.user.email),
     TechnicianEarnings: (TechnicianEarningsFactory, lambda obj: obj.booking.reference),
+    Payout: (PayoutFactory, lambda obj: obj.transaction_id),
     Notification: (NotificationFactory, lambda obj: obj.title),
     AdminLog: (AdminLogFactory, lambda obj: obj.admin_user.email),
     SystemSettings: (lambda: SystemSettingsFactory(key="booking_slot_minutes", value="15"), lambda obj: obj.key),
@@ -165,6 +166,7 @@ NOT_ADDABLE = {
     SystemSettings,
     Booking,
     TechnicianEarnings,
+    Payout,
     Contact,
     EmailPreference,
     SentReminder,

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.models import PaymentMethod
 from bookings.tests.factories import BookingFactory
 from earnings.models import EarningStatus, TechnicianEarnings
 from earnings.tests.factories import TechnicianEarningsFactory
@@ -79,6 +80,23 @@ def test_revenue_and_commission_count_this_months_earnings_only(admin_client, te
     # Payouts due: the unpaid net of this month and the month before.
     assert _card(cards, "Payouts due").value == "$136.00"
     assert sum(e.net_earnings for e in _listed(admin_client, _card(cards, "Payouts due"))) == Decimal("136.00")
+
+
+def test_payouts_due_shows_the_net_per_technician_either_way(admin_client, technician, other_technician):
+    TechnicianEarningsFactory(technician=technician)  # paid online: the platform owes 68.00
+    TechnicianEarningsFactory(technician=technician, booking__payment_method=PaymentMethod.CASH)  # owes 12.00
+    for _ in range(2):  # cash at the door twice: Otto owes the platform 24.00
+        TechnicianEarningsFactory(technician=other_technician, booking__payment_method=PaymentMethod.CASH)
+
+    card = _card(admin_client.get(reverse("admin:index")).context["dashboard_cards"], "Payouts due")
+
+    assert card.value == "$56.00"
+    assert "$24.00 to collect from technicians" in card.detail
+    assert [(line.label, line.value) for line in card.lines] == [
+        ("Nadia Nurse", "pay $56.00"),
+        ("Otto Nurse", "collect $24.00"),
+    ]
+    assert _listed(admin_client, card.lines[1]) == set(TechnicianEarnings.objects.filter(technician=other_technician))
 
 
 def test_messages_to_answer(admin_client):

@@ -195,9 +195,25 @@ def suspended(w):
 def paid_out(w):
     booking = w.make_booking(completed=True, start=timezone.now() - timedelta(days=2))
     earning = TechnicianEarningsFactory(technician=w.technician, booking=booking)
-    w.subject = earnings_services.earning_mark_paid(
-        earning=earning, actor=w.admin_user, method=PayoutMethod.BANK_TRANSFER, transaction_id="TX-1"
+    w.subject = earnings_services.payout_record(
+        technician=w.technician,
+        earnings=[earning],
+        actor=w.admin_user,
+        method=PayoutMethod.BANK_TRANSFER,
+        transaction_id="TX-1",
     )
+
+
+def held(w):
+    booking = w.make_booking(completed=True, start=timezone.now() - timedelta(days=2))
+    earning = TechnicianEarningsFactory(technician=w.technician, booking=booking)
+    w.subject = earnings_services.earning_put_on_hold(earning=earning, actor=w.admin_user, reason="Visit disputed.")
+
+
+def released(w):
+    booking = w.make_booking(completed=True, start=timezone.now() - timedelta(days=2))
+    earning = TechnicianEarningsFactory(technician=w.technician, booking=booking, payment_status="on_hold")
+    w.subject = earnings_services.earning_release(earning=earning, actor=w.admin_user, reason="Settled.")
 
 
 RECORD_FIELDS = {"record_type": "checkup", "record_date": date(2026, 1, 10), "diagnosis": "Mild dehydration."}
@@ -317,7 +333,9 @@ EVENTS = {
     ),
     "technician verified": (verified, lambda w, t: [(w.technician.user, ACCOUNT, reverse("portal:dashboard"))]),
     "technician suspended": (suspended, lambda w, t: [(w.technician.user, ACCOUNT, reverse("contact"))]),
-    "earnings paid": (paid_out, lambda w, e: [(w.technician.user, PAYMENT, reverse("earnings:list"))]),
+    "payout recorded": (paid_out, lambda w, p: [(w.technician.user, PAYMENT, reverse("earnings:list"))]),
+    "earning put on hold": (held, lambda w, e: [(w.technician.user, PAYMENT, reverse("earnings:list"))]),
+    "earning released from hold": (released, lambda w, e: [(w.technician.user, PAYMENT, reverse("earnings:list"))]),
     "health record added": (
         record_added,
         lambda w, r: [(w.patient, RECORD, reverse("records:detail", kwargs={"pk": r.pk}))],

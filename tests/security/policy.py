@@ -222,6 +222,12 @@ admin:records_healthrecord_change  POST   admin-login away   away   away   away 
 admin:axes_*_change                POST   admin-login away   away   away   away   away   away
 admin:homecure_contact_change      POST   admin-login away   away   away   away   away   away
 admin:earnings_technicianearnings_change POST   admin-login away   away   away   away   away   away
+# Payouts: written only by the earnings' "Record a payout" action, then kept as they are.
+admin:earnings_payout_add          GET    admin-login away   away   away   away   away   403
+admin:earnings_payout_add          POST   admin-login away   away   away   away   away   403
+admin:earnings_payout_delete       GET    admin-login away   away   away   away   away   403
+admin:earnings_payout_delete       POST   admin-login away   away   away   away   away   403
+admin:earnings_payout_change       POST   admin-login away   away   away   away   away   403
 # Every other back-office page.
 admin:*                            GET    admin-login away   away   away   away   away   200
 admin:*                            POST   admin-login away   away   away   away   away   200

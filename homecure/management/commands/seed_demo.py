@@ -11,6 +11,7 @@ day its technician works at its hour, whatever the weekday of the run.
 """
 
 from base64 import b32decode
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -36,8 +37,8 @@ from bookings.models import (
     ServiceCategory,
 )
 from bookings.services import new_check_in_code
-from earnings.models import EarningStatus, PayoutMethod
-from earnings.services import earning_create_for_booking
+from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
+from earnings.services import earning_create_for_booking, earning_put_on_hold, payout_record
 from homecure.base.money import round_money
 from homecure.base.system_settings import SETTINGS
 from homecure.management.demo_paths import status_steps, went_through
@@ -287,7 +288,7 @@ BOOKINGS = [
         "user_notes": "Dressing on the left knee after arthroscopy. Ring the top bell.",
         "user_rating": 5,
         "user_review": "Sarah was gentle and explained everything. The wound is healing well.",
-        "earning_paid": True,
+        "settled_by": "PAYOUT-SB-0001",
         "record": {
             "record_type": RecordType.WOUND_CARE,
             "diagnosis": "Healing surgical wound, left knee. No signs of infection.",
@@ -426,7 +427,103 @@ BOOKINGS = [
         "payment_method": PaymentMethod.CARD,
         "payment_status": PaymentStatus.PENDING,
     },
+    # Sarah's month: visits paid online (the platform owes her the net) and in cash at the door (she owes
+    # the platform its commission); one weekly payout settled the older ones net, the rest is her balance.
+    {
+        "reference": "HC-DEMO0011",
+        "patient": "grace.okafor@homecure.example",
+        "technician": "sarah.bennett@homecure.example",
+        "service": "home-nurse-visit",
+        "status": BookingStatus.COMPLETED,
+        "days": -20,
+        "at": "15:00",
+        "payment_method": PaymentMethod.ONLINE,
+        "payment_status": PaymentStatus.PAID,
+        "settled_by": "PAYOUT-SB-0001",
+        "record": {
+            "record_type": RecordType.CHECKUP,
+            "diagnosis": "Routine check after a change of blood pressure medication; readings within target.",
+            "treatment": "Blood pressure measured sitting and standing; medication list reviewed.",
+            "vitals": {"blood_pressure_systolic": 132, "blood_pressure_diastolic": 84, "heart_rate": 70},
+        },
+    },
+    {
+        "reference": "HC-DEMO0012",
+        "patient": "emma.clarke@homecure.example",
+        "technician": "sarah.bennett@homecure.example",
+        "service": "injection-administration",
+        "status": BookingStatus.COMPLETED,
+        "days": -12,
+        "at": "16:00",
+        "payment_method": PaymentMethod.CASH,
+        "payment_status": PaymentStatus.PAID,
+        "settled_by": "PAYOUT-SB-0001",
+        "record": {
+            "record_type": RecordType.CHECKUP,
+            "diagnosis": "Prescribed vitamin B12 injection given; no reaction.",
+            "treatment": "Hydroxocobalamin 1 mg intramuscular, left deltoid.",
+            "vitals": {"heart_rate": 74},
+        },
+    },
+    {
+        "reference": "HC-DEMO0013",
+        "patient": "grace.okafor@homecure.example",
+        "technician": "sarah.bennett@homecure.example",
+        "service": "wound-dressing",
+        "status": BookingStatus.COMPLETED,
+        "days": -9,
+        "at": "10:00",
+        "payment_method": PaymentMethod.ONLINE,
+        "payment_status": PaymentStatus.PAID,
+        "record": {
+            "record_type": RecordType.WOUND_CARE,
+            "diagnosis": "Superficial leg wound healing; edges clean.",
+            "treatment": "Wound cleaned; foam dressing applied.",
+            "vitals": {"temperature": 36.6},
+        },
+    },
+    {
+        "reference": "HC-DEMO0014",
+        "patient": "emma.clarke@homecure.example",
+        "technician": "sarah.bennett@homecure.example",
+        "service": "home-nurse-visit",
+        "status": BookingStatus.COMPLETED,
+        "days": -2,
+        "at": "11:00",
+        "payment_method": PaymentMethod.CASH,
+        "payment_status": PaymentStatus.PAID,
+        "record": {
+            "record_type": RecordType.CHECKUP,
+            "diagnosis": "Knee wound closed; mobility improving.",
+            "treatment": "Dressing removed; advice on scar care.",
+            "vitals": {"heart_rate": 68, "blood_pressure_systolic": 122, "blood_pressure_diastolic": 78},
+        },
+    },
+    # Laura took card and cash at the door: she owes the platform its commission on both. Her physiotherapy
+    # assessment is held while the office checks the visit's length with the patient.
+    {
+        "reference": "HC-DEMO0015",
+        "patient": "emma.clarke@homecure.example",
+        "technician": "laura.fischer@homecure.example",
+        "service": "physiotherapy-assessment",
+        "status": BookingStatus.COMPLETED,
+        "days": -10,
+        "at": "14:00",
+        "payment_method": PaymentMethod.CASH,
+        "payment_status": PaymentStatus.PAID,
+        "record": {
+            "record_type": RecordType.THERAPY,
+            "diagnosis": "Knee stiffness after arthroscopy; flexion 90 degrees.",
+            "treatment": "Assessment and a home exercise plan.",
+            "vitals": {"heart_rate": 76},
+        },
+    },
 ]
+
+
+#: The demo's earning on hold, and the reason its technician reads on the earnings page.
+HELD_VISIT = "HC-DEMO0015"
+HOLD_REASON = "The patient says the assessment was 40 minutes, not 60: on hold while we check with them."
 
 
 def _clock(value: str) -> time:
@@ -473,6 +570,7 @@ class Command(BaseCommand):
         patients = self.seed_patients(areas)
         technicians = self.seed_technicians(areas)
         bookings = self.seed_bookings(services, patients, technicians, admin)
+        self.seed_money(bookings, admin)
         self.refresh_technician_stats(technicians.values())
         self.seed_notifications(bookings, admin)
         return admin, patients, technicians
@@ -678,7 +776,7 @@ class Command(BaseCommand):
                 )
             if status == BookingStatus.COMPLETED:
                 self.seed_record(booking, spec["record"])
-                self.seed_earning(booking, paid=spec.get("earning_paid", False), admin=admin)
+                self.seed_earning(booking)
             bookings[spec["reference"]] = booking
         return bookings
 
@@ -722,15 +820,34 @@ class Command(BaseCommand):
             },
         )
 
-    def seed_earning(self, booking, *, paid, admin):
+    def seed_earning(self, booking):
+        """The visit's earning as completing it makes one, dated when the visit ended."""
         earning = earning_create_for_booking(booking=booking)
-        if paid and earning.payment_status != EarningStatus.PAID:
-            earning.payment_status = EarningStatus.PAID
-            earning.payment_date = booking.scheduled_end + timedelta(days=7)
-            earning.payment_method = PayoutMethod.BANK_TRANSFER
-            earning.transaction_id = f"PAYOUT-{booking.reference}"
-            earning.notes = f"Weekly payout by {admin.get_full_name()}."
-            earning.save()
+        TechnicianEarnings.objects.filter(pk=earning.pk).update(created_at=booking.completed_at)
+
+    def seed_money(self, bookings, admin):
+        """Payouts through the payout service (net of collections, audited, the technician told), and
+        one earning held with a reason. Earnings already settled or held are left as they are."""
+        by_payout = defaultdict(list)
+        for spec in BOOKINGS:
+            if "settled_by" in spec:
+                by_payout[spec["settled_by"]].append(bookings[spec["reference"]])
+        for transaction_id, visits in by_payout.items():
+            earnings = TechnicianEarnings.objects.filter(booking__in=visits, payment_status=EarningStatus.PENDING)
+            if len(earnings) != len(visits):
+                continue
+            paid_at = min(max(visit.scheduled_end for visit in visits) + timedelta(days=2), timezone.now())
+            payout_record(
+                technician=visits[0].technician,
+                earnings=list(earnings),
+                actor=admin,
+                method=PayoutMethod.BANK_TRANSFER,
+                transaction_id=transaction_id,
+                now=paid_at,
+            )
+        held = TechnicianEarnings.objects.get(booking=bookings[HELD_VISIT])
+        if held.payment_status == EarningStatus.PENDING:
+            earning_put_on_hold(earning=held, actor=admin, reason=HOLD_REASON)
 
     def refresh_technician_stats(self, technicians):
         """Ratings and counts follow the demo visits, as the review and completion services keep them."""

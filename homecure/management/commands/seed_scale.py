@@ -47,7 +47,7 @@ from bookings.models import (
 )
 from bookings.services import REFERENCE_ALPHABET
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
-from earnings.services import net_after_commission
+from earnings.services import collection_terms, net_after_commission
 from homecure.management.commands.seed_demo import SERVICES
 from homecure.management.demo_paths import status_steps
 from notifications.models import Notification, NotificationType, Priority
@@ -550,12 +550,22 @@ class Command(BaseCommand):
         ]
 
     def _earning(self, booking: Booking) -> TechnicianEarnings:
+        net = net_after_commission(booking.total_amount, COMMISSION_RATE)
+        terms = collection_terms(
+            payment_method=booking.payment_method,
+            payment_status=booking.payment_status,
+            amount=booking.total_amount,
+            net=net,
+        )
         earning = TechnicianEarnings(
             technician_id=booking.technician_id,
             booking_id=booking.pk,
             amount=booking.total_amount,
             commission_rate=COMMISSION_RATE,
-            net_earnings=net_after_commission(booking.total_amount, COMMISSION_RATE),
+            net_earnings=net,
+            collected_by=terms.collected_by,
+            collected_amount=terms.collected_amount,
+            balance_amount=terms.balance_amount,
             created_at=booking.completed_at,
             updated_at=booking.completed_at,
         )
