@@ -11,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import patient_required
-from bookings import selectors, services
+from bookings import selectors, services, signals
 from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
-from bookings.models import BookingStatus, PaymentMethod, Service
+from bookings.models import Booking, BookingStatus, PaymentMethod, Service
 from bookings.scheduling import bookable_days
 
 PAGE_SIZE = 10
@@ -116,6 +116,13 @@ def booking_detail(request, reference):
         "cancel_form": CancelForm() if can_cancel else None,
         "payment_form": PaymentForm() if booking.can_pay else None,
         "review_form": ReviewForm() if booking.can_review else None,
+        "panels": [
+            html
+            for _receiver, html in signals.booking_page_panels.send(
+                sender=Booking, request=request, booking=booking, now=now
+            )
+            if html
+        ],
     }
     return render(request, "bookings/detail.html", context)
 

@@ -21,6 +21,14 @@ def job_page_panel(sender, request, booking, now=None, **kwargs):
     return render_to_string("records/_job_records.html", {"booking": booking, "patient_records": patient_records})
 
 
+def booking_page_panel(sender, request, booking, **kwargs):
+    """The record written at the visit, on the patient's booking page, once there is one."""
+    visit_records = selectors.visit_records_for_patient(request.user, booking)
+    if not visit_records:
+        return ""
+    return render_to_string("records/_visit_records.html", {"visit_records": visit_records})
+
+
 #: A record in the data download: its content as the author wrote it (the vitals as readings with
 #: their flags, below), and when it was written and corrected.
 RECORD_FIELDS = (
