@@ -295,8 +295,9 @@ BOOKINGS = [
             "vitals": {
                 "temperature": 36.8,
                 "heart_rate": 72,
-                "blood_pressure_systolic": 124,
-                "blood_pressure_diastolic": 78,
+                # Grade 2 hypertension on the ESC/ESH scale, though no NEWS2 early warning.
+                "blood_pressure_systolic": 168,
+                "blood_pressure_diastolic": 95,
             },
             "medications": [{"name": "Paracetamol", "dose": "1 g", "frequency": "Up to 4 times a day"}],
             "follow_up_days": 7,
