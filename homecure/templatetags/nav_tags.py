@@ -6,11 +6,13 @@ register = template.Library()
 
 #: The navigation item of a page, by "namespace:url_name" first, then by namespace alone. Booking a
 #: visit continues "Book a visit" (the catalog), not "My bookings": the booking does not exist yet.
-#: The technician's record pages and the patient's share "records": each role sees its own link.
+#: The technician's record pages and the patient's share "records": each role sees its own link;
+#: writing a visit's record continues the technician's job.
 NAV_ITEMS = {
     "catalog": "book",
     "bookings:new": "book",
     "bookings": "bookings",
+    "records:new": "jobs",
     "records": "records",
     "portal:dashboard": "portal",
     "portal:jobs": "jobs",
