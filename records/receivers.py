@@ -64,6 +64,7 @@ def _health_records(user: User) -> Iterator[Row]:
                 }
                 for reading in record.readings()
             ],
+            blood_pressure=_blood_pressure(record),
             documents=[
                 {
                     "id": document.pk,
@@ -87,6 +88,19 @@ def _health_records(user: User) -> Iterator[Row]:
             ],
         )
         yield data
+
+
+def _blood_pressure(record: HealthRecord) -> dict | None:
+    """The record's blood pressure category in the download, as the record page shows it."""
+    pressure = record.blood_pressure()
+    if pressure is None:
+        return None
+    return {
+        "value": pressure.display_value,
+        "category": pressure.category.key,
+        "name": pressure.category.label,
+        "scale": pressure.scale,
+    }
 
 
 def _who_viewed(user: User) -> Iterator[Row]:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from records import vitals
+from records import receivers, vitals
 from records.tests.factories import HealthRecordFactory
 from records.vitals import classify_blood_pressure
 
@@ -91,3 +91,15 @@ def test_the_printed_record_names_the_category(patient, finished_visit, client_f
     page = _page(client_for(patient).get(f"{record.get_absolute_url()}print/"))
 
     assert "84/52 mmHg" in page and "Hypotension" in page
+
+
+@pytest.mark.django_db
+def test_the_data_download_names_the_category(patient, record):
+    (exported,) = receivers._health_records(patient)
+
+    assert exported["blood_pressure"] == {
+        "value": "128/82 mmHg",
+        "category": "normal",
+        "name": "Normal",
+        "scale": "2018 ESC/ESH classification of office blood pressure; hypotension below 90/60 mmHg",
+    }
