@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import patient_required
 from bookings import selectors, services, signals
 from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
-from bookings.models import Booking, BookingStatus, PaymentMethod, Service
+from bookings.models import BookingStatus, PaymentMethod, Service
+from bookings.portal_views import _panels
 from bookings.scheduling import bookable_days
 
 PAGE_SIZE = 10
@@ -116,13 +117,7 @@ def booking_detail(request, reference):
         "cancel_form": CancelForm() if can_cancel else None,
         "payment_form": PaymentForm() if booking.can_pay else None,
         "review_form": ReviewForm() if booking.can_review else None,
-        "panels": [
-            html
-            for _receiver, html in signals.booking_page_panels.send(
-                sender=Booking, request=request, booking=booking, now=now
-            )
-            if html
-        ],
+        "panels": _panels(signals.booking_page_panels, request, booking=booking, now=now),
     }
     return render(request, "bookings/detail.html", context)
 
