@@ -8,6 +8,7 @@ from bookings import portal_views
 urlpatterns = [
     path("", portal_views.dashboard, name="dashboard"),
     path("jobs/", portal_views.jobs, name="jobs"),
+    path("reviews/", portal_views.reviews, name="reviews"),
     path("jobs/<str:reference>/", portal_views.job, name="job"),
     path("jobs/<str:reference>/accept/", portal_views.accept, name="accept"),
     path("jobs/<str:reference>/decline/", portal_views.decline, name="decline"),

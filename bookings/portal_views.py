@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import technician_required
 from bookings import selectors, services, signals
@@ -98,6 +98,21 @@ def job(request, technician, reference):
         "panels": _panels(signals.job_page_panels, request, booking=booking, technician=technician, now=now),
     }
     return render(request, "bookings/portal/job.html", context)
+
+
+REVIEWS_PAGE_SIZE = 10
+
+
+@never_cache
+@require_GET
+@technician_profile_required
+def reviews(request, technician):
+    """The technician's ratings: average, how many of each number of stars, and the reviews, latest
+    first. Patients are named by first name only (`get_short_name`): the review is about the visit,
+    and the technician needs no more to recognise it."""
+    page = Paginator(selectors.rated_visits(technician), REVIEWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"technician": technician, "summary": selectors.rating_summary(technician), "page_obj": page}
+    return render(request, "bookings/portal/reviews.html", context)
 
 
 def _act(request, booking, action, success, **kwargs):

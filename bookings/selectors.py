@@ -8,10 +8,11 @@ suspended: the portal then shows why instead of work.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from bookings.models import (
     PaymentKind,
     PaymentState,
 )
+from homecure.base.money import round_money
 from technicians.models import Technician
 from technicians.selectors import may_work
 
@@ -195,3 +197,49 @@ def get_document_for_patient(user: User, reference: str, number: str) -> Payment
     """One receipt or credit note of the patient's own booking, or 404: another's does not exist for them."""
     booking = get_booking_for_patient(user, reference)
     return get_object_or_404(documents_for_patient(user, booking).select_related("booking__service"), number=number)
+# --- Ratings and reviews ----------------------------------------------------------------------------------------
+
+STARS = (5, 4, 3, 2, 1)
+
+
+@dataclass(frozen=True)
+class StarCount:
+    stars: int
+    count: int
+    percent: int
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """A technician's ratings: how many, their average (two places, as `Technician.rating`), and how
+    many visits got each number of stars, 5 first."""
+
+    count: int
+    average: Decimal | None
+    distribution: list[StarCount]
+
+
+def rated_visits(technician: Technician) -> QuerySet[Booking]:
+    """The technician's visits their patients rated, latest visit first (a review is written after
+    its visit, and the booking keeps no separate time for it). Their own feedback, so it is shown
+    whatever the state of their account."""
+    return (
+        Booking.objects.filter(technician=technician, user_rating__isnull=False)
+        .select_related("user", "service")
+        .order_by("-scheduled_start", "-pk")
+    )
+
+
+def rating_summary(technician: Technician) -> RatingSummary:
+    """Average and distribution in one query, whatever the number of reviews."""
+    row = Booking.objects.filter(technician=technician, user_rating__isnull=False).aggregate(
+        average=Avg("user_rating"),
+        count=Count("pk"),
+        **{f"stars_{n}": Count("pk", filter=Q(user_rating=n)) for n in STARS},
+    )
+    total = row["count"]
+    distribution = [
+        StarCount(n, row[f"stars_{n}"], round(100 * row[f"stars_{n}"] / total) if total else 0) for n in STARS
+    ]
+    average = round_money(Decimal(str(row["average"]))) if total else None
+    return RatingSummary(count=total, average=average, distribution=distribution)

@@ -96,3 +96,12 @@ job_page_panels = Signal()
 
 #: The portal dashboard, below the visits and above the links to the schedule and the profile.
 dashboard_panels = Signal()
+
+
+# --- The patient's booking page -----------------------------------------------------------------------------------
+# Sent by `bookings.views.booking_detail` while rendering the page, with `sender=Booking`, as the portal's
+# panels above: each receiver returns rendered HTML or "" and only reads. Arguments: `request`,
+# `booking` (the patient's own visit shown) and `now`.
+
+#: The booking page's side column, below the technician (e.g. the health record written at the visit).
+booking_page_panels = Signal()

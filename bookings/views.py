@@ -11,9 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import patient_required
-from bookings import receipts, selectors, services
+from bookings import receipts, selectors, services, signals
 from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
 from bookings.models import BookingStatus, PaymentMethod, Service
+from bookings.portal_views import _panels
 from bookings.scheduling import bookable_days
 
 PAGE_SIZE = 10
@@ -117,6 +118,7 @@ def booking_detail(request, reference):
         "payment_form": PaymentForm() if booking.can_pay else None,
         "review_form": ReviewForm() if booking.can_review else None,
         "documents": selectors.documents_for_patient(request.user, booking),
+        "panels": _panels(signals.booking_page_panels, request, booking=booking, now=now),
     }
     return render(request, "bookings/detail.html", context)
 

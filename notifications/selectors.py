@@ -1,9 +1,10 @@
 """Reads of notifications, always scoped to their recipient."""
 
+from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from notifications.models import EmailPreference, Notification
+from notifications.models import EmailPreference, Notification, Priority
 
 #: The badge stops counting here ("99+"), so a user with thousands unread costs no more than one with 100.
 BADGE_LIMIT = 100
@@ -15,8 +16,12 @@ def unread_count(user: User) -> int:
 
 
 def notifications_for(user: User):
-    """The user's inbox: unread first, then newest first."""
-    return Notification.objects.filter(user=user).order_by("is_read", "-created_at", "-pk")
+    """The user's inbox: unread high-priority alerts first, then the other unread, then the read
+    ones; newest first within each. A read alert has been seen, so it falls back among the read."""
+    urgent_first = Case(
+        When(is_read=False, priority=Priority.HIGH, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return Notification.objects.filter(user=user).order_by("is_read", urgent_first, "-created_at", "-pk")
 
 
 def get_notification_for_user(user: User, pk: int) -> Notification:

@@ -136,6 +136,9 @@ class HealthRecord(models.Model):
     def readings(self) -> list[vital_signs.Reading]:
         return vital_signs.readings(self.vitals or {}, self.vital_flags or [])
 
+    def blood_pressure(self) -> vital_signs.BloodPressure | None:
+        return vital_signs.blood_pressure(self.vitals or {})
+
 
 def document_upload_to(instance: "HealthDocument", filename: str) -> str:
     """A random name: the stored path tells nothing about the patient or the file's original name."""

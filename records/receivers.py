@@ -21,6 +21,14 @@ def job_page_panel(sender, request, booking, now=None, **kwargs):
     return render_to_string("records/_job_records.html", {"booking": booking, "patient_records": patient_records})
 
 
+def booking_page_panel(sender, request, booking, **kwargs):
+    """The record written at the visit, on the patient's booking page, once there is one."""
+    visit_records = selectors.visit_records_for_patient(request.user, booking)
+    if not visit_records:
+        return ""
+    return render_to_string("records/_visit_records.html", {"visit_records": visit_records})
+
+
 #: A record in the data download: its content as the author wrote it (the vitals as readings with
 #: their flags, below), and when it was written and corrected.
 RECORD_FIELDS = (
@@ -56,6 +64,7 @@ def _health_records(user: User) -> Iterator[Row]:
                 }
                 for reading in record.readings()
             ],
+            blood_pressure=_blood_pressure(record),
             documents=[
                 {
                     "id": document.pk,
@@ -79,6 +88,19 @@ def _health_records(user: User) -> Iterator[Row]:
             ],
         )
         yield data
+
+
+def _blood_pressure(record: HealthRecord) -> dict | None:
+    """The record's blood pressure category in the download, as the record page shows it."""
+    pressure = record.blood_pressure()
+    if pressure is None:
+        return None
+    return {
+        "value": pressure.display_value,
+        "category": pressure.category.key,
+        "name": pressure.category.label,
+        "scale": pressure.scale,
+    }
 
 
 def _who_viewed(user: User) -> Iterator[Row]:

@@ -201,6 +201,15 @@ def records_for_patient(
     return records
 
 
+def visit_records_for_patient(user: User, booking: Booking) -> list[HealthRecord]:
+    """The records written at `booking` that `user` reads as their own (`OWN_RECORD`): the visit's
+    patient, nobody else, so the booking page never links to a record its reader could not open.
+    A visit that has not started has none, and costs no query."""
+    if booking.status not in WRITABLE_STATUSES:
+        return []
+    return list(HealthRecord.objects.filter(booking=booking, user=user).order_by("record_date", "created_at", "pk"))
+
+
 #: How many of the patient's records the job page lists (newest first).
 JOB_RECORDS_SHOWN = 10
 
@@ -236,6 +245,24 @@ def job_records(user: User, booking: Booking, *, now: datetime | None = None) ->
         can_write=is_theirs and write_refusal(user, booking, now=now) is None,
         needs_accepting=waiting and booking.status == BookingStatus.PENDING,
         opens_at=opens_at if waiting and booking.status == BookingStatus.CONFIRMED and opens_at > now else None,
+    )
+
+
+def records_written_by(user: User) -> QuerySet[HealthRecord]:
+    """The records technician `user` wrote, newest first, for the portal's "Records I wrote" list;
+    none while they may not work (unverified or suspended), as their jobs.
+
+    The list shows what identifies a record (date, type, patient, visit), not its findings. Each
+    opens through the record page, which audits the read as the author's: the author may read what
+    they wrote at any time (`reader_reason`), also after the visit's access window has closed,
+    while the patient's other records close with that window.
+    """
+    if not is_working_technician(user):
+        return HealthRecord.objects.none()
+    return (
+        HealthRecord.objects.filter(created_by=user)
+        .select_related("user", "booking__service")
+        .order_by("-record_date", "-created_at", "-pk")
     )
 
 

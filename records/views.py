@@ -66,6 +66,7 @@ def _detail_context(request, readable):
         "record": record,
         "readable": readable,
         "readings": record.readings(),
+        "blood_pressure": record.blood_pressure(),
         "documents": record.documents.all(),
         "amendments": record.amendments.select_related("amended_by__technician"),
         "can_amend": services.can_amend(request.user, record),

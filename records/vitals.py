@@ -11,6 +11,11 @@ level at which ketoacidosis is checked for); weight, height and diastolic pressu
 Vitals are stored on `HealthRecord.vitals` as JSON numbers keyed by `Vital.key`, and the flags on
 `HealthRecord.vital_flags` as `{"vital": key, "level": "low" | "high"}`: the words shown to people
 are built when shown, in their language, from this table.
+
+Blood pressure is also put in a category of a clinical scale (`classify_blood_pressure`): the NEWS2
+flag above only catches the extremes a deteriorating patient shows, while a clinician reading
+168/95 mmHg expects to see "Grade 2 hypertension". The category is worked out when shown, from the
+stored pair, and is not a flag: the flags stay NEWS2's.
 """
 
 from __future__ import annotations
@@ -177,6 +182,10 @@ class Reading:
         return f"{self.vital.format(self.value)} {self.vital.unit}"
 
     @property
+    def is_blood_pressure(self) -> bool:
+        return self.vital.key in (SYSTOLIC, DIASTOLIC)
+
+    @property
     def flag_text(self) -> str:
         if self.level is None:
             return ""
@@ -209,3 +218,110 @@ def flag_details(flags: list[dict], vitals: dict) -> list[dict[str, str]]:
         for reading in readings(vitals, flags)
         if reading.level
     ]
+
+
+# --- Blood pressure categories ---------------------------------------------------------------------------------
+
+SYSTOLIC = "blood_pressure_systolic"
+DIASTOLIC = "blood_pressure_diastolic"
+
+#: The scale named on every page that shows a category.
+BLOOD_PRESSURE_SCALE = gettext_lazy(
+    "2018 ESC/ESH classification of office blood pressure; hypotension below 90/60 mmHg"
+)
+
+# The 2018 ESC/ESH Guidelines for the management of arterial hypertension (Williams et al., Eur Heart J
+# 2018;39:3021-3104), Table 3 "Classification of office blood pressure and definitions of hypertension
+# grade": the lowest systolic and diastolic value (mmHg) of each category, highest category first. A
+# pair takes the higher of its two categories ("and/or" in the table).
+_OPTIMAL, _NORMAL, _HIGH_NORMAL, _GRADE_1, _GRADE_2, _GRADE_3 = range(6)
+_SYSTOLIC_FROM = ((180, _GRADE_3), (160, _GRADE_2), (140, _GRADE_1), (130, _HIGH_NORMAL), (120, _NORMAL))
+_DIASTOLIC_FROM = ((110, _GRADE_3), (100, _GRADE_2), (90, _GRADE_1), (85, _HIGH_NORMAL), (80, _NORMAL))
+
+# Hypotension is not in the ESC/ESH table: the usual adult definition, below 90 mmHg systolic or below
+# 60 mmHg diastolic. A pair in a hypertension grade stays there (150/55 mmHg is isolated systolic
+# hypertension, a wide pulse pressure, not hypotension).
+HYPOTENSION_SYSTOLIC_BELOW = 90
+HYPOTENSION_DIASTOLIC_BELOW = 60
+
+NORMAL = "normal"
+
+
+@dataclass(frozen=True)
+class BloodPressureCategory:
+    """A category of the scale: `key` for code and tests, `label` in the words clinicians use, and
+    `level` ("high", "low" or "normal") for how the page marks it."""
+
+    key: str
+    label: str
+    level: str
+
+    @property
+    def is_abnormal(self) -> bool:
+        return self.level != NORMAL
+
+
+_CATEGORIES = {
+    _OPTIMAL: ("optimal", gettext_lazy("Optimal"), NORMAL),
+    _NORMAL: ("normal", gettext_lazy("Normal"), NORMAL),
+    _HIGH_NORMAL: ("high_normal", gettext_lazy("High normal"), NORMAL),
+    _GRADE_1: ("grade_1", gettext_lazy("Grade 1 hypertension"), HIGH),
+    _GRADE_2: ("grade_2", gettext_lazy("Grade 2 hypertension"), HIGH),
+    _GRADE_3: ("grade_3", gettext_lazy("Grade 3 hypertension"), HIGH),
+}
+# Systolic at 140 or more with diastolic below 90: the table's own row, graded 1, 2 or 3 by the
+# systolic value alone (its footnote).
+_ISOLATED_SYSTOLIC = {
+    _GRADE_1: ("isolated_systolic_1", gettext_lazy("Isolated systolic hypertension, grade 1"), HIGH),
+    _GRADE_2: ("isolated_systolic_2", gettext_lazy("Isolated systolic hypertension, grade 2"), HIGH),
+    _GRADE_3: ("isolated_systolic_3", gettext_lazy("Isolated systolic hypertension, grade 3"), HIGH),
+}
+_HYPOTENSION = ("hypotension", gettext_lazy("Hypotension"), LOW)
+
+
+def _rank(value: Decimal, table) -> int:
+    return next((rank for lowest, rank in table if value >= lowest), _OPTIMAL)
+
+
+def classify_blood_pressure(systolic, diastolic) -> BloodPressureCategory | None:
+    """The category of a systolic/diastolic pair (mmHg) on `BLOOD_PRESSURE_SCALE`; None unless both are given.
+
+    >>> classify_blood_pressure(168, 95).label
+    'Grade 2 hypertension'
+    """
+    systolic, diastolic = as_decimal(systolic), as_decimal(diastolic)
+    if systolic is None or diastolic is None:
+        return None
+    systolic_rank = _rank(systolic, _SYSTOLIC_FROM)
+    rank = max(systolic_rank, _rank(diastolic, _DIASTOLIC_FROM))
+    if rank >= _GRADE_1 and diastolic < 90:
+        key, label, level = _ISOLATED_SYSTOLIC[systolic_rank]
+    elif rank < _GRADE_1 and (systolic < HYPOTENSION_SYSTOLIC_BELOW or diastolic < HYPOTENSION_DIASTOLIC_BELOW):
+        key, label, level = _HYPOTENSION
+    else:
+        key, label, level = _CATEGORIES[rank]
+    return BloodPressureCategory(key, str(label), level)
+
+
+@dataclass(frozen=True)
+class BloodPressure:
+    """A record's blood pressure as a page shows it: "168/95 mmHg · Grade 2 hypertension"."""
+
+    systolic: Decimal
+    diastolic: Decimal
+    category: BloodPressureCategory
+
+    @property
+    def display_value(self) -> str:
+        return f"{VITALS[SYSTOLIC].format(self.systolic)}/{VITALS[DIASTOLIC].format(self.diastolic)} mmHg"
+
+    @property
+    def scale(self) -> str:
+        return str(BLOOD_PRESSURE_SCALE)
+
+
+def blood_pressure(vitals: dict) -> BloodPressure | None:
+    """The stored pair with its category, or None when the record lacks either value."""
+    systolic, diastolic = as_decimal(vitals.get(SYSTOLIC)), as_decimal(vitals.get(DIASTOLIC))
+    category = classify_blood_pressure(systolic, diastolic)
+    return BloodPressure(systolic, diastolic, category) if category else None

@@ -4,11 +4,12 @@ from django.urls import include, path
 from bookings import portal_urls as bookings_portal
 from homecure.base import health
 from homecure.site import views
+from records import portal_urls as records_portal
 from technicians import portal_urls as technicians_portal
 
-# The technician portal is one URL namespace served by two apps: the technician's own pages and
-# the visit pages (bookings).
-portal_patterns = technicians_portal.urlpatterns + bookings_portal.urlpatterns
+# The technician portal is one URL namespace served by several apps: the technician's own pages,
+# the visit pages (bookings) and the records they wrote.
+portal_patterns = technicians_portal.urlpatterns + bookings_portal.urlpatterns + records_portal.urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -129,6 +129,8 @@ def technician_pages():
         "check-in too early": reverse("portal:check-in", args=[ahead.qr_code_data]),
         "check-in by code": reverse("portal:check-in-code"),
         "schedule": reverse("portal:schedule"),
+        "ratings and reviews": reverse("portal:reviews"),
+        "records I wrote": reverse("portal:records"),
         "profile": reverse("portal:profile"),
         "earnings": reverse("earnings:list"),
         "notifications": reverse("notifications:list"),

@@ -135,6 +135,12 @@ portal:check-in-code               GET    login  403    403    200    200    200
 portal:check-in-code               POST   login  403    403    200    200    200    403
 portal:check-in                    GET    login  403    403    409    404    403    403
 portal:check-in                    POST   login  403    403    409    404    403    403
+# The technician's own ratings and reviews, and the list of the records they wrote (each opens
+# through records:detail, which audits the read): read-only pages.
+portal:reviews                     GET    login  403    403    200    200    200    403
+portal:reviews                     POST   405    405    405    405    405    405    405
+portal:records                     GET    login  403    403    200    200    200    403
+portal:records                     POST   405    405    405    405    405    405    405
 earnings:list                      GET    login  403    403    200    200    200    403
 earnings:list                      POST   login  403    403    200    200    200    403
 earnings:export                    GET    login  403    403    200    200    200    403

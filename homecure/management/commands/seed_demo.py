@@ -10,6 +10,7 @@ so a later run moves the demo visits along with the calendar, and each one moves
 day its technician works at its hour, whatever the weekday of the run.
 """
 
+import io
 from base64 import b32decode
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
@@ -17,12 +18,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image, ImageDraw
 
 from accounts.models import ServiceArea, User, UserRole
 from bookings import payments, qr
@@ -296,8 +299,9 @@ BOOKINGS = [
             "vitals": {
                 "temperature": 36.8,
                 "heart_rate": 72,
-                "blood_pressure_systolic": 124,
-                "blood_pressure_diastolic": 78,
+                # Grade 2 hypertension on the ESC/ESH scale, though no NEWS2 early warning.
+                "blood_pressure_systolic": 168,
+                "blood_pressure_diastolic": 95,
             },
             "medications": [{"name": "Paracetamol", "dose": "1 g", "frequency": "Up to 4 times a day"}],
             "follow_up_days": 7,
@@ -668,6 +672,8 @@ class Command(BaseCommand):
                     "verified_at": verified_at if verified else None,
                 },
             )
+            if verified and not technician.profile_picture:
+                technician.profile_picture.save(f"demo-{technician.pk}.png", ContentFile(_portrait(len(technicians))))
             technician.service_areas.set([areas[slug] for slug in data["areas"]])
             self.seed_schedule(technician, SCHEDULES[data["schedule"]])
             self.schedules[technician.pk] = SCHEDULES[data["schedule"]]
@@ -935,3 +941,18 @@ class Command(BaseCommand):
             f"  The admin's two-factor key (demo only): {DEMO_TOTP_KEY}. Add it to an authenticator app "
             f"(enter the key by hand), or get the current code with: oathtool --totp -b {DEMO_TOTP_KEY}"
         )
+
+
+# Backgrounds of the demo technicians' photos, one each in turn.
+PORTRAIT_COLOURS = ((11, 110, 121), (93, 64, 130), (160, 82, 45), (46, 110, 64), (52, 73, 130), (130, 52, 80))
+
+
+def _portrait(index: int) -> bytes:
+    """A plain head-and-shoulders silhouette as a PNG: the booking page shows the technician's photo."""
+    image = Image.new("RGB", (256, 256), PORTRAIT_COLOURS[index % len(PORTRAIT_COLOURS)])
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((83, 48, 173, 148), fill=(236, 239, 241))
+    draw.ellipse((38, 160, 218, 330), fill=(236, 239, 241))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
