@@ -197,6 +197,8 @@ def get_document_for_patient(user: User, reference: str, number: str) -> Payment
     """One receipt or credit note of the patient's own booking, or 404: another's does not exist for them."""
     booking = get_booking_for_patient(user, reference)
     return get_object_or_404(documents_for_patient(user, booking).select_related("booking__service"), number=number)
+
+
 # --- Ratings and reviews ----------------------------------------------------------------------------------------
 
 STARS = (5, 4, 3, 2, 1)
