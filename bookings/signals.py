@@ -89,3 +89,11 @@ job_page_panels = Signal()
 
 #: The portal dashboard, below the visits and above the links to the schedule and the profile.
 dashboard_panels = Signal()
+
+
+# --- The waitlist (`bookings.waitlist`) -------------------------------------------------------------------------
+
+#: A time that a cancellation, a move to another time or a lapse freed was offered to waiting
+#: patients. Sent with `sender=Booking`, `booking` (the booking whose time was freed), `actor=None`
+#: and `offers`: the new `WaitlistOffer`s, in order of asking.
+waitlist_time_offered = Signal()

@@ -80,6 +80,23 @@ bookings:pay                       GET    405    405    405    405    405    405
 bookings:pay                       POST   login  away   404    403    403    403    403
 bookings:review                    GET    405    405    405    405    405    405    405
 bookings:review                    POST   login  away   404    403    403    403    403
+# The waitlist (a patient's own entries; an offer opens for its patient only, its POST books).
+bookings:waitlist                  GET    login  200    200    403    403    403    403
+bookings:waitlist                  POST   login  200    200    403    403    403    403
+bookings:waitlist-join             GET    login  200    200    403    403    403    403
+bookings:waitlist-join             POST   login  200    200    403    403    403    403
+bookings:waitlist-remove           GET    405    405    405    405    405    405    405
+bookings:waitlist-remove           POST   login  away   404    403    403    403    403
+bookings:waitlist-offer            GET    login  200    404    403    403    403    403
+bookings:waitlist-offer            POST   login  away   404    403    403    403    403
+# The technician's calendar feed page and its renewal; the feed itself needs no log-in (calendar
+# apps cannot log in) but its current secret token: the world's token is a revoked one (404).
+portal:calendar                    GET    login  403    403    200    200    200    403
+portal:calendar                    POST   login  403    403    200    200    200    403
+portal:calendar-renew              GET    405    405    405    405    405    405    405
+portal:calendar-renew              POST   login  403    403    away   away   away   403
+portal:calendar-feed               GET    404    404    404    404    404    404    404
+portal:calendar-feed               POST   405    405    405    405    405    405    405
 records:list                       GET    login  200    200    403    403    403    403
 records:list                       POST   405    405    405    405    405    405    405
 records:who-viewed                 GET    login  200    200    403    403    403    403
@@ -234,6 +251,9 @@ PARAMS = {
     "bookings:reschedule": {"reference": "confirmed.reference"},
     "bookings:pay": {"reference": "confirmed.reference"},
     "bookings:review": {"reference": "completed.reference"},
+    "bookings:waitlist-remove": {"pk": "waitlist_entry.pk"},
+    "bookings:waitlist-offer": {"pk": "waitlist_offer.pk"},
+    "portal:calendar-feed": {"token": "revoked_feed_token"},
     "accounts:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
     # A password-reset token does not confirm an address: the page says the link does not work.
     "accounts:signup-confirm": {"uidb64": "reset_uid", "token": "reset_token"},
