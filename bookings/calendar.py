@@ -177,12 +177,18 @@ def feed_calendar(technician: Technician, *, now: datetime | None = None) -> byt
 def calendar_feed_renew(*, technician: Technician, now: datetime | None = None) -> str:
     """Make the technician's feed a new secret address, which revokes the old one; returns the token.
 
-    Only its SHA-256 is kept, so the address is shown once, right after it is made.
+    Only its SHA-256 is kept, so the address is shown once, right after it is made. The fetches are
+    counted per address: the count starts again with the new one, which shows whether it is in use.
     """
     token = secrets.token_urlsafe(32)
     CalendarFeed.objects.update_or_create(
         technician=technician,
-        defaults={"token_hash": _hash(token), "created_at": now or timezone.now(), "fetch_count": 0},
+        defaults={
+            "token_hash": _hash(token),
+            "created_at": now or timezone.now(),
+            "fetch_count": 0,
+            "last_fetched_at": None,
+        },
     )
     return token
 
