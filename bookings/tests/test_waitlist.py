@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
 from bookings import services, waitlist
+from bookings.calendar import calendar_feed_renew
 from bookings.models import Booking, BookingStatus, DayPart, WaitlistEntry, WaitlistOffer, WaitlistStatus
 from bookings.tests.factories import BookingFactory
 from homecure.tests.factories import SystemSettingsFactory
@@ -335,3 +336,20 @@ def test_a_patient_cannot_remove_another_patients_entry(patient, other_patient, 
 def test_joining_twice_for_the_same_thing_keeps_one_entry(patient, service, area):
     assert join(patient, service, area) == join(patient, service, area)
     assert WaitlistEntry.objects.count() == 1
+
+
+def test_the_office_reads_the_waitlist_and_calendar_feeds_in_the_back_office(
+    two_offers, patient, technician, admin_client
+):
+    calendar_feed_renew(technician=technician)
+    entry = WaitlistEntry.objects.get(patient=patient)
+
+    listing = admin_client.get(reverse("admin:bookings_waitlistentry_changelist"))
+    detail = admin_client.get(reverse("admin:bookings_waitlistentry_change", args=[entry.pk]))
+    feeds = admin_client.get(reverse("admin:bookings_calendarfeed_changelist"))
+
+    assert listing.status_code == detail.status_code == feeds.status_code == 200
+    assert "Paula Patient" in listing.text
+    assert "Nurse home visit" in detail.text
+    assert admin_client.get(reverse("admin:bookings_waitlistentry_add")).status_code == 403
+    assert "Nadia Nurse" in feeds.text

@@ -228,6 +228,17 @@ admin:earnings_technicianearnings_delete POST   admin-login away   away   away  
 admin:homecure_adminlog_change     POST   admin-login away   away   away   away   away   403
 admin:bookings_failedcheckin_change POST   admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_change  POST   admin-login away   away   away   away   away   403
+# The waitlist and the calendar feeds are written by patients and technicians, read by the office.
+admin:bookings_waitlistentry_add   GET    admin-login away   away   away   away   away   403
+admin:bookings_waitlistentry_add   POST   admin-login away   away   away   away   away   403
+admin:bookings_waitlistentry_delete GET    admin-login away   away   away   away   away   403
+admin:bookings_waitlistentry_delete POST   admin-login away   away   away   away   away   403
+admin:bookings_waitlistentry_change POST   admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_add    GET    admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_add    POST   admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_delete GET    admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_delete POST   admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_change POST   admin-login away   away   away   away   away   403
 admin:homecure_scheduledjobrun_change POST   admin-login away   away   away   away   away   403
 admin:notifications_emailpreference_change POST   admin-login away   away   away   away   away   403
 admin:notifications_sentreminder_change POST   admin-login away   away   away   away   away   403
