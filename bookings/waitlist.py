@@ -253,6 +253,7 @@ class OfferState:
     bookable: bool
     booking: Booking | None = None
     closed: bool = False
+    passed: bool = False
     other_starts: list[datetime] = field(default_factory=list)
 
 
@@ -264,6 +265,8 @@ def offer_state(offer: WaitlistOffer, *, now: datetime | None = None) -> OfferSt
     entry = offer.entry
     if entry.status != WaitlistStatus.WAITING:
         return OfferState(bookable=False, closed=True)
+    if not entry.is_live(now) or offer.start <= now:
+        return OfferState(bookable=False, passed=True)
     plan = DayPlan(service=entry.service, area=entry.area, day=timezone.localdate(offer.start), now=now)
     if plan.free_technicians(offer.start):
         return OfferState(bookable=True)

@@ -353,3 +353,13 @@ def test_the_office_reads_the_waitlist_and_calendar_feeds_in_the_back_office(
     assert "Nurse home visit" in detail.text
     assert admin_client.get(reverse("admin:bookings_waitlistentry_add")).status_code == 403
     assert "Nadia Nurse" in feeds.text
+
+
+def test_an_offer_whose_time_has_passed_says_so(two_offers, patient):
+    offer, _ = two_offers
+    WaitlistOffer.objects.filter(pk=offer.pk).update(start=timezone.now() - timedelta(hours=1))
+
+    page = _client(patient).get(reverse("bookings:waitlist-offer", kwargs={"pk": offer.pk}))
+
+    assert "This time has passed." in page.text
+    assert "Book this time" not in page.text
