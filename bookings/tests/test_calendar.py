@@ -14,6 +14,8 @@ from icalendar import Calendar
 from bookings import calendar, services
 from bookings.models import BookingStatus, CalendarFeed
 from bookings.tests.factories import BookingFactory
+from notifications.emails import CALENDAR_EMAILS, build_email
+from notifications.tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +196,18 @@ def test_a_deactivated_technicians_feed_answers_404(technician):
     technician.user.save()
 
     assert Client().get(feed_url(token)).status_code == 404
+
+
+@pytest.mark.parametrize("template", sorted(CALENDAR_EMAILS))
+def test_every_email_about_a_visit_carries_an_invitation_that_parses(visit, patient, template):
+    notification = NotificationFactory(
+        user=patient, related_entity_type="booking", related_entity_id=visit.reference, action_url="/bookings/"
+    )
+
+    message = build_email(notification, template)
+
+    (part,) = message.attachments
+    ics = Calendar.from_ical(part.get_payload(decode=True))
+    assert part.get_param("method") == ics["METHOD"] == "REQUEST"
+    assert str(event_of(ics)["UID"]) == calendar.uid_of(visit)
+    assert part.get_filename() == f"{visit.reference}.ics"
