@@ -22,14 +22,25 @@ from django.utils import timezone
 
 from accounts.models import ServiceArea, User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, ServiceAreaFactory, TechnicianUserFactory
-from bookings.models import Booking, BookingStatus, FailedCheckIn, MissedVisit, PaymentStatus, Service
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+    FailedCheckIn,
+    MissedVisit,
+    PaymentStatus,
+    Service,
+    WaitlistEntry,
+)
 from bookings.tests.factories import (
     BookingDeclineFactory,
     BookingFactory,
     BookingStatusHistoryFactory,
+    CalendarFeedFactory,
     FailedCheckInFactory,
     MissedVisitFactory,
     ServiceFactory,
+    WaitlistEntryFactory,
 )
 from earnings.models import TechnicianEarnings
 from earnings.tests.factories import TechnicianEarningsFactory
@@ -119,6 +130,8 @@ ADMIN_OBJECTS = {
     SentReminder: (SentReminderFactory, lambda obj: obj.booking.reference),
     FailedCheckIn: (FailedCheckInFactory, lambda obj: obj.code),
     MissedVisit: (MissedVisitFactory, lambda obj: obj.booking.reference),
+    WaitlistEntry: (WaitlistEntryFactory, lambda obj: obj.patient.email),
+    CalendarFeed: (CalendarFeedFactory, lambda obj: obj.technician.user.email),
     ScheduledJobRun: (ScheduledJobRunFactory, lambda obj: obj.name),
     # Log-in throttling: a locked address, a log-in, a refused log-in.
     AccessAttempt: (
@@ -145,6 +158,8 @@ ADMIN_OBJECTS = {
 # Models whose rows come only from the product's own flows, never from the admin's add form.
 NOT_ADDABLE = {
     AdminLog,
+    WaitlistEntry,
+    CalendarFeed,
     SystemSettings,
     Booking,
     TechnicianEarnings,
