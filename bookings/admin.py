@@ -18,6 +18,7 @@ from bookings.models import (
     BookingDecline,
     BookingStatus,
     BookingStatusHistory,
+    CalendarFeed,
     DocumentCounter,
     FailedCheckIn,
     MissedVisit,
@@ -26,6 +27,8 @@ from bookings.models import (
     PaymentState,
     PaymentStatus,
     Service,
+    WaitlistEntry,
+    WaitlistOffer,
 )
 from bookings.scheduling import explain_eligibility, local_datetime
 from homecure.base.admin_paginator import EstimatedCountPaginator
@@ -667,3 +670,52 @@ class DocumentCounterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the product's own flows write: the office reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WaitlistOfferInline(admin.TabularInline):
+    model = WaitlistOffer
+    fields = ("start", "created_at", "booking")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadOnlyAdmin):
+    """The waitlist, in order of asking, with the times offered to each entry and what was booked.
+    Read-only: patients join and leave it themselves (`bookings.waitlist`)."""
+
+    list_display = ("created_at", "patient", "service", "area", "first_day", "last_day", "day_part", "status")
+    list_filter = ("status", "day_part", "area", "service")
+    list_select_related = ("patient", "service", "area")
+    search_fields = ("patient__email", "patient__last_name")
+    date_hierarchy = "first_day"
+    ordering = ("-created_at", "-pk")
+    inlines = [WaitlistOfferInline]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    """Technicians' calendar addresses: when each was made and how often it was fetched (the address
+    itself is known only to its technician). A technician renews theirs in the portal."""
+
+    list_display = ("technician", "created_at", "fetch_count", "last_fetched_at")
+    list_select_related = ("technician__user",)
+    search_fields = ("technician__user__email", "technician__user__last_name")
+    exclude = ("token_hash",)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ServiceArea
-from bookings.models import Booking, PaymentMethod, Service
+from bookings.models import Booking, DayPart, PaymentMethod, Service
 from bookings.scheduling import DayPlan, bookable_days
 from bookings.services import CHECK_IN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_check_in_code
 from homecure.base.money import format_money
@@ -245,3 +245,28 @@ class CheckInCodeForm(forms.Form):
         if len(code) != CHECK_IN_CODE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in code):
             raise forms.ValidationError(_("A check-in code has 8 letters and digits, like K7PM-2XQA."))
         return code
+
+
+class WaitlistForm(forms.Form):
+    """What a patient waits for: a service in an area, a day or a range of days, a part of the day.
+    The rules on the days are `bookings.waitlist`'s, whose errors the view shows on the form."""
+
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.filter(is_active=True), empty_label=_("Choose a service")
+    )
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=ServiceArea.objects.filter(is_active=True), empty_label=_("Choose your area")
+    )
+    address = forms.CharField(
+        label=_("Address of the visit"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
+    )
+    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(
+        label=_("Until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to wait for one day only."),
+    )
+    day_part = forms.ChoiceField(label=_("Part of the day"), choices=DayPart.choices, initial=DayPart.ANY)

@@ -537,3 +537,139 @@ class DocumentCounter(models.Model):
 
     def __str__(self):
         return f"HC-{self.series}-{self.year}: {self.last_number}"
+
+
+# --- Waitlist ---------------------------------------------------------------------------------------------------
+
+
+class DayPart(models.TextChoices):
+    """The part of the day a patient on the waitlist can be visited in; the hours are `DAY_PART_HOURS`."""
+
+    ANY = "any", _("Any time of day")
+    MORNING = "morning", _("Morning (before 12:00)")
+    AFTERNOON = "afternoon", _("Afternoon (12:00 to 17:00)")
+    EVENING = "evening", _("Evening (from 17:00)")
+
+
+#: The local wall-clock hours of each part of the day, [from, to): a visit starting at 12:00 is in the
+#: afternoon. The one place these hours are written; the labels of `DayPart` repeat them for the patient.
+DAY_PART_HOURS = {
+    DayPart.ANY: (0, 24),
+    DayPart.MORNING: (0, 12),
+    DayPart.AFTERNOON: (12, 17),
+    DayPart.EVENING: (17, 24),
+}
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    BOOKED = "booked", _("Booked")
+    REMOVED = "removed", _("Removed")
+
+
+class WaitlistEntry(models.Model):
+    """A patient's wish to be told when a time opens for `service` in `area` on a day of
+    `first_day`..`last_day`, in `day_part`.
+
+    Waiting entries are told in order of asking (`created_at`, then id). An entry is live while it
+    waits and `expires_at` (the end of `last_day`, platform time) has not come; an expired one keeps
+    its status and is simply never told again. Booking from one of its offers makes it `booked`.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries", verbose_name=_("patient")
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service"))
+    area = models.ForeignKey("accounts.ServiceArea", on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
+    address = models.TextField(_("address of the visit"), max_length=500)
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("until"))
+    day_part = models.CharField(_("part of the day"), max_length=10, choices=DayPart.choices, default=DayPart.ANY)
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    ended_at = models.DateTimeField(_("booked or removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The entries a freed time is offered to: waiting ones of an area, in order of asking.
+            models.Index(fields=["area", "status", "created_at"], name="waitlist_area_status_idx"),
+            models.Index(fields=["patient", "-created_at"], name="waitlist_patient_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(first_day__lte=F("last_day")), name="waitlist_days_in_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} · {self.service} · {self.first_day}..{self.last_day}"
+
+    def is_live(self, now: datetime) -> bool:
+        return self.status == WaitlistStatus.WAITING and now < self.expires_at
+
+    def covers(self, start: datetime) -> bool:
+        """Whether a visit starting at `start` falls in this entry's days and part of the day."""
+        local = timezone.localtime(start)
+        low, high = DAY_PART_HOURS[DayPart(self.day_part)]
+        return self.first_day <= local.date() <= self.last_day and low <= local.hour < high
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to one waiting entry: the link in the patient's e-mail opens it.
+
+    `request_token` is the booking form's one-time token for the booking it makes, so a second
+    click on "Book this time" finds the booking the first one made.
+    """
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers", verbose_name=_("entry"))
+    start = models.DateTimeField(_("time offered"))
+    request_token = models.UUIDField(_("booking token"), unique=True, editable=False)
+    created_at = models.DateTimeField(_("offered"), default=timezone.now)
+    booking = models.OneToOneField(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waitlist_offer",
+        verbose_name=_("booking made"),
+    )
+
+    class Meta:
+        verbose_name = _("waitlist offer")
+        verbose_name_plural = _("waitlist offers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "start"], name="waitlist_offer_once_per_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.entry_id} · {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+
+
+# --- Calendar feeds ---------------------------------------------------------------------------------------------
+
+
+class CalendarFeed(models.Model):
+    """A technician's private calendar feed: the address holds a secret token, stored here only as its
+    SHA-256, so a copy of the database does not give the address away. Renewing replaces the hash,
+    which revokes the old address."""
+
+    technician = models.OneToOneField(
+        "technicians.Technician", on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("technician")
+    )
+    token_hash = models.CharField(_("token (SHA-256)"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("link made"), default=timezone.now)
+    fetch_count = models.PositiveIntegerField(_("fetches"), default=0)
+    last_fetched_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["technician"]
+
+    def __str__(self):
+        return str(self.technician)

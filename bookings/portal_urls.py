@@ -3,7 +3,7 @@ with `technicians.portal_urls`."""
 
 from django.urls import path
 
-from bookings import portal_views
+from bookings import calendar_views, portal_views
 
 urlpatterns = [
     path("", portal_views.dashboard, name="dashboard"),
@@ -16,4 +16,7 @@ urlpatterns = [
     path("jobs/<str:reference>/no-show/", portal_views.no_show, name="no-show"),
     path("checkin/", portal_views.check_in_code, name="check-in-code"),
     path("checkin/<str:token>/", portal_views.check_in, name="check-in"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("calendar/renew/", calendar_views.calendar_renew, name="calendar-renew"),
+    path("calendar/<str:token>/visits.ics", calendar_views.calendar_feed, name="calendar-feed"),
 ]

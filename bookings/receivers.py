@@ -13,8 +13,8 @@ from django.db.models import Prefetch
 
 from accounts.models import User
 from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value
-from bookings import selectors
-from bookings.models import Booking, BookingStatusHistory
+from bookings import selectors, waitlist
+from bookings.models import Booking, BookingStatusHistory, WaitlistEntry
 from homecure.base.public_cache import forget_public_pages
 from technicians.selectors import name_for_patients
 
@@ -27,6 +27,16 @@ def service_changed(**kwargs):
     """
     forget_public_pages()
     transaction.on_commit(forget_public_pages)
+
+
+def cancelled_frees_time(sender, booking, **kwargs):
+    """A cancelled (or lapsed) visit's time is offered to the waitlist."""
+    waitlist.waitlist_offer_freed_time(booking=booking, start=booking.scheduled_start, now=booking.cancelled_at)
+
+
+def rescheduled_frees_time(sender, booking, previous_start, **kwargs):
+    """A visit moved to another time frees its old one for the waitlist."""
+    waitlist.waitlist_offer_freed_time(booking=booking, start=previous_start)
 
 
 def patient_has_visit_with(sender, technician, user, **kwargs):
@@ -104,9 +114,53 @@ def _bookings(user: User) -> Iterator[Row]:
         yield data
 
 
+WAITLIST_FIELDS = (
+    "id",
+    "address",
+    "first_day",
+    "last_day",
+    "day_part",
+    "status",
+    "created_at",
+    "expires_at",
+    "ended_at",
+)
+
+
+def _waitlist(user: User) -> Iterator[Row]:
+    entries = (
+        WaitlistEntry.objects.filter(patient=user)
+        .select_related("service", "area")
+        .prefetch_related("offers__booking")
+        .order_by("created_at", "pk")
+    )
+    for entry in entries.iterator(chunk_size=CHUNK_SIZE):
+        data = fields_of(entry, WAITLIST_FIELDS)
+        data.update(
+            service=entry.service.name,
+            area=entry.area.name,
+            offers=[
+                {
+                    "id": offer.pk,
+                    "time_offered": json_value(offer.start),
+                    "offered_at": json_value(offer.created_at),
+                    "booking": offer.booking.reference if offer.booking else None,
+                }
+                for offer in entry.offers.all()
+            ],
+        )
+        yield data
+
+
 def personal_data_requested(sender, user, **kwargs) -> PersonalData:
     return PersonalData(
         sections=(
+            Section(
+                key="waitlist",
+                position=15,
+                read=partial(_waitlist, user),
+                models={"bookings.waitlistentry": "waitlist", "bookings.waitlistoffer": "waitlist.*.offers"},
+            ),
             Section(
                 key="bookings",
                 position=10,
@@ -118,6 +172,8 @@ def personal_data_requested(sender, user, **kwargs) -> PersonalData:
             "bookings.bookingdecline": "A technician's answer to a job offer: about their availability, "
             "not the patient.",
             "bookings.failedcheckin": "A technician's failed check-in attempt; its user is the technician who tried.",
+            "bookings.calendarfeed": "A technician's calendar link: only a fingerprint of its secret and how often "
+            "it was fetched.",
             "bookings.missedvisit": "A technician's missed visit: their work record; the patient's booking shows "
             "its cancellation.",
         },

@@ -105,3 +105,9 @@ dashboard_panels = Signal()
 
 #: The booking page's side column, below the technician (e.g. the health record written at the visit).
 booking_page_panels = Signal()
+# --- The waitlist (`bookings.waitlist`) -------------------------------------------------------------------------
+
+#: A time that a cancellation, a move to another time or a lapse freed was offered to waiting
+#: patients. Sent with `sender=Booking`, `booking` (the booking whose time was freed), `actor=None`
+#: and `offers`: the new `WaitlistOffer`s, in order of asking.
+waitlist_time_offered = Signal()

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from bookings import views
+from bookings import views, waitlist_views
 
 app_name = "bookings"
 
 urlpatterns = [
     path("", views.booking_list, name="list"),
     path("new/<slug:slug>/", views.booking_new, name="new"),
+    path("waitlist/", waitlist_views.waitlist_list, name="waitlist"),
+    path("waitlist/join/", waitlist_views.waitlist_join, name="waitlist-join"),
+    path("waitlist/<int:pk>/remove/", waitlist_views.waitlist_remove, name="waitlist-remove"),
+    path("waitlist/offers/<int:pk>/", waitlist_views.waitlist_offer, name="waitlist-offer"),
     path("<str:reference>/", views.booking_detail, name="detail"),
     path("<str:reference>/qr.png", views.booking_qr, name="qr"),
     path("<str:reference>/cancel/", views.booking_cancel, name="cancel"),

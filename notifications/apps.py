@@ -30,6 +30,7 @@ class NotificationsConfig(AppConfig):
             (bookings.booking_escalated, receivers.booking_escalated),
             (bookings.booking_not_attended, receivers.booking_not_attended),
             (bookings.booking_lapsed, receivers.booking_lapsed),
+            (bookings.waitlist_time_offered, receivers.waitlist_time_offered),
             (technicians.technician_registered, receivers.technician_registered),
             (technicians.technician_verified, receivers.technician_verified),
             (technicians.technician_suspended, receivers.technician_suspended),

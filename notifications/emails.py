@@ -6,6 +6,8 @@ can never show more than the in-app notification does, and that holds no health 
 absolute, built from SITE_URL: the worker sending them has no request to take a host from.
 """
 
+from email.mime.text import MIMEText
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
@@ -13,8 +15,22 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from bookings.calendar import invitation
+from bookings.models import Booking
 from homecure.base.system_settings import get_setting
 from notifications.models import EmailPreference, Notification
+
+#: The e-mails about a visit confirmed, moved or cancelled (for their recipient): each carries the
+#: visit as an iCalendar invitation (`bookings.calendar.invitation`), REQUEST or CANCEL.
+CALENDAR_EMAILS = frozenset(
+    {
+        "booking_confirmed",
+        "booking_confirmed_technician",
+        "booking_rescheduled",
+        "booking_cancelled",
+        "booking_reassigned",
+    }
+)
 
 
 def absolute(path: str) -> str:
@@ -63,4 +79,21 @@ def build_email(notification: Notification, template: str) -> EmailMultiAlternat
         html = render_to_string(f"emails/{template}/body.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[notification.user.email])
     message.attach_alternative(html, "text/html")
+    _attach_invitation(message, notification, template)
     return message
+
+
+def _attach_invitation(message: EmailMultiAlternatives, notification: Notification, template: str) -> None:
+    """The visit as an .ics attachment, for the e-mails of `CALENDAR_EMAILS` (when the visit still exists)."""
+    if template not in CALENDAR_EMAILS or notification.related_entity_type != "booking":
+        return
+    booking = (
+        Booking.objects.select_related("service", "technician").filter(reference=notification.related_entity_id).first()
+    )
+    if booking is None:
+        return
+    method, ics = invitation(booking, recipient=notification.user)
+    part = MIMEText(ics.decode(), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename=f"{booking.reference}.ics")
+    message.attach(part)

@@ -73,6 +73,10 @@ def booking_rescheduled(sender, booking, previous_start, previous_status, previo
     )
 
 
+def waitlist_time_offered(sender, offers, **kwargs):
+    services.notify_waitlist_offers(offers=offers)
+
+
 def booking_paid(sender, booking, **kwargs):
     services.notify_booking_paid(booking=booking)
 

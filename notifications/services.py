@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User, UserRole
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, WaitlistOffer
 from bookings.services import offer_deadline
 from homecure.base.audit import audit_event
 from homecure.base.money import format_money
@@ -713,6 +713,31 @@ def notify_booking_lapsed(
                 action_url=_technician_url(booking),
                 priority=Priority.HIGH,
                 entity=_booking_entity(booking),
+            )
+        )
+    return _deliver(drafts)
+
+
+def notify_waitlist_offers(*, offers: list[WaitlistOffer]) -> list[Notification]:
+    """Each waiting patient a freed time fits hears of it, in order of asking, with the link that books it."""
+    drafts = []
+    for offer in offers:
+        entry = offer.entry
+        facts = {"service": str(entry.service), "when": _when(offer.start), "area": str(entry.area)}
+        drafts.append(
+            Draft(
+                user=entry.patient,
+                email="waitlist_offer",
+                title=_("A time opened for your %(service)s") % facts,
+                message=_(
+                    "%(service)s on %(when)s in %(area)s is free again. You asked to be told: book it while it "
+                    "is still free."
+                )
+                % facts,
+                notification_type=NotificationType.BOOKING,
+                action_url=reverse("bookings:waitlist-offer", kwargs={"pk": offer.pk}),
+                priority=Priority.HIGH,
+                entity=("waitlist_offer", str(offer.pk)),
             )
         )
     return _deliver(drafts)

@@ -14,6 +14,7 @@ from bookings.models import (
     BookingDecline,
     BookingStatus,
     BookingStatusHistory,
+    CalendarFeed,
     CheckInFailure,
     CheckInMethod,
     FailedCheckIn,
@@ -24,6 +25,7 @@ from bookings.models import (
     PaymentStatus,
     Service,
     ServiceCategory,
+    WaitlistEntry,
 )
 from technicians.tests.factories import TechnicianFactory
 
@@ -182,3 +184,30 @@ class MissedVisitFactory(DjangoModelFactory):
         cancellation_reason="Not attended: nobody checked in to the visit.",
     )
     scheduled_start = factory.SelfAttribute("booking.scheduled_start")
+
+
+class WaitlistEntryFactory(DjangoModelFactory):
+    """A patient waiting for a time on a day three days ahead, any time of day."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    patient = factory.SubFactory(PatientFactory)
+    service = factory.SubFactory(ServiceFactory)
+    area = factory.SubFactory(ServiceAreaFactory)
+    address = factory.Faker("street_address")
+    first_day = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=3))
+    last_day = factory.SelfAttribute("first_day")
+    expires_at = factory.LazyAttribute(
+        lambda o: datetime.combine(o.last_day + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
+    )
+
+
+class CalendarFeedFactory(DjangoModelFactory):
+    """A technician's calendar address (its token is not known: only a hash is kept)."""
+
+    class Meta:
+        model = CalendarFeed
+
+    technician = factory.SubFactory(TechnicianFactory)
+    token_hash = factory.LazyFunction(lambda: secrets.token_hex(32))

@@ -141,6 +141,15 @@ SETTINGS: dict[str, SettingSpec] = {
             240,
         ),
         _number(
+            "waitlist_offers_per_time",
+            5,
+            "booking",
+            "A freed time is offered to at most this many patients on the waitlist, in order of asking; "
+            "the first to book it gets it.",
+            1,
+            100,
+        ),
+        _number(
             "record_access_hours_before",
             24,
             "booking",

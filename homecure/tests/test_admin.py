@@ -25,20 +25,24 @@ from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, ServiceAr
 from bookings.models import (
     Booking,
     BookingStatus,
+    CalendarFeed,
     DocumentCounter,
     FailedCheckIn,
     MissedVisit,
     Payment,
     PaymentStatus,
     Service,
+    WaitlistEntry,
 )
 from bookings.tests.factories import (
     BookingDeclineFactory,
     BookingFactory,
     BookingStatusHistoryFactory,
+    CalendarFeedFactory,
     FailedCheckInFactory,
     MissedVisitFactory,
     ServiceFactory,
+    WaitlistEntryFactory,
 )
 from earnings.models import Payout, TechnicianEarnings
 from earnings.tests.factories import PayoutFactory, TechnicianEarningsFactory
@@ -137,6 +141,8 @@ ADMIN_OBJECTS = {
     MissedVisit: (MissedVisitFactory, lambda obj: obj.booking.reference),
     Payment: (lambda: BookingFactory(completed=True).payments.get(), lambda obj: obj.number),
     DocumentCounter: (_document_counter, lambda obj: str(obj.year)),
+    WaitlistEntry: (WaitlistEntryFactory, lambda obj: obj.patient.email),
+    CalendarFeed: (CalendarFeedFactory, lambda obj: obj.technician.user.email),
     ScheduledJobRun: (ScheduledJobRunFactory, lambda obj: obj.name),
     # Log-in throttling: a locked address, a log-in, a refused log-in.
     AccessAttempt: (
@@ -163,6 +169,8 @@ ADMIN_OBJECTS = {
 # Models whose rows come only from the product's own flows, never from the admin's add form.
 NOT_ADDABLE = {
     AdminLog,
+    WaitlistEntry,
+    CalendarFeed,
     SystemSettings,
     Booking,
     TechnicianEarnings,

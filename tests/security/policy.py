@@ -83,6 +83,23 @@ bookings:review                    POST   login  away   404    403    403    403
 # Payments: a receipt or credit note is the patient's own; GET only.
 bookings:document                  GET    login  200    404    403    403    403    403
 bookings:document                  POST   405    405    405    405    405    405    405
+# The waitlist (a patient's own entries; an offer opens for its patient only, its POST books).
+bookings:waitlist                  GET    login  200    200    403    403    403    403
+bookings:waitlist                  POST   login  200    200    403    403    403    403
+bookings:waitlist-join             GET    login  200    200    403    403    403    403
+bookings:waitlist-join             POST   login  200    200    403    403    403    403
+bookings:waitlist-remove           GET    405    405    405    405    405    405    405
+bookings:waitlist-remove           POST   login  away   404    403    403    403    403
+bookings:waitlist-offer            GET    login  200    404    403    403    403    403
+bookings:waitlist-offer            POST   login  away   404    403    403    403    403
+# The technician's calendar feed page and its renewal; the feed itself needs no log-in (calendar
+# apps cannot log in) but its current secret token: the world's token is a revoked one (404).
+portal:calendar                    GET    login  403    403    200    200    200    403
+portal:calendar                    POST   login  403    403    200    200    200    403
+portal:calendar-renew              GET    405    405    405    405    405    405    405
+portal:calendar-renew              POST   login  403    403    away   away   away   403
+portal:calendar-feed               GET    404    404    404    404    404    404    404
+portal:calendar-feed               POST   405    405    405    405    405    405    405
 records:list                       GET    login  200    200    403    403    403    403
 records:list                       POST   405    405    405    405    405    405    405
 records:who-viewed                 GET    login  200    200    403    403    403    403
@@ -220,6 +237,17 @@ admin:earnings_technicianearnings_delete POST   admin-login away   away   away  
 admin:homecure_adminlog_change     POST   admin-login away   away   away   away   away   403
 admin:bookings_failedcheckin_change POST   admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_change  POST   admin-login away   away   away   away   away   403
+# The waitlist and the calendar feeds are written by patients and technicians, read by the office.
+admin:bookings_waitlistentry_add   GET    admin-login away   away   away   away   away   403
+admin:bookings_waitlistentry_add   POST   admin-login away   away   away   away   away   403
+admin:bookings_waitlistentry_delete GET    admin-login away   away   away   away   away   403
+admin:bookings_waitlistentry_delete POST   admin-login away   away   away   away   away   403
+admin:bookings_waitlistentry_change POST   admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_add    GET    admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_add    POST   admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_delete GET    admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_delete POST   admin-login away   away   away   away   away   403
+admin:bookings_calendarfeed_change POST   admin-login away   away   away   away   away   403
 admin:homecure_scheduledjobrun_change POST   admin-login away   away   away   away   away   403
 admin:notifications_emailpreference_change POST   admin-login away   away   away   away   away   403
 admin:notifications_sentreminder_change POST   admin-login away   away   away   away   away   403
@@ -250,6 +278,9 @@ PARAMS = {
     "bookings:pay": {"reference": "confirmed.reference"},
     "bookings:review": {"reference": "completed.reference"},
     "bookings:document": {"reference": "completed.reference", "number": "receipt.number"},
+    "bookings:waitlist-remove": {"pk": "waitlist_entry.pk"},
+    "bookings:waitlist-offer": {"pk": "waitlist_offer.pk"},
+    "portal:calendar-feed": {"token": "revoked_feed_token"},
     "accounts:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
     # A password-reset token does not confirm an address: the page says the link does not work.
     "accounts:signup-confirm": {"uidb64": "reset_uid", "token": "reset_token"},

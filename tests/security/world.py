@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -23,8 +24,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
-from bookings.models import Booking
+from bookings.calendar import calendar_feed_renew
+from bookings.models import Booking, WaitlistOffer
 from bookings.tests.factories import BookingFactory
+from bookings.waitlist import waitlist_join
 from earnings.tests.factories import TechnicianEarningsFactory
 from notifications.tests.factories import NotificationFactory
 from records.tests.factories import PDF_BYTES, HealthDocumentFactory, HealthRecordFactory
@@ -76,6 +79,10 @@ class World:
     reset_uid: str
     reset_token: str
     sessions: dict = field(default_factory=dict)
+    # The waitlist and the calendar feed (set by `build_world`).
+    waitlist_entry: object = None
+    waitlist_offer: object = None
+    revoked_feed_token: str = ""
 
     @property
     def technician(self):
@@ -188,6 +195,21 @@ def build_world(
         reset_uid=urlsafe_base64_encode(force_bytes(patient.pk)),
         reset_token="",
     )
+    world.waitlist_entry = waitlist_join(
+        patient=patient,
+        service=service,
+        area=area,
+        address=MARKERS["address"],
+        first_day=timezone.localdate() + timedelta(days=4),
+    )
+    world.waitlist_offer = WaitlistOffer.objects.create(
+        entry=world.waitlist_entry, start=_at(4, 10), request_token=uuid.uuid4()
+    )
+    # The feed answers whoever holds its current token (calendar apps cannot log in): the world
+    # holds a revoked one, which answers 404 to everyone; bookings/tests/test_calendar.py fetches
+    # with the current one.
+    world.revoked_feed_token = calendar_feed_renew(technician=technician)
+    calendar_feed_renew(technician=technician)
     for role, user in users.items():
         if user is not None:
             client = Client()

@@ -34,12 +34,16 @@ from bookings.models import (
     BookingDecline,
     BookingStatus,
     BookingStatusHistory,
+    DayPart,
     PaymentMethod,
     PaymentStatus,
     Service,
     ServiceCategory,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from bookings.services import new_check_in_code
+from bookings.waitlist import expiry_of
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import earning_create_for_booking, earning_put_on_hold, payout_record
 from homecure.base.money import round_money
@@ -577,6 +581,7 @@ class Command(BaseCommand):
         self.seed_money(bookings, admin)
         self.refresh_technician_stats(technicians.values())
         self.seed_notifications(bookings, admin)
+        self.seed_waitlist(services, patients)
         return admin, patients, technicians
 
     def ensure_settings(self):
@@ -925,6 +930,25 @@ class Command(BaseCommand):
             NotificationType.BOOKING,
             Priority.HIGH,
             url=reverse("admin:bookings_booking_change", args=[unassigned.pk]),
+        )
+
+    def seed_waitlist(self, services, patients):
+        """Grace waits for a wound dressing on a morning of the next days: "My waitlist" shows it, and
+        cancelling a morning visit of a nurse in Islington offers its time to her."""
+        grace = patients["grace.okafor@homecure.example"]
+        first_day = self.today + timedelta(days=2)
+        WaitlistEntry.objects.update_or_create(
+            patient=grace,
+            service=services["wound-dressing"],
+            defaults={
+                "area": grace.area,
+                "address": grace.address,
+                "first_day": first_day,
+                "last_day": first_day + timedelta(days=4),
+                "day_part": DayPart.MORNING,
+                "status": WaitlistStatus.WAITING,
+                "expires_at": expiry_of(first_day + timedelta(days=4)),
+            },
         )
 
     def print_logins(self, admin, patients, technicians):
