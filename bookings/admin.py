@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from bookings.models import (
 )
 from bookings.scheduling import explain_eligibility, local_datetime
 from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.dates import format_when
 from technicians.models import Technician
 
 
@@ -366,7 +366,7 @@ class BookingAdmin(admin.ModelAdmin):
                     _("%(booking)s now starts at %(when)s with %(technician)s (%(status)s).")
                     % {
                         "booking": booking.reference,
-                        "when": date_format(booking.local_start, "l j F Y, H:i"),
+                        "when": format_when(booking.local_start),
                         "technician": booking.technician,
                         "status": booking.get_status_display().lower(),
                     },

@@ -1,7 +1,9 @@
-"""Display helpers shared by every page: money in the platform currency and status badges."""
+"""Display helpers shared by every page: money in the platform currency, dates and status badges."""
 
 from django import template
+from django.utils.html import format_html
 
+from homecure.base.dates import format_when
 from homecure.base.money import format_money
 
 register = template.Library()
@@ -25,7 +27,20 @@ def money(value):
     return format_money(value)
 
 
-@register.inclusion_tag("includes/_status_badge.html")
+@register.filter
+def when(value, style="datetime"):
+    """A date or date-time in one of the site's styles, e.g. `{{ booking.scheduled_start|when:"short_datetime" }}`
+    (see `homecure.base.dates`)."""
+    return format_when(value, style)
+
+
+@register.simple_tag
 def status_badge(value, label=""):
-    """A coloured badge for a status value, e.g. `{% status_badge booking.status booking.get_status_display %}`."""
-    return {"colour": STATUS_COLOURS.get(str(value), "secondary"), "label": label or value}
+    """A coloured badge for a status value, e.g. `{% status_badge booking.status booking.get_status_display %}`.
+
+    A simple tag, not an included template: lists show one per row."""
+    return format_html(
+        '<span class="badge rounded-pill text-bg-{}">{}</span>',
+        STATUS_COLOURS.get(str(value), "secondary"),
+        label or value,
+    )
