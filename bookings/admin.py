@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -162,17 +163,9 @@ class BookingDeclineInline(admin.TabularInline):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = (
-        "reference",
-        "scheduled_start",
-        "service",
-        "patient",
-        "technician",
-        "service_area",
-        "status",
-        "payment_status",
-        "total_amount",
-    )
+    # Five columns for the nine facts: each column costs the admin's generic cell code once a row
+    # (about 0.1 ms), so the visit, the people and the states are each written in one cell.
+    list_display = ("reference", "visit", "people", "state", "total_amount")
     list_select_related = ("user", "service", "technician__user", "service_area")
     list_filter = (
         "status",
@@ -195,7 +188,8 @@ class BookingAdmin(admin.ModelAdmin):
         "service__name",
         "service_address",
     )
-    date_hierarchy = "scheduled_date"
+    # No date drill-down: its list of years and months costs a scan of the dates on every page;
+    # the "scheduled date" filter and the search narrow the list instead.
     # The count of every booking under the filtered count costs a second scan of the whole table,
     # and the unfiltered list takes the planner's estimate of it.
     show_full_result_count = False
@@ -401,6 +395,35 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description=_("patient"), ordering="user__email")
     def patient(self, obj):
         return obj.user
+
+    @admin.display(description=_("visit"), ordering="scheduled_start")
+    def visit(self, obj):
+        return format_html(
+            "{}<br>{} · {}",
+            format_when(obj.scheduled_start, "short_weekday_datetime"),
+            obj.service.name,
+            obj.service_area,
+        )
+
+    @admin.display(description=_("patient and technician"), ordering="user__email")
+    def people(self, obj):
+        technician = obj.technician.user if obj.technician_id else _("not assigned")
+        return format_html("{}<br>{}", obj.user, technician)
+
+    @admin.display(description=_("status and payment"), ordering="status")
+    def state(self, obj):
+        return format_html("{}<br>{}", obj.get_status_display(), obj.get_payment_status_display())
+
+    def action_checkbox(self, obj):
+        """The selection box of a row, written out: Django renders a form widget's template for each
+        row (a third of the list's time). The same markup, named by the booking's reference."""
+        label = format_html(_("Select this object for an action - {}"), obj.reference)
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
     @admin.display(description=_("QR code"))
     def qr_image(self, obj):
