@@ -1,6 +1,9 @@
 """Display helpers shared by every page: money in the platform currency, dates and status badges."""
 
+from urllib.parse import quote
+
 from django import template
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from homecure.base.dates import format_when
@@ -32,6 +35,32 @@ def when(value, style="datetime"):
     """A date or date-time in one of the site's styles, e.g. `{{ booking.scheduled_start|when:"short_datetime" }}`
     (see `homecure.base.dates`)."""
     return format_when(value, style)
+
+
+# Stands for a row's value in a URL reversed once per page (`row_url`): it passes both `str` and
+# `int` converters and never occurs in a real path of this site.
+_ROW_MARKERS = ("row-value-marker", "90817263544536271809")
+# What `reverse()` leaves unquoted in a path segment (django.urls.resolvers).
+_PATH_SAFE = "!$&'()*+,;=/~:@"
+
+
+@register.simple_tag
+def row_url(name):
+    """The URL `name` with a stand-in for its one argument, reversed once for a whole list:
+    `{% row_url 'portal:job' as job_url %}` ... `{{ job_url|fill:booking.reference }}` gives what
+    `{% url 'portal:job' booking.reference %}` gives, without resolving the pattern for every row."""
+    for marker in _ROW_MARKERS:
+        try:
+            return reverse(name, args=[marker]).replace(marker, "\x00")
+        except NoReverseMatch:
+            continue
+    raise NoReverseMatch(f"{name} takes no single argument")
+
+
+@register.filter
+def fill(url, value):
+    """The URL from `row_url` for one row's value (quoted as `reverse()` quotes it)."""
+    return url.replace("\x00", quote(str(value), safe=_PATH_SAFE))
 
 
 @register.simple_tag
