@@ -12,11 +12,11 @@ class AccountsConfig(AppConfig):
 
         from accounts import receivers, signals
         from accounts.middleware import mark_session_start, note_second_factor
+        from accounts.models import User
         from accounts.user_cache import forget_saved_user
 
-        user = self.get_model("User")
-        post_save.connect(forget_saved_user, sender=user, dispatch_uid="accounts.forget_saved_user")
-        post_delete.connect(forget_saved_user, sender=user, dispatch_uid="accounts.forget_deleted_user")
+        post_save.connect(forget_saved_user, sender=User, dispatch_uid="accounts.forget_saved_user")
+        post_delete.connect(forget_saved_user, sender=User, dispatch_uid="accounts.forget_deleted_user")
         user_logged_in.connect(mark_session_start, dispatch_uid="accounts.mark_session_start")
         user_logged_in.connect(note_second_factor, dispatch_uid="accounts.note_second_factor")
         signals.personal_data_requested.connect(
