@@ -199,6 +199,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMAGE_MAX_PIXELS = 25_000_000
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://homecure")}
+# Sites sharing one cache server (or one site's copies on several databases, as the benchmark
+# runs) keep their entries apart with a prefix of their own.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # The same cache, with one Redis client per process instead of one per cache operation.
     CACHES["default"]["BACKEND"] = "homecure.base.cache.RedisCache"

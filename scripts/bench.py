@@ -416,7 +416,8 @@ def run(args) -> None:
             [str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
         )
         for index, url in enumerate(args.database_url):
-            target_env = {**env, "DATABASE_URL": url}
+            # Each database's entries apart in a shared cache (accounts are cached under their id).
+            target_env = {**env, "DATABASE_URL": url, "CACHE_KEY_PREFIX": f"bench-{index}-{url.rsplit('/', 1)[-1]}"}
             print(f"Preparing: personas, targets and queries per page ({url.rsplit('/', 1)[-1]}) ...")
             step = subprocess.run(
                 [str(PYTHON), __file__, "prepare"], cwd=ROOT, env=target_env, capture_output=True, text=True
