@@ -4,6 +4,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.user_cache import forget_users
+
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()-]{6,20}$",
     _("Enter a phone number of 6 to 20 digits; spaces, brackets, dashes and a leading + are allowed."),
@@ -16,7 +18,35 @@ class UserRole(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    """Bulk changes drop the accounts they change from the cache (`accounts.user_cache`), as `save()` does."""
+
+    def update(self, **kwargs):
+        pks = list(self.values_list("pk", flat=True))
+        changed = super().update(**kwargs)
+        forget_users(pks)
+        return changed
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs = list(objs)
+        changed = super().bulk_update(objs, fields, batch_size=batch_size)
+        forget_users(obj.pk for obj in objs)
+        return changed
+
+    bulk_update.alters_data = True
+
+    def delete(self):
+        pks = list(self.values_list("pk", flat=True))
+        deleted = super().delete()
+        forget_users(pks)
+        return deleted
+
+    delete.alters_data = True
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     """Users log in with their e-mail address; there is no username."""
 
     use_in_migrations = True

@@ -10,6 +10,7 @@ from accounts.models import ServiceArea
 from bookings.models import Booking, DayPart, PaymentMethod, Service
 from bookings.scheduling import DayPlan, bookable_days
 from bookings.services import CHECK_IN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_check_in_code
+from homecure.base.dates import format_when
 from homecure.base.money import format_money
 
 
@@ -50,11 +51,12 @@ class FreeTimeForm(forms.Form):
         day = self.cleaned_data["date"]
         if day < self.first_day:
             raise forms.ValidationError(
-                _("The earliest date you can book is %(day)s."), params={"day": self.first_day.strftime("%d %b %Y")}
+                _("The earliest date you can book is %(day)s."),
+                params={"day": format_when(self.first_day, "short_date")},
             )
         if day > self.last_day:
             raise forms.ValidationError(
-                _("Visits can be booked up to %(day)s."), params={"day": self.last_day.strftime("%d %b %Y")}
+                _("Visits can be booked up to %(day)s."), params={"day": format_when(self.last_day, "short_date")}
             )
         return day
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
 from technicians.models import Specialization
 
 
@@ -63,7 +64,7 @@ class PaymentMethod(models.TextChoices):
     ONLINE = "online", _("Online")
 
 
-class Service(models.Model):
+class Service(TouchesUpdatedAt, models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -77,6 +78,8 @@ class Service(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service")
@@ -99,7 +102,7 @@ class Service(models.Model):
         return ServiceCategory(self.category).specialization
 
 
-class Booking(models.Model):
+class Booking(TouchesUpdatedAt, models.Model):
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
     # The booking form's one-time token: a resubmitted or double-clicked form finds the booking
     # it already made instead of making a second one.
@@ -167,6 +170,8 @@ class Booking(models.Model):
     # When the office was told that nobody checked in for this confirmed visit: kept so the flag
     # is raised once; the visit keeps its status until it is checked in, cancelled or lapses.
     not_attended_at = models.DateTimeField(_("flagged as not attended"), null=True, blank=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("booking")

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Avg, Count, F, Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceArea, User
@@ -38,6 +38,7 @@ from bookings.models import (
 from bookings.payments import RefundCause, get_provider
 from bookings.scheduling import Candidate, DayPlan, Rules, explain_eligibility
 from homecure.base.audit import audit_event
+from homecure.base.dates import format_when
 from homecure.base.errors import ServiceError
 from homecure.base.money import round_money
 from homecure.base.system_settings import get_setting
@@ -139,7 +140,7 @@ def cancellation_terms(*, start: datetime, booked_at: datetime, pending: bool, n
     with this function, so they never disagree.
     """
     deadline = free_cancellation_until(start, booked_at=booked_at)
-    facts = {"deadline": formats.date_format(timezone.localtime(deadline), "l j F Y, H:i")}
+    facts = {"deadline": format_when(deadline)}
     if pending and now <= deadline:
         return (
             _(
@@ -768,7 +769,7 @@ def _cancellation_description(booking: Booking, *, reason: str, refunded: bool) 
 
 
 def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "D j M Y, H:i")
+    return format_when(moment, "short_weekday_datetime")
 
 
 SCHEDULE_FIELDS = ["scheduled_start", "scheduled_end", "scheduled_date", "scheduled_time", "duration_minutes"]

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
+
 
 class EarningStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -78,7 +80,7 @@ class Payout(models.Model):
         return _("Received from the technician")
 
 
-class TechnicianEarnings(models.Model):
+class TechnicianEarnings(TouchesUpdatedAt, models.Model):
     """A technician's share of one completed visit: exactly one row per booking."""
 
     technician = models.ForeignKey(
@@ -134,6 +136,8 @@ class TechnicianEarnings(models.Model):
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("technician earning")

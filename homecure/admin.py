@@ -5,15 +5,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from homecure.base import audit
 from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.dates import format_when
 from homecure.base.services import contact_mark_handled, contact_reopen, system_setting_change
 from homecure.base.system_settings import SETTINGS
 from homecure.models import AdminLog, Contact, ScheduledJobRun, SettingType, SystemSettings
@@ -79,7 +78,7 @@ class ReadableChanges:
             return str(dict(field.flatchoices).get(value, value))
         if isinstance(field, models.DateTimeField) and isinstance(value, str):
             moment = parse_datetime(value)
-            return date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else value
+            return format_when(moment, "date_time") if moment else value
         if isinstance(value, bool):
             return _("yes") if value else _("no")
         return str(value)

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
+
 
 class AuditLogIsAppendOnly(ValidationError):
     """Raised on any attempt to change or delete audit log entries."""
@@ -81,7 +83,7 @@ class SettingType(models.TextChoices):
     JSON = "json", _("JSON")
 
 
-class SystemSettings(models.Model):
+class SystemSettings(TouchesUpdatedAt, models.Model):
     """One platform setting; its type, default and range are declared in `homecure.base.system_settings`."""
 
     key = models.CharField(_("key"), max_length=100, unique=True)
@@ -91,6 +93,8 @@ class SystemSettings(models.Model):
     description = models.CharField(_("description"), max_length=500, blank=True)
     is_editable = models.BooleanField(_("editable"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("system setting")

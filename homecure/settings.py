@@ -64,7 +64,7 @@ MIDDLEWARE = [
     # middleware below it runs), the request guard's 400 and the bad-host 400 (raised in
     # CommonMiddleware) included.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "homecure.base.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: a request over MAX_REQUEST_BYTES gets a 413.
     "homecure.base.middleware.RequestSizeMiddleware",
@@ -127,7 +127,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 # The django-axes backend refuses a log-in while the account or client address is locked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# The account of a logged-in request comes from the cache (accounts.user_cache), not a query.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.CachedModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:after-login"
 LOGOUT_REDIRECT_URL = "home"
@@ -146,6 +147,8 @@ LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
 USE_I18N = True
+# Dates as the site writes them everywhere ("3 December 2026, 14:00"; homecure.base.dates).
+FORMAT_MODULE_PATH = ["homecure.base.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -196,6 +199,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMAGE_MAX_PIXELS = 25_000_000
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://homecure")}
+# Sites sharing one cache server (or one site's copies on several databases, as the benchmark
+# runs) keep their entries apart with a prefix of their own.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same cache, with one Redis client per process instead of one per cache operation.
+    CACHES["default"]["BACKEND"] = "homecure.base.cache.RedisCache"
 
 # Sessions: "db" keeps them in the database; "cached_db" also keeps them in the cache, so reading
 # one costs a cache lookup instead of a query, and a cache restart logs nobody out. The default is
@@ -204,7 +213,7 @@ _SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
     "cached_db": "django.contrib.sessions.backends.cached_db",
 }
-_SHARED_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+_SHARED_CACHE = CACHES["default"]["BACKEND"] == "homecure.base.cache.RedisCache"
 _SESSION_STORE = env.str("SESSION_ENGINE", default="cached_db" if _SHARED_CACHE else "db")
 if _SESSION_STORE not in _SESSION_ENGINES:
     raise ImproperlyConfigured(f"SESSION_ENGINE must be one of {', '.join(_SESSION_ENGINES)}, not {_SESSION_STORE!r}.")

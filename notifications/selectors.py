@@ -1,5 +1,8 @@
 """Reads of notifications, always scoped to their recipient."""
 
+import functools
+
+from django.db import connection
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404
 
@@ -10,9 +13,25 @@ from notifications.models import EmailPreference, Notification, Priority
 BADGE_LIMIT = 100
 
 
+@functools.cache
+def _unread_count_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    table = quote(Notification._meta.db_table)
+    user_id = quote(Notification._meta.get_field("user").column)
+    is_read = quote(Notification._meta.get_field("is_read").column)
+    # Only the model's own names go into the text; the values are parameters.
+    return f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {user_id} = %s AND {is_read} = %s LIMIT %s) AS u"  # noqa: S608
+
+
 def unread_count(user: User) -> int:
-    """Unread notifications of `user`, counted up to BADGE_LIMIT in one indexed query."""
-    return Notification.objects.filter(user=user, is_read=False)[:BADGE_LIMIT].count()
+    """Unread notifications of `user`, counted up to BADGE_LIMIT in one query on `notif_inbox_idx`.
+
+    Written out in SQL: it runs on every page a logged-in person opens, and building the same query
+    through the ORM (a sliced count) cost several times the query itself.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_unread_count_sql(connection.vendor), [user.pk, False, BADGE_LIMIT])
+        return cursor.fetchone()[0]
 
 
 def notifications_for(user: User):

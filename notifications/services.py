@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, TextChoices
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +29,7 @@ from accounts.models import User, UserRole
 from bookings.models import Booking, BookingStatus, WaitlistOffer
 from bookings.services import offer_deadline
 from homecure.base.audit import audit_event
+from homecure.base.dates import format_when
 from homecure.base.money import format_money
 from notifications.models import EmailPreference, Notification, NotificationType, Priority, ReminderKind, SentReminder
 from records.selectors import break_glass_reads
@@ -121,11 +122,7 @@ def platform_admins() -> QuerySet[User]:
 
 
 def _when(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return _("%(date)s at %(time)s") % {
-        "date": formats.date_format(local, "l j F"),
-        "time": formats.time_format(local, "H:i"),
-    }
+    return _("%(date)s at %(time)s") % {"date": format_when(moment, "weekday"), "time": format_when(moment, "time")}
 
 
 def _booking_entity(booking: Booking) -> tuple[str, str]:
@@ -149,7 +146,7 @@ def _facts(booking: Booking) -> dict[str, str]:
     return {
         "service": str(booking.service),
         "when": _when(booking.scheduled_start),
-        "time": formats.time_format(timezone.localtime(booking.scheduled_start), "H:i"),
+        "time": format_when(booking.scheduled_start, "time"),
         "area": str(booking.service_area),
         "reference": booking.reference,
         "technician": technician.user.get_full_name() if technician else _("Your technician"),
@@ -332,7 +329,7 @@ def notify_booking_assigned(
 
 def notify_booking_checked_in(*, booking: Booking) -> list[Notification]:
     facts = _facts(booking)
-    facts["time"] = formats.time_format(timezone.localtime(booking.checked_in_at or timezone.now()), "H:i")
+    facts["time"] = format_when(booking.checked_in_at or timezone.now(), "time")
     return _deliver(
         [
             Draft(
@@ -880,7 +877,7 @@ def notify_record_added(*, record: HealthRecord) -> list[Notification]:
                 email="record_added",
                 title=_("A health record was added"),
                 message=_("A new record from %(date)s is in your health records. Open it to read it.")
-                % {"date": formats.date_format(record.record_date, "j F Y")},
+                % {"date": format_when(record.record_date, "date")},
                 notification_type=NotificationType.RECORD,
                 action_url=reverse("records:detail", kwargs={"pk": record.pk}),
                 entity=("health_record", str(record.pk)),
@@ -893,7 +890,7 @@ def notify_vital_flagged(*, record: HealthRecord) -> list[Notification]:
     """Every admin is asked to look at the record. Neither the values nor the patient's name go in the
     notification: opening the record is a read that the audit log records."""
     message = _("A record from %(date)s has vitals outside the usual adult range. Please review it.") % {
-        "date": formats.date_format(record.record_date, "j F Y")
+        "date": format_when(record.record_date, "date")
     }
     return _deliver(
         _drafts_for(

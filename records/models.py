@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
 from records import vitals as vital_signs
 from technicians.selectors import name_for_patients
 
@@ -63,7 +64,7 @@ class RecordType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class HealthRecord(models.Model):
+class HealthRecord(TouchesUpdatedAt, models.Model):
     # The record form's one-time token: a resubmitted or double-clicked form finds the record it
     # already wrote instead of writing a second one.
     request_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -103,6 +104,8 @@ class HealthRecord(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     amended_at = models.DateTimeField(_("amended"), null=True, blank=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("health record")

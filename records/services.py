@@ -24,12 +24,12 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bookings.models import Booking
 from homecure.base.audit import audit_event
+from homecure.base.dates import format_when
 from homecure.base.errors import ServiceError
 from records import documents as document_checks
 from records import signals
@@ -62,7 +62,7 @@ def amend_refusal(user: User, record: HealthRecord, *, now: datetime | None = No
         return _("Only the author or an administrator can correct this record.")
     if (now or timezone.now()) >= record.amendable_until:
         return _("The time to correct this record ended on %(deadline)s. Ask an administrator to correct it.") % {
-            "deadline": date_format(timezone.localtime(record.amendable_until), "DATETIME_FORMAT")
+            "deadline": format_when(record.amendable_until, "date_time")
         }
     return None
 

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.forms import BaseSignUpForm
 from accounts.models import ServiceArea
+from homecure.base.dates import format_when
 from technicians.models import Specialization, Technician, Weekday
 from technicians.services import LICENSE_TAKEN, Window
 
@@ -215,7 +216,7 @@ class CertificationForm(forms.Form):
         if expiry < timezone.localdate():
             raise forms.ValidationError(
                 _("This certification expired on %(day)s; list only current ones."),
-                params={"day": expiry.strftime("%d %b %Y")},
+                params={"day": format_when(expiry, "short_date")},
             )
         return expiry
 

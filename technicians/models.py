@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import UserRole
+from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
 
 
 class Specialization(models.TextChoices):
@@ -24,7 +25,7 @@ class Specialization(models.TextChoices):
     LAB_TECHNICIAN = "lab_technician", _("Lab technician")
 
 
-class TechnicianQuerySet(models.QuerySet):
+class TechnicianQuerySet(TouchingQuerySet):
     def working(self):
         """Technicians who may work on their visits now (the rule of `Technician.is_working`)."""
         return self.filter(is_verified=True, is_active=True, user__is_active=True, user__role=UserRole.TECHNICIAN)
@@ -44,7 +45,7 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-class Technician(models.Model):
+class Technician(TouchesUpdatedAt, models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="technician", verbose_name=_("user")
     )

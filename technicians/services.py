@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from accounts import services as account_services
 from accounts.models import ServiceArea, User, UserRole
 from homecure.base.audit import audit_event
+from homecure.base.dates import format_when
 from technicians import signals
 from technicians.models import ScheduleWindow, Technician, TimeOff
 
@@ -289,7 +290,10 @@ def technician_add_time_off(
         raise ValidationError(
             {
                 "start_date": _("These days overlap your time off from %(first)s to %(last)s.")
-                % {"first": clash.start_date.strftime("%d %b %Y"), "last": clash.end_date.strftime("%d %b %Y")}
+                % {
+                    "first": format_when(clash.start_date, "short_date"),
+                    "last": format_when(clash.end_date, "short_date"),
+                }
             }
         )
     return TimeOff.objects.create(

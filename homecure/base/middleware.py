@@ -108,3 +108,24 @@ class RequestGuardMiddleware:
             except MultiPartParserError:
                 return False
         return True
+
+
+class ContentSecurityPolicyMiddleware:
+    """The `Content-Security-Policy` header of `settings.CONTENT_SECURITY_POLICY` (django-csp's format
+    and builder), built once per process: the policy uses no nonce, so it is the same for every answer
+    and django-csp's middleware rebuilding it for each one is wasted work. An answer that set its own
+    header keeps it; with `DEBUG` on Django's error pages (404, 500) get none, as with django-csp."""
+
+    def __init__(self, get_response):
+        from csp.utils import build_policy
+
+        self.get_response = get_response
+        self.policy = build_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response
+        if self.policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = self.policy
+        return response

@@ -406,7 +406,7 @@ def test_a_verified_technician_cannot_change_specialization_or_license(technicia
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"cert-0-expiry": "2001-01-01"}, "This certification expired on 01 Jan 2001; list only current ones."),
+        ({"cert-0-expiry": "2001-01-01"}, "This certification expired on 1 Jan 2001; list only current ones."),
         ({"cert-0-issuer": ""}, "This field is required."),
         ({"cert-0-expiry": "next year"}, "Enter a valid date."),
         ({"service_areas": []}, "Choose at least one area."),

@@ -51,7 +51,7 @@ def test_sessions_live_in_the_database_with_the_per_process_cache():
 def test_sessions_are_read_from_a_shared_redis_cache_and_kept_in_the_database():
     found = settings_with(CACHE_URL="redis://127.0.0.1:6379/1")
 
-    assert found["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["CACHE"] == "homecure.base.cache.RedisCache"
     assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
 
 

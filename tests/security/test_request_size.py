@@ -57,7 +57,7 @@ def test_the_guard_comes_before_anything_that_reads_the_body():
     # Only middleware that adds headers to the answer runs before it; none of them reads the body.
     assert middleware[:guard] == [
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        "csp.middleware.CSPMiddleware",
+        "homecure.base.middleware.ContentSecurityPolicyMiddleware",
         "django.middleware.security.SecurityMiddleware",
     ]
 

@@ -46,6 +46,7 @@ from bookings.services import new_check_in_code
 from bookings.waitlist import expiry_of
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import earning_create_for_booking, earning_put_on_hold, payout_record
+from homecure.base.dates import format_when
 from homecure.base.money import round_money
 from homecure.base.system_settings import SETTINGS
 from homecure.management.demo_paths import status_steps, went_through
@@ -892,11 +893,15 @@ class Command(BaseCommand):
 
         confirmed, completed, cancelled = bookings["HC-DEMO0005"], bookings["HC-DEMO0003"], bookings["HC-DEMO0008"]
         pending, unassigned = bookings["HC-DEMO0006"], bookings["HC-DEMO0007"]
+
+        def on(booking):
+            return f"{format_when(booking.local_start, 'weekday')} at {format_when(booking.local_start, 'time')}"
+
         notify(
             confirmed.user,
             confirmed,
             "Your visit is confirmed",
-            f"{confirmed.technician.user.get_full_name()} will visit you on {confirmed.local_start:%d %B at %H:%M}. "
+            f"{confirmed.technician.user.get_full_name()} will visit you on {on(confirmed)}. "
             "Show the QR code on the booking page when they arrive.",
             NotificationType.BOOKING,
         )
@@ -911,14 +916,14 @@ class Command(BaseCommand):
             cancelled.technician.user,
             cancelled,
             "A visit was cancelled",
-            f"The patient cancelled the visit on {cancelled.local_start:%d %B at %H:%M}.",
+            f"The patient cancelled the visit on {on(cancelled)}.",
             NotificationType.BOOKING,
         )
         notify(
             pending.technician.user,
             pending,
             "New visit request",
-            f"{pending.service} on {pending.local_start:%d %B at %H:%M}: please accept or decline.",
+            f"{pending.service} on {on(pending)}: please accept or decline.",
             NotificationType.BOOKING,
             Priority.HIGH,
         )

@@ -1,0 +1,19 @@
+from django.contrib.auth.backends import ModelBackend
+
+from accounts.user_cache import cached_user, keep_user
+
+
+class CachedModelBackend(ModelBackend):
+    """Django's `ModelBackend`, reading the logged-in account from the cache (`accounts.user_cache`).
+
+    The session is still checked on every request as Django does it: the account must be active
+    and the session's hash must match the account's password.
+    """
+
+    def get_user(self, user_id):
+        user = cached_user(user_id)
+        if user is None:
+            user = super().get_user(user_id)
+            if user is not None:
+                keep_user(user)
+        return user if user is not None and self.user_can_authenticate(user) else None

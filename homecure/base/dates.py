@@ -1,0 +1,88 @@
+"""One way to write dates and times everywhere: "Wednesday 3 December 2026, 14:00".
+
+Days carry no leading zero ("3 December", never "03 December"), times are 24-hour ("09:05"), and
+aware date-times are shown in the site's time zone. `format_when(value, style)` is the helper (the
+template filter `when` calls it); the styles:
+
+| style | example |
+|---|---|
+| `datetime` (default) | Wednesday 3 December 2026, 14:00 |
+| `date` | 3 December 2026 |
+| `date_time` | 3 December 2026, 14:00 |
+| `weekday_date` | Wednesday 3 December 2026 |
+| `weekday` | Wednesday 3 December |
+| `weekday_time` | Wednesday 3 December, 14:00 |
+| `short_date` | 3 Dec 2026 |
+| `short_datetime` | 3 Dec 2026, 14:00 |
+| `short_weekday_date` | Wed 3 Dec 2026 |
+| `short_weekday_datetime` | Wed 3 Dec 2026, 14:00 |
+| `short_weekday_time` | Wed 3 Dec, 14:00 |
+| `day_month` | 3 Dec |
+| `month` | December 2026 |
+| `time` | 14:00 |
+| `iso` | 2026-12-03T14:00:00+00:00 (for `<time datetime>`) |
+
+It is written out instead of going through Django's `date` filter, which builds a formatter and
+translates each name anew for every value: lists show dozens of dates per page. The names of
+months and weekdays are still Django's translated ones, looked up once per language.
+"""
+
+from datetime import date, datetime
+
+from django.utils import timezone, translation
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+
+_PATTERNS = {
+    "datetime": "{weekday} {day} {month} {year}, {time}",
+    "date": "{day} {month} {year}",
+    "date_time": "{day} {month} {year}, {time}",
+    "weekday_date": "{weekday} {day} {month} {year}",
+    "weekday": "{weekday} {day} {month}",
+    "weekday_time": "{weekday} {day} {month}, {time}",
+    "short_date": "{day} {mon} {year}",
+    "short_datetime": "{day} {mon} {year}, {time}",
+    "short_weekday_date": "{wd} {day} {mon} {year}",
+    "short_weekday_datetime": "{wd} {day} {mon} {year}, {time}",
+    "short_weekday_time": "{wd} {day} {mon}, {time}",
+    "day_month": "{day} {mon}",
+    "month": "{month} {year}",
+    "time": "{time}",
+}
+STYLES = frozenset(_PATTERNS) | {"iso"}
+_names: dict[str, tuple] = {}
+
+
+def _names_for_language() -> tuple:
+    language = translation.get_language() or ""
+    names = _names.get(language)
+    if names is None:
+        names = _names[language] = (
+            {k: str(v) for k, v in MONTHS.items()},
+            {k: str(v).title() for k, v in MONTHS_3.items()},  # as Django writes "M"
+            {k: str(v) for k, v in WEEKDAYS.items()},
+            {k: str(v) for k, v in WEEKDAYS_ABBR.items()},
+        )
+    return names
+
+
+def format_when(value: date | datetime | None, style: str = "datetime") -> str:
+    """`value` written in `style` (see the module's table); "" for None."""
+    if value is None or value == "":
+        return ""
+    if style not in STYLES:
+        raise ValueError(f"unknown date style {style!r}")
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if style == "iso":
+        return value.isoformat()
+    months, months_3, weekdays, weekdays_abbr = _names_for_language()
+    has_time = isinstance(value, datetime)
+    return _PATTERNS[style].format(
+        weekday=weekdays[value.weekday()],
+        wd=weekdays_abbr[value.weekday()],
+        day=value.day,
+        month=months[value.month],
+        mon=months_3[value.month],
+        year=value.year,
+        time=f"{value.hour:02d}:{value.minute:02d}" if has_time else "",
+    )
