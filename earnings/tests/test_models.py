@@ -6,7 +6,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
-from earnings.tests.factories import TechnicianEarningsFactory
+from earnings.tests.factories import PayoutFactory, TechnicianEarningsFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,24 @@ def test_a_paid_earning_has_a_payment_date():
 
     assert _refused(earning, payment_status=EarningStatus.PAID)
     assert not _refused(earning, payment_status=EarningStatus.PAID, payment_date=timezone.now())
+
+
+def test_money_collected_at_the_door_is_the_whole_amount_and_only_there():
+    door = TechnicianEarningsFactory(booking__payment_method="cash")
+    online = TechnicianEarningsFactory()
+
+    assert door.collected_amount == Decimal("80.00")
+    assert _refused(door, collected_amount=Decimal("40.00"))
+    assert _refused(online, collected_amount=Decimal("80.00"))
+    assert not _refused(online, collected_by="technician", collected_amount=Decimal("80.00"))
+
+
+def test_only_a_settled_earning_belongs_to_a_payout():
+    earning = TechnicianEarningsFactory()
+    payout = PayoutFactory(technician=earning.technician)
+
+    assert _refused(earning, payout=payout)
+    assert not _refused(earning, payout=payout, payment_status=EarningStatus.PAID, payment_date=timezone.now())
 
 
 def test_net_and_commission_are_exact_to_the_cent():
