@@ -187,6 +187,10 @@ admin:bookings_failedcheckin_add   GET    admin-login away   away   away   away 
 admin:bookings_failedcheckin_add   POST   admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_add     GET    admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_add     POST   admin-login away   away   away   away   away   403
+admin:bookings_payment_add         GET    admin-login away   away   away   away   away   403
+admin:bookings_payment_add         POST   admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_add GET    admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_add POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_add         GET    admin-login away   away   away   away   away   403
 admin:bookings_booking_add         POST   admin-login away   away   away   away   away   403
 admin:earnings_technicianearnings_add GET    admin-login away   away   away   away   away   403
@@ -203,6 +207,10 @@ admin:bookings_failedcheckin_delete GET    admin-login away   away   away   away
 admin:bookings_failedcheckin_delete POST   admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_delete  GET    admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_delete  POST   admin-login away   away   away   away   away   403
+admin:bookings_payment_delete      GET    admin-login away   away   away   away   away   403
+admin:bookings_payment_delete      POST   admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_delete GET    admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_delete POST   admin-login away   away   away   away   away   403
 admin:homecure_scheduledjobrun_delete GET    admin-login away   away   away   away   away   403
 admin:homecure_scheduledjobrun_delete POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_delete      GET    admin-login away   away   away   away   away   403
@@ -214,6 +222,8 @@ admin:earnings_technicianearnings_delete POST   admin-login away   away   away  
 admin:homecure_adminlog_change     POST   admin-login away   away   away   away   away   403
 admin:bookings_failedcheckin_change POST   admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_change  POST   admin-login away   away   away   away   away   403
+admin:bookings_payment_change      POST   admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_change POST   admin-login away   away   away   away   away   403
 admin:homecure_scheduledjobrun_change POST   admin-login away   away   away   away   away   403
 admin:notifications_emailpreference_change POST   admin-login away   away   away   away   away   403
 admin:notifications_sentreminder_change POST   admin-login away   away   away   away   away   403
