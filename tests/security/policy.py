@@ -210,6 +210,10 @@ admin:bookings_failedcheckin_add   GET    admin-login away   away   away   away 
 admin:bookings_failedcheckin_add   POST   admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_add     GET    admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_add     POST   admin-login away   away   away   away   away   403
+admin:bookings_payment_add         GET    admin-login away   away   away   away   away   403
+admin:bookings_payment_add         POST   admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_add GET    admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_add POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_add         GET    admin-login away   away   away   away   away   403
 admin:bookings_booking_add         POST   admin-login away   away   away   away   away   403
 admin:earnings_technicianearnings_add GET    admin-login away   away   away   away   away   403
@@ -226,6 +230,10 @@ admin:bookings_failedcheckin_delete GET    admin-login away   away   away   away
 admin:bookings_failedcheckin_delete POST   admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_delete  GET    admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_delete  POST   admin-login away   away   away   away   away   403
+admin:bookings_payment_delete      GET    admin-login away   away   away   away   away   403
+admin:bookings_payment_delete      POST   admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_delete GET    admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_delete POST   admin-login away   away   away   away   away   403
 admin:homecure_scheduledjobrun_delete GET    admin-login away   away   away   away   away   403
 admin:homecure_scheduledjobrun_delete POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_delete      GET    admin-login away   away   away   away   away   403
@@ -248,6 +256,8 @@ admin:bookings_calendarfeed_add    POST   admin-login away   away   away   away 
 admin:bookings_calendarfeed_delete GET    admin-login away   away   away   away   away   403
 admin:bookings_calendarfeed_delete POST   admin-login away   away   away   away   away   403
 admin:bookings_calendarfeed_change POST   admin-login away   away   away   away   away   403
+admin:bookings_payment_change      POST   admin-login away   away   away   away   away   403
+admin:bookings_documentcounter_change POST   admin-login away   away   away   away   away   403
 admin:homecure_scheduledjobrun_change POST   admin-login away   away   away   away   away   403
 admin:notifications_emailpreference_change POST   admin-login away   away   away   away   away   403
 admin:notifications_sentreminder_change POST   admin-login away   away   away   away   away   403
