@@ -28,6 +28,7 @@ technician where they are free.
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import uuid
 from collections import Counter
@@ -265,28 +266,27 @@ def _cover(visits: list[ProposedVisit], free: dict[int, set[int]], technicians: 
 
 def _alternatives(
     visit: ProposedVisit, availability: Availability, wall: time, taken_days: set[date], chosen: list[int]
-):
-    """The nearest starts to a date nobody is free on: other times that day, the same time around it."""
+) -> list[Alternative]:
+    """The nearest starts to a date nobody is free on: the nearest other times that day, and the same
+    time on the nearest days around it that hold no other visit of the plan (half of each)."""
+    zone = timezone.get_current_timezone()
+    wanted = (local_datetime(visit.day, wall) or datetime.combine(visit.day, wall, tzinfo=zone)).astimezone(UTC)
     step = availability.rules.slot_minutes
-    wanted = local_datetime(visit.day, wall) or datetime.combine(
-        visit.day, wall, tzinfo=timezone.get_current_timezone()
-    )
-    starts = [local_datetime(visit.day, time(m // 60, m % 60)) for m in range(0, 24 * 60, step)]
-    for offset in range(1, ALTERNATIVE_DAYS + 1):
-        for day in (visit.day - timedelta(days=offset), visit.day + timedelta(days=offset)):
-            if day not in taken_days:
-                starts.append(local_datetime(day, wall))
+    same_day = [local_datetime(visit.day, time(m // 60, m % 60)) for m in range(0, 24 * 60, step)]
+    around = [
+        local_datetime(day, wall)
+        for offset in range(1, ALTERNATIVE_DAYS + 1)
+        for day in (visit.day - timedelta(days=offset), visit.day + timedelta(days=offset))
+        if day not in taken_days
+    ]
     rank = {pk: i for i, pk in enumerate(chosen)}
     found = []
-    for start in sorted(
-        (s for s in starts if s is not None), key=lambda s: abs(s.astimezone(UTC) - wanted.astimezone(UTC))
-    ):
-        free = availability.free(start)
-        if free:
+    for starts in (same_day, around):
+        nearest_first = sorted((s.astimezone(UTC) for s in starts if s is not None), key=lambda s: abs(s - wanted))
+        free_starts = ((start, availability.free(start)) for start in nearest_first)
+        for start, free in itertools.islice(((s, f) for s, f in free_starts if f), ALTERNATIVES // 2):
             free.sort(key=lambda t: rank.get(t.pk, len(rank)))
             found.append(Alternative(start=start, technician=free[0]))
-        if len(found) == ALTERNATIVES:
-            break
     return sorted(found, key=lambda a: a.start)
 
 
