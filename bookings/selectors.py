@@ -11,11 +11,12 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, VisitSeries
 from technicians.models import Technician
 from technicians.selectors import may_work
 
@@ -145,3 +146,27 @@ def booking_for_code(code: str) -> Booking | None:
         .filter(checkin_code=code)
         .first()
     )
+
+
+# --- Care plans (visit series) ------------------------------------------------------------------------------
+
+
+def get_series_for_patient(user: User, reference: str) -> VisitSeries:
+    """The patient's own care plan, or 404."""
+    return get_object_or_404(
+        VisitSeries.objects.filter(user=user).select_related("service", "service_area"), reference=reference
+    )
+
+
+def series_visits(series: VisitSeries) -> QuerySet[Booking]:
+    """Every visit of a plan, in order, with what the plan's page shows of each."""
+    return series.visits.select_related("technician__user", "service").order_by("scheduled_start", "pk")
+
+
+def get_series_for_technician(technician: Technician, reference: str) -> tuple[VisitSeries, QuerySet[Booking]]:
+    """A plan with at least one visit of `technician`, and those visits only; 404 otherwise."""
+    visits = jobs_for(technician).filter(series__reference=reference).order_by("scheduled_start", "pk")
+    first = visits.select_related("series__service").first()
+    if first is None:
+        raise Http404
+    return first.series, visits

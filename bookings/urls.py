@@ -1,12 +1,15 @@
 from django.urls import path
 
-from bookings import views
+from bookings import series_views, views
 
 app_name = "bookings"
 
 urlpatterns = [
     path("", views.booking_list, name="list"),
     path("new/<slug:slug>/", views.booking_new, name="new"),
+    path("series/new/<slug:slug>/", series_views.series_new, name="series-new"),
+    path("series/<str:reference>/", series_views.series_detail, name="series"),
+    path("series/<str:reference>/cancel/", series_views.series_cancel, name="series-cancel"),
     path("<str:reference>/", views.booking_detail, name="detail"),
     path("<str:reference>/qr.png", views.booking_qr, name="qr"),
     path("<str:reference>/cancel/", views.booking_cancel, name="cancel"),
