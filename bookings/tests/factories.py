@@ -18,8 +18,10 @@ from bookings.models import (
     FailedCheckIn,
     MissedVisit,
     PaymentStatus,
+    SeriesRepeat,
     Service,
     ServiceCategory,
+    VisitSeries,
 )
 from technicians.tests.factories import TechnicianFactory
 
@@ -149,3 +151,21 @@ class MissedVisitFactory(DjangoModelFactory):
         cancellation_reason="Not attended: nobody checked in to the visit.",
     )
     scheduled_start = factory.SelfAttribute("booking.scheduled_start")
+
+
+class VisitSeriesFactory(DjangoModelFactory):
+    """A care plan of two visits on Mondays and Thursdays at 10:00; link bookings to it with `series=`."""
+
+    class Meta:
+        model = VisitSeries
+
+    reference = factory.Sequence(lambda n: f"CP{n:06d}")
+    user = factory.SubFactory(PatientFactory)
+    service = factory.SubFactory(ServiceFactory)
+    service_area = factory.SubFactory(ServiceAreaFactory)
+    service_address = factory.Faker("street_address")
+    repeat = SeriesRepeat.WEEKDAYS
+    weekdays = "0,3"
+    wall_time = time(10, 0)
+    visit_count = 2
+    price_per_visit = factory.SelfAttribute("service.price")

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import ServiceArea, User, UserRole
 from accounts.tests.factories import DEFAULT_PASSWORD, PatientFactory, ServiceAreaFactory, TechnicianUserFactory
-from bookings.models import Booking, BookingStatus, FailedCheckIn, MissedVisit, PaymentStatus, Service
+from bookings.models import Booking, BookingStatus, FailedCheckIn, MissedVisit, PaymentStatus, Service, VisitSeries
 from bookings.tests.factories import (
     BookingDeclineFactory,
     BookingFactory,
@@ -30,6 +30,7 @@ from bookings.tests.factories import (
     FailedCheckInFactory,
     MissedVisitFactory,
     ServiceFactory,
+    VisitSeriesFactory,
 )
 from earnings.models import TechnicianEarnings
 from earnings.tests.factories import TechnicianEarningsFactory
@@ -120,6 +121,7 @@ ADMIN_OBJECTS = {
     FailedCheckIn: (FailedCheckInFactory, lambda obj: obj.code),
     MissedVisit: (MissedVisitFactory, lambda obj: obj.booking.reference),
     ScheduledJobRun: (ScheduledJobRunFactory, lambda obj: obj.name),
+    VisitSeries: (VisitSeriesFactory, lambda obj: obj.reference),
     # Log-in throttling: a locked address, a log-in, a refused log-in.
     AccessAttempt: (
         lambda: AccessAttempt.objects.create(

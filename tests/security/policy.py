@@ -80,6 +80,18 @@ bookings:pay                       GET    405    405    405    405    405    405
 bookings:pay                       POST   login  away   404    403    403    403    403
 bookings:review                    GET    405    405    405    405    405    405    405
 bookings:review                    POST   login  away   404    403    403    403    403
+# Care plans (visit series): the world's `confirmed` visit belongs to `series`, the patient's plan
+# with `technician`. Another patient and other technicians do not see that it exists.
+bookings:series-new                GET    login  200    200    403    403    403    403
+bookings:series-new                POST   login  200    200    403    403    403    403
+bookings:series                    GET    login  200    404    403    403    403    403
+bookings:series                    POST   login  200    404    403    403    403    403
+bookings:series-cancel             GET    405    405    405    405    405    405    405
+bookings:series-cancel             POST   login  away   404    403    403    403    403
+portal:series                      GET    login  403    403    200    404    404    403
+portal:series                      POST   login  403    403    200    404    404    403
+portal:series-accept               GET    405    405    405    405    405    405    405
+portal:series-accept               POST   login  403    403    away   404    404    403
 records:list                       GET    login  200    200    403    403    403    403
 records:list                       POST   405    405    405    405    405    405    405
 records:who-viewed                 GET    login  200    200    403    403    403    403
@@ -234,6 +246,11 @@ PARAMS = {
     "bookings:reschedule": {"reference": "confirmed.reference"},
     "bookings:pay": {"reference": "confirmed.reference"},
     "bookings:review": {"reference": "completed.reference"},
+    "bookings:series-new": {"slug": "service.slug"},
+    "bookings:series": {"reference": "series.reference"},
+    "bookings:series-cancel": {"reference": "series.reference"},
+    "portal:series": {"reference": "series.reference"},
+    "portal:series-accept": {"reference": "series.reference"},
     "accounts:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
     # A password-reset token does not confirm an address: the page says the link does not work.
     "accounts:signup-confirm": {"uidb64": "reset_uid", "token": "reset_token"},

@@ -24,7 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
 from bookings.models import Booking
-from bookings.tests.factories import BookingFactory
+from bookings.tests.factories import BookingFactory, VisitSeriesFactory
 from earnings.tests.factories import TechnicianEarningsFactory
 from notifications.tests.factories import NotificationFactory
 from records.tests.factories import PDF_BYTES, HealthDocumentFactory, HealthRecordFactory
@@ -73,6 +73,7 @@ class World:
     document: object
     notification: object
     time_off: object
+    series: object
     reset_uid: str
     reset_token: str
     sessions: dict = field(default_factory=dict)
@@ -120,7 +121,9 @@ def build_world(
         checkin_code="K7PM2XQA",
     )
     confirmed.qr_code = qr_base64(confirmed.qr_code_data)
-    confirmed.save(update_fields=["qr_code"])
+    series = VisitSeriesFactory(user=patient, service=service, service_area=area)
+    confirmed.series = series
+    confirmed.save(update_fields=["qr_code", "series"])
     in_progress = BookingFactory(
         **common,
         start=timezone.now() - timedelta(minutes=20),
@@ -180,6 +183,7 @@ def build_world(
         document=document,
         notification=notification,
         time_off=time_off,
+        series=series,
         reset_uid=urlsafe_base64_encode(force_bytes(patient.pk)),
         reset_token="",
     )
