@@ -118,7 +118,6 @@ def _render_proposal(request, service, form, proposal):
         "form": form,
         "proposal": proposal,
         "fingerprint": _fingerprint(proposal),
-        "total": service.price * (len(proposal.placed) + len(proposal.later)),
     }
     return render(request, "bookings/series_proposal.html", context)
 

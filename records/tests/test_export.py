@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from accounts import personal_data
 from bookings.models import Booking
-from bookings.tests.factories import BookingFactory, BookingStatusHistoryFactory
+from bookings.tests.factories import BookingFactory, BookingStatusHistoryFactory, VisitSeriesFactory
 from homecure.models import AdminLog
 from homecure.tests.factories import AdminLogFactory
 from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory, SentReminderFactory
@@ -113,6 +113,7 @@ def rich_patient(patient, technician, record, other_record, admin_user):
     EmailPreferenceFactory(user=patient)
     SentReminderFactory(booking=BookingFactory(user=patient, technician=technician, confirmed=True))
     AdminLogFactory(admin_user=patient, action="booking_cancelled", description="Cancelled a visit")
+    VisitSeriesFactory(user=patient)
     return patient
 
 
