@@ -32,7 +32,8 @@ def _moves(post) -> dict[date, datetime]:
             day, start = date.fromisoformat(key[5:]), datetime.fromisoformat(value)
         except ValueError:
             continue
-        if timezone.is_aware(start):
+        # An alternative lies within a few days of its date; anything else was not offered.
+        if timezone.is_aware(start) and abs((start.date() - day).days) <= series.ALTERNATIVE_DAYS + 1:
             moves[day] = start
     return moves
 

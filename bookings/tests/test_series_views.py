@@ -1,7 +1,7 @@
 """The pages of care plans: the request form, the proposal, confirming, the plan page, the portal's plan page."""
 
 import uuid
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -198,3 +198,29 @@ def test_another_technician_gets_404_on_the_plan(client, patient_client, physio,
     assert client.get(reverse("portal:series", args=[plan.reference])).status_code == 404
     assert client.post(reverse("portal:series-accept", args=[plan.reference])).status_code == 404
     assert not plan.visits.filter(status=BookingStatus.CONFIRMED).exists()
+
+
+def test_choosing_an_alternative_books_it_and_strange_choices_are_ignored(patient_client, physio, area, anna):
+    day = first_day() + timedelta(days=3)
+    busy = timezone.make_aware(datetime.combine(day, time(10)))
+    BookingFactory(technician=anna, service=physio, service_area=area, start=busy, confirmed=True)
+    proposal = patient_client.post(url(physio), plan_data(area, action="propose"))
+    (problem,) = proposal.context["proposal"].problems
+    assert problem.day == day and problem.alternatives
+    alternative = problem.alternatives[0].start
+    strange = {
+        f"move-{day.isoformat()}": alternative.isoformat(),
+        "move-9999-12-31": "9999-12-31T23:59:00-05:00",
+        "move-yesterday": "soon",
+        "seen-nonsense": "1|2",
+    }
+    chosen = patient_client.post(url(physio), {**plan_data(area, action="propose"), **strange})
+    assert chosen.status_code == 200 and not chosen.context["proposal"].problems
+    data = {**plan_data(area, action="confirm"), **strange}
+    data.pop("seen-nonsense")
+    data.update({f"seen-{d}": value for d, value in chosen.context["fingerprint"].items()})
+    response = patient_client.post(url(physio), data)
+    assert response.status_code == 302
+    plan = VisitSeries.objects.get()
+    assert plan.visits.count() == 6
+    assert plan.visits.filter(scheduled_start=alternative).exists()
