@@ -224,3 +224,21 @@ def test_choosing_an_alternative_books_it_and_strange_choices_are_ignored(patien
     plan = VisitSeries.objects.get()
     assert plan.visits.count() == 6
     assert plan.visits.filter(scheduled_start=alternative).exists()
+
+
+def test_the_back_office_shows_a_plan_with_its_visits_and_cancels_this_and_later(
+    admin_client, patient_client, physio, area, anna
+):
+    confirm(patient_client, physio, area)
+    plan = VisitSeries.objects.get()
+    visits = list(plan.visits.order_by("scheduled_start"))
+    page = admin_client.get(reverse("admin:bookings_visitseries_change", args=[plan.pk])).content.decode()
+    assert all(visit.reference in page for visit in visits)
+    cancel = reverse("admin:bookings_visitseries_cancel", args=[plan.pk])
+    assert admin_client.get(cancel).status_code == 200
+    response = admin_client.post(
+        cancel, {"visit": visits[3].reference, "scope": "later", "reason": "Patient in hospital"}
+    )
+    assert response.status_code == 302
+    statuses = list(plan.visits.order_by("scheduled_start").values_list("status", flat=True))
+    assert statuses == [BookingStatus.PENDING] * 3 + [BookingStatus.CANCELLED] * 3
