@@ -68,6 +68,7 @@ BOOKING_FIELDS = (
     "completed_at",
     "cancelled_at",
     "not_attended_at",
+    "series_id",
 )
 
 
@@ -123,15 +124,10 @@ SERIES_FIELDS = (
 
 
 def _care_plans(user: User) -> Iterator[Row]:
-    """The patient's care plans; their visits are among the bookings, each with its plan's id."""
+    """The patient's care plans; their visits are among the bookings, each with its plan's id (`series_id`)."""
     plans = VisitSeries.objects.filter(user=user).select_related("service", "service_area").order_by("pk")
     for plan in plans.iterator(chunk_size=CHUNK_SIZE):
-        yield {
-            **fields_of(plan, SERIES_FIELDS),
-            "service": plan.service.name,
-            "service_area": plan.service_area.name,
-            "visits": list(plan.visits.order_by("scheduled_start", "pk").values_list("reference", flat=True)),
-        }
+        yield {**fields_of(plan, SERIES_FIELDS), "service": plan.service.name, "service_area": plan.service_area.name}
 
 
 def personal_data_requested(sender, user, **kwargs) -> PersonalData:
