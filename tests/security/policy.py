@@ -196,6 +196,11 @@ admin:bookings_failedcheckin_add   GET    admin-login away   away   away   away 
 admin:bookings_failedcheckin_add   POST   admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_add     GET    admin-login away   away   away   away   away   403
 admin:bookings_missedvisit_add     POST   admin-login away   away   away   away   away   403
+admin:bookings_visitseries_add     GET    admin-login away   away   away   away   away   403
+admin:bookings_visitseries_add     POST   admin-login away   away   away   away   away   403
+admin:bookings_visitseries_delete  GET    admin-login away   away   away   away   away   403
+admin:bookings_visitseries_delete  POST   admin-login away   away   away   away   away   403
+admin:bookings_visitseries_change  POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_add         GET    admin-login away   away   away   away   away   403
 admin:bookings_booking_add         POST   admin-login away   away   away   away   away   403
 admin:earnings_technicianearnings_add GET    admin-login away   away   away   away   away   403
