@@ -156,6 +156,7 @@ NOT_ADDABLE = {
     FailedCheckIn,
     MissedVisit,
     ScheduledJobRun,
+    VisitSeries,
     AccessAttempt,
     AccessLog,
     AccessFailureLog,
