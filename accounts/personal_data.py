@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -75,7 +75,7 @@ def json_value(value: Any) -> Any:
     """`value` as the document writes it: times in the platform's zone, amounts as exact strings."""
     if isinstance(value, datetime):
         return timezone.localtime(value).isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

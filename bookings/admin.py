@@ -11,7 +11,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from bookings import payments, selectors, services
+from bookings import payments, selectors, series, services
+from bookings.forms import SeriesCancelForm
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -27,6 +28,7 @@ from bookings.models import (
     PaymentState,
     PaymentStatus,
     Service,
+    VisitSeries,
     WaitlistEntry,
     WaitlistOffer,
 )
@@ -715,6 +717,25 @@ class WaitlistOfferInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+
+class SeriesVisitInline(admin.TabularInline):
+    """The visits of a care plan, each a link to its booking's screen."""
+
+    model = Booking
+    fields = ("visit", "scheduled_start", "technician", "status", "payment_status", "total_amount")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("scheduled_start", "pk")
+    verbose_name = _("visit")
+    verbose_name_plural = _("visits")
+
+    @admin.display(description=_("booking"))
+    def visit(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:bookings_booking_change", args=[obj.pk]), obj.reference
+        )
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -742,3 +763,98 @@ class CalendarFeedAdmin(ReadOnlyAdmin):
     list_select_related = ("technician__user",)
     search_fields = ("technician__user__email", "technician__user__last_name")
     exclude = ("token_hash",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("technician__user")
+
+
+@admin.register(VisitSeries)
+class VisitSeriesAdmin(admin.ModelAdmin):
+    """Care plans with their visits inline. Each visit is changed on its booking's screen; "Cancel
+    visits" cancels one visit or it and all later ones, as the patient can (`series.series_cancel`)."""
+
+    list_display = ("reference", "user", "service", "service_area", "wall_time", "visit_count", "created_at")
+    list_select_related = ("user", "service", "service_area")
+    list_filter = ("service", "service_area", "repeat")
+    search_fields = ("reference", "user__email", "user__last_name", "service_address")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "reference",
+        "user",
+        "service",
+        "service_area",
+        "service_address",
+        "payment_method",
+        "user_notes",
+        "repeat",
+        "interval_days",
+        "weekdays",
+        "wall_time",
+        "visit_count",
+        "price_per_visit",
+        "later_dates",
+        "unplaced_dates",
+        "created_at",
+        "back_office_actions",
+    )
+    fields = readonly_fields
+    inlines = [SeriesVisitInline]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/cancel/", view(self.cancel_view), name="bookings_visitseries_cancel"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("actions"))
+    def back_office_actions(self, obj):
+        if obj.pk is None:
+            return "-"
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:bookings_visitseries_cancel", args=[obj.pk]),
+            _("Cancel visits"),
+        )
+
+    def cancel_view(self, request, pk):
+        plan = get_object_or_404(VisitSeries, pk=pk)
+        if not self.has_view_permission(request, plan) or not request.user.has_perm("bookings.change_booking"):
+            raise PermissionDenied
+        active = plan.visits.filter(status__in=ACTIVE_STATUSES).order_by("scheduled_start")
+        form = SeriesCancelForm(request.POST or None, visits=active)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                cancelled, _left = series.series_cancel(
+                    booking=data["visit"],
+                    actor=request.user,
+                    reason=data["reason"],
+                    later=data["scope"] == SeriesCancelForm.LATER,
+                )
+            except services.BookingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("%(count)s visits cancelled.") % {"count": len(cancelled)})
+                return redirect("admin:bookings_visitseries_change", plan.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": plan,
+            "title": _("Cancel visits of %(plan)s") % {"plan": plan.reference},
+            "form": form,
+            "submit_label": _("Cancel visits"),
+        }
+        return TemplateResponse(request, "admin/bookings/visitseries/cancel_form.html", context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

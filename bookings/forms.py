@@ -3,15 +3,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django import forms
-from django.utils import timezone
+from django.core.validators import MaxValueValidator
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ServiceArea
-from bookings.models import Booking, DayPart, PaymentMethod, Service
+from bookings.models import Booking, DayPart, PaymentMethod, SeriesRepeat, Service
 from bookings.scheduling import DayPlan, bookable_days
+from bookings.series import RepeatRule, SeriesRequest
 from bookings.services import CHECK_IN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_check_in_code
 from homecure.base.dates import format_when
 from homecure.base.money import format_money
+from homecure.base.system_settings import get_setting
+from technicians.models import Weekday
 
 
 class FreeTimeForm(forms.Form):
@@ -272,3 +276,133 @@ class WaitlistForm(forms.Form):
         help_text=_("Leave empty to wait for one day only."),
     )
     day_part = forms.ChoiceField(label=_("Part of the day"), choices=DayPart.choices, initial=DayPart.ANY)
+
+
+# --- Care plans (visit series) ------------------------------------------------------------------------------
+
+
+class SeriesForm(forms.Form):
+    """A care plan request: where, the first date and time, the repeat rule, a count or an end date."""
+
+    area = BookingForm.base_fields["area"]
+    address = BookingForm.base_fields["address"]
+    first_date = forms.DateField(label=_("First visit"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label=_("Time of every visit"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    repeat = forms.ChoiceField(
+        label=_("Repeat"), choices=SeriesRepeat.choices, initial=SeriesRepeat.WEEKDAYS, widget=forms.RadioSelect
+    )
+    interval_days = forms.IntegerField(
+        label=_("Every how many days"), min_value=1, max_value=28, required=False, initial=2
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("On these weekdays"),
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    count = forms.IntegerField(label=_("Number of visits"), min_value=2, required=False)
+    until = forms.DateField(
+        label=_("Or until (last date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment (for each visit)"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH
+    )
+    user_notes = BookingForm.base_fields["user_notes"]
+    request_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, service: Service, now: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.now = now or timezone.now()
+        self.first_day, self.last_day = bookable_days(now=self.now)
+        self.max_visits = get_setting("series_max_visits")
+        self.fields["first_date"].widget.attrs.update(min=self.first_day.isoformat(), max=self.last_day.isoformat())
+        self.fields["count"].max_value = self.max_visits
+        self.fields["count"].validators.append(MaxValueValidator(self.max_visits))
+        self.fields["count"].widget.attrs["max"] = self.max_visits
+        self.fields["count"].help_text = _("At most %(max)s visits.") % {"max": self.max_visits}
+
+    def clean_first_date(self):
+        day = self.cleaned_data["first_date"]
+        if not self.first_day <= day <= self.last_day:
+            raise forms.ValidationError(
+                _("Choose a first visit from %(first)s to %(last)s."),
+                params={"first": self.first_day.strftime("%d %b %Y"), "last": self.last_day.strftime("%d %b %Y")},
+            )
+        return day
+
+    def clean_time(self):
+        wall = self.cleaned_data["time"]
+        step = get_setting("booking_slot_minutes")
+        if (wall.hour * 60 + wall.minute) % step or wall.second:
+            raise forms.ValidationError(
+                _("Visits start every %(step)s minutes: choose such a time."), params={"step": step}
+            )
+        return wall
+
+    def clean(self):
+        cleaned = super().clean()
+        repeat, first = cleaned.get("repeat"), cleaned.get("first_date")
+        if repeat == SeriesRepeat.EVERY_N_DAYS and not cleaned.get("interval_days"):
+            self.add_error("interval_days", _("Say every how many days."))
+        if repeat == SeriesRepeat.WEEKDAYS:
+            weekdays = cleaned.get("weekdays") or []
+            if not weekdays:
+                self.add_error("weekdays", _("Choose at least one weekday."))
+            elif first is not None and first.weekday() not in weekdays:
+                self.add_error(
+                    "weekdays",
+                    _("The first visit is on a %(day)s: tick it, or choose another first date.")
+                    % {"day": Weekday(first.weekday()).label},
+                )
+        if not cleaned.get("count") and not cleaned.get("until") and "count" not in self.errors:
+            self.add_error("count", _("Give the number of visits or the last date."))
+        until = cleaned.get("until")
+        if until is not None and first is not None and until <= first:
+            self.add_error("until", _("The last date must come after the first visit."))
+        return cleaned
+
+    def series_request(self) -> SeriesRequest:
+        data = self.cleaned_data
+        rule = RepeatRule(
+            repeat=data["repeat"],
+            interval_days=data.get("interval_days") if data["repeat"] == SeriesRepeat.EVERY_N_DAYS else None,
+            weekdays=tuple(sorted(set(data.get("weekdays") or []))) if data["repeat"] == SeriesRepeat.WEEKDAYS else (),
+            count=data.get("count"),
+            until=data.get("until"),
+        )
+        return SeriesRequest(
+            service=self.service,
+            area=data["area"],
+            address=data["address"],
+            first_day=data["first_date"],
+            wall=data["time"],
+            rule=rule,
+            payment_method=data["payment_method"],
+            user_notes=data["user_notes"],
+        )
+
+
+class SeriesCancelForm(forms.Form):
+    """Cancel one visit of a plan, or it and every later one."""
+
+    ONE, LATER = "one", "later"
+
+    visit = forms.ModelChoiceField(
+        label=_("Visit"), queryset=Booking.objects.none(), to_field_name="reference", empty_label=None
+    )
+    scope = forms.ChoiceField(
+        label=_("Cancel"),
+        choices=[(ONE, _("Only this visit")), (LATER, _("This visit and all later ones"))],
+        initial=LATER,
+        widget=forms.RadioSelect,
+    )
+    reason = CancelForm.base_fields["reason"]
+
+    def __init__(self, *args, visits, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visit"].queryset = visits
+        self.fields["visit"].label_from_instance = lambda b: formats.date_format(b.local_start, "D j M Y, H:i")

@@ -170,6 +170,15 @@ class Booking(TouchesUpdatedAt, models.Model):
     # When the office was told that nobody checked in for this confirmed visit: kept so the flag
     # is raised once; the visit keeps its status until it is checked in, cancelled or lapses.
     not_attended_at = models.DateTimeField(_("flagged as not attended"), null=True, blank=True)
+    # The care plan this visit belongs to, if any (`VisitSeries`); the visit is an ordinary booking.
+    series = models.ForeignKey(
+        "bookings.VisitSeries",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("care plan"),
+    )
 
     objects = TouchingQuerySet.as_manager()
 
@@ -678,3 +687,57 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.technician)
+
+
+class SeriesRepeat(models.TextChoices):
+    EVERY_N_DAYS = "days", _("Every few days")
+    WEEKDAYS = "weekdays", _("On chosen weekdays each week")
+
+
+class VisitSeries(models.Model):
+    """A care plan: visits of one service at the same wall-clock time on dates a repeat rule gives.
+
+    Each visit is an ordinary `Booking` linked here. `later_dates` are the plan's dates beyond the
+    booking horizon when it was made (ISO dates), placed by the scheduled job as the horizon moves;
+    `unplaced_dates` are the dates that job found nobody free for. The price per visit is the
+    service's price when the plan was made; each booking keeps its own copy too.
+    """
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    request_token = models.UUIDField(null=True, blank=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visit_series", verbose_name=_("patient")
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service"))
+    service_area = models.ForeignKey(
+        "accounts.ServiceArea", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    service_address = models.TextField(_("address"), max_length=500)
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.CASH
+    )
+    user_notes = models.TextField(_("patient notes"), max_length=2000, blank=True)
+    repeat = models.CharField(_("repeat"), max_length=10, choices=SeriesRepeat.choices)
+    interval_days = models.PositiveSmallIntegerField(_("every (days)"), null=True, blank=True)
+    weekdays = models.CharField(_("weekdays"), max_length=20, blank=True, help_text=_("Monday is 0."))
+    wall_time = models.TimeField(_("time of day"))
+    visit_count = models.PositiveSmallIntegerField(_("visits planned"))
+    price_per_visit = models.DecimalField(_("price per visit"), max_digits=10, decimal_places=2)
+    later_dates = models.JSONField(_("dates still to place"), default=list, blank=True)
+    unplaced_dates = models.JSONField(_("dates nobody was free"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("care plan")
+        verbose_name_plural = _("care plans")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "request_token"], name="series_one_per_request"),
+            models.CheckConstraint(condition=Q(price_per_visit__gte=0), name="series_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} · {self.service}"
+
+    def get_absolute_url(self):
+        return reverse("bookings:series", kwargs={"reference": self.reference})

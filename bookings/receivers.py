@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from accounts.models import User
 from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value
 from bookings import selectors, waitlist
-from bookings.models import Booking, BookingStatusHistory, WaitlistEntry
+from bookings.models import Booking, BookingStatusHistory, VisitSeries, WaitlistEntry
 from homecure.base.public_cache import forget_public_pages
 from technicians.selectors import name_for_patients
 
@@ -78,6 +78,7 @@ BOOKING_FIELDS = (
     "completed_at",
     "cancelled_at",
     "not_attended_at",
+    "series_id",
 )
 
 
@@ -152,6 +153,31 @@ def _waitlist(user: User) -> Iterator[Row]:
         yield data
 
 
+SERIES_FIELDS = (
+    "id",
+    "reference",
+    "service_address",
+    "payment_method",
+    "user_notes",
+    "repeat",
+    "interval_days",
+    "weekdays",
+    "wall_time",
+    "visit_count",
+    "price_per_visit",
+    "later_dates",
+    "unplaced_dates",
+    "created_at",
+)
+
+
+def _care_plans(user: User) -> Iterator[Row]:
+    """The patient's care plans; their visits are among the bookings, each with its plan's id (`series_id`)."""
+    plans = VisitSeries.objects.filter(user=user).select_related("service", "service_area").order_by("pk")
+    for plan in plans.iterator(chunk_size=CHUNK_SIZE):
+        yield {**fields_of(plan, SERIES_FIELDS), "service": plan.service.name, "service_area": plan.service_area.name}
+
+
 def personal_data_requested(sender, user, **kwargs) -> PersonalData:
     return PersonalData(
         sections=(
@@ -166,6 +192,12 @@ def personal_data_requested(sender, user, **kwargs) -> PersonalData:
                 position=10,
                 read=partial(_bookings, user),
                 models={"bookings.booking": "bookings", "bookings.bookingstatushistory": "bookings.*.status_history"},
+            ),
+            Section(
+                key="care_plans",
+                position=11,
+                read=partial(_care_plans, user),
+                models={"bookings.visitseries": "care_plans"},
             ),
         ),
         left_out={

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from bookings.models import (
     Payment,
     PaymentKind,
     PaymentState,
+    VisitSeries,
 )
 from homecure.base.money import round_money
 from technicians.models import Technician
@@ -245,3 +247,27 @@ def rating_summary(technician: Technician) -> RatingSummary:
     ]
     average = round_money(Decimal(str(row["average"]))) if total else None
     return RatingSummary(count=total, average=average, distribution=distribution)
+
+
+# --- Care plans (visit series) ------------------------------------------------------------------------------
+
+
+def get_series_for_patient(user: User, reference: str) -> VisitSeries:
+    """The patient's own care plan, or 404."""
+    return get_object_or_404(
+        VisitSeries.objects.filter(user=user).select_related("service", "service_area"), reference=reference
+    )
+
+
+def series_visits(series: VisitSeries) -> QuerySet[Booking]:
+    """Every visit of a plan, in order, with what the plan's page shows of each."""
+    return series.visits.select_related("technician__user", "service").order_by("scheduled_start", "pk")
+
+
+def get_series_for_technician(technician: Technician, reference: str) -> tuple[VisitSeries, QuerySet[Booking]]:
+    """A plan with at least one visit of `technician`, and those visits only; 404 otherwise."""
+    visits = jobs_for(technician).filter(series__reference=reference).order_by("scheduled_start", "pk")
+    first = visits.select_related("series__service").first()
+    if first is None:
+        raise Http404
+    return first.series, visits

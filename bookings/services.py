@@ -242,39 +242,77 @@ def booking_create(
     now = now or timezone.now()
     start = start.astimezone(UTC)
     plan = DayPlan(service=service, area=area, day=timezone.localdate(start), now=now)
-    end = start + timedelta(minutes=service.duration_minutes)
     for technician in plan.free_technicians(start):
-        if not _claim(technician, start, end):
-            continue
-        booking = Booking(
-            reference=_new_reference(),
-            request_token=request_token,
-            user=patient,
+        booking = claim_and_book(
+            patient=patient,
             technician=technician,
             service=service,
-            status=BookingStatus.PENDING,
-            service_address=address,
-            service_area=area,
-            service_location=service_location,
-            total_amount=service.price,
+            area=area,
+            address=address,
+            start=start,
             payment_method=payment_method,
             user_notes=user_notes,
-            offered_at=now,
+            service_location=service_location,
+            request_token=request_token,
+            now=now,
         )
-        booking.set_schedule(start, service.duration_minutes)
-        try:
-            with transaction.atomic():
-                booking.save()
-        except IntegrityError:
-            if request_token is not None:
-                existing = selectors.booking_of_request(patient, request_token)
-                if existing is not None:
-                    return existing
-            continue
-        _log(booking, from_status="", actor=patient, now=now)
-        signals.booking_requested.send(sender=Booking, booking=booking, actor=patient)
-        return booking
+        if booking is not None:
+            return booking
+        if request_token is not None:
+            existing = selectors.booking_of_request(patient, request_token)
+            if existing is not None:
+                return existing
     raise SlotTaken(_("This time was just taken. Please choose another time."))
+
+
+def claim_and_book(
+    *,
+    patient: User,
+    technician: Technician,
+    service: Service,
+    area: ServiceArea,
+    address: str,
+    start: datetime,
+    now: datetime,
+    payment_method: str = PaymentMethod.CASH,
+    user_notes: str = "",
+    service_location: str = "",
+    request_token: uuid.UUID | None = None,
+    series=None,
+) -> Booking | None:
+    """Claim `technician` for a visit at `start` and make it a pending booking offered to them, at the
+    service's current price; None when they are no longer free (the re-check under the lock, or the
+    no-overlap constraint) or the request token was used. Runs inside the caller's transaction: one
+    booking (`booking_create`) or every visit of a care plan (`bookings.series.series_create`)."""
+    start = start.astimezone(UTC)
+    end = start + timedelta(minutes=service.duration_minutes)
+    if not _claim(technician, start, end):
+        return None
+    booking = Booking(
+        reference=_new_reference(),
+        request_token=request_token,
+        user=patient,
+        technician=technician,
+        service=service,
+        status=BookingStatus.PENDING,
+        service_address=address,
+        service_area=area,
+        service_location=service_location,
+        total_amount=service.price,
+        payment_method=payment_method,
+        user_notes=user_notes,
+        offered_at=now,
+        series=series,
+    )
+    booking.set_schedule(start, service.duration_minutes)
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError:
+        return None
+    _log(booking, from_status="", actor=patient, now=now)
+    signals.booking_requested.send(sender=Booking, booking=booking, actor=patient)
+    return booking
 
 
 def offer_deadline(booking: Booking) -> datetime | None:

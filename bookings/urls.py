@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views, waitlist_views
+from bookings import series_views, views, waitlist_views
 
 app_name = "bookings"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("waitlist/join/", waitlist_views.waitlist_join, name="waitlist-join"),
     path("waitlist/<int:pk>/remove/", waitlist_views.waitlist_remove, name="waitlist-remove"),
     path("waitlist/offers/<int:pk>/", waitlist_views.waitlist_offer, name="waitlist-offer"),
+    path("series/new/<slug:slug>/", series_views.series_new, name="series-new"),
+    path("series/<str:reference>/", series_views.series_detail, name="series"),
+    path("series/<str:reference>/cancel/", series_views.series_cancel, name="series-cancel"),
     path("<str:reference>/", views.booking_detail, name="detail"),
     path("<str:reference>/qr.png", views.booking_qr, name="qr"),
     path("<str:reference>/cancel/", views.booking_cancel, name="cancel"),

@@ -23,8 +23,10 @@ from bookings.models import (
     PaymentKind,
     PaymentMethod,
     PaymentStatus,
+    SeriesRepeat,
     Service,
     ServiceCategory,
+    VisitSeries,
     WaitlistEntry,
 )
 from technicians.tests.factories import TechnicianFactory
@@ -211,3 +213,21 @@ class CalendarFeedFactory(DjangoModelFactory):
 
     technician = factory.SubFactory(TechnicianFactory)
     token_hash = factory.LazyFunction(lambda: secrets.token_hex(32))
+
+
+class VisitSeriesFactory(DjangoModelFactory):
+    """A care plan of two visits on Mondays and Thursdays at 10:00; link bookings to it with `series=`."""
+
+    class Meta:
+        model = VisitSeries
+
+    reference = factory.Sequence(lambda n: f"CP{n:06d}")
+    user = factory.SubFactory(PatientFactory)
+    service = factory.SubFactory(ServiceFactory)
+    service_area = factory.SubFactory(ServiceAreaFactory)
+    service_address = factory.Faker("street_address")
+    repeat = SeriesRepeat.WEEKDAYS
+    weekdays = "0,3"
+    wall_time = time(10, 0)
+    visit_count = 2
+    price_per_visit = factory.SelfAttribute("service.price")

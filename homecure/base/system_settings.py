@@ -132,6 +132,7 @@ SETTINGS: dict[str, SettingSpec] = {
             "booking_min_notice_hours", 2, "booking", "The earliest bookable time is this many hours from now.", 0, 168
         ),
         _number("booking_horizon_days", 30, "booking", "Visits can be booked this many days ahead.", 1, 365),
+        _number("series_max_visits", 24, "booking", "A care plan (visit series) has at most this many visits.", 2, 100),
         _number(
             "checkin_window_minutes",
             60,

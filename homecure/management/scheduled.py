@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import delete_unconfirmed_sign_ups
+from bookings.series import series_place_due
 from bookings.services import bookings_lapse_due, offers_expire_due
 from homecure.models import ScheduledJobRun
 from notifications.services import notify_break_glass_summary, reminders_send_due
@@ -28,6 +29,9 @@ EVERY_MINUTE: dict[str, Callable[..., int]] = {
     "lapse": bookings_lapse_due,
     "offer_expiry": offers_expire_due,
     "visit_reminders": reminders_send_due,
+    # Care plans' dates the booking horizon has just reached (at local midnight): booked at once,
+    # before anyone else can take the time.
+    "series_later_visits": series_place_due,
 }
 
 

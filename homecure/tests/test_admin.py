@@ -32,6 +32,7 @@ from bookings.models import (
     Payment,
     PaymentStatus,
     Service,
+    VisitSeries,
     WaitlistEntry,
 )
 from bookings.tests.factories import (
@@ -42,6 +43,7 @@ from bookings.tests.factories import (
     FailedCheckInFactory,
     MissedVisitFactory,
     ServiceFactory,
+    VisitSeriesFactory,
     WaitlistEntryFactory,
 )
 from earnings.models import Payout, TechnicianEarnings
@@ -144,6 +146,7 @@ ADMIN_OBJECTS = {
     WaitlistEntry: (WaitlistEntryFactory, lambda obj: obj.patient.email),
     CalendarFeed: (CalendarFeedFactory, lambda obj: obj.technician.user.email),
     ScheduledJobRun: (ScheduledJobRunFactory, lambda obj: obj.name),
+    VisitSeries: (VisitSeriesFactory, lambda obj: obj.reference),
     # Log-in throttling: a locked address, a log-in, a refused log-in.
     AccessAttempt: (
         lambda: AccessAttempt.objects.create(
@@ -183,6 +186,7 @@ NOT_ADDABLE = {
     Payment,
     DocumentCounter,
     ScheduledJobRun,
+    VisitSeries,
     AccessAttempt,
     AccessLog,
     AccessFailureLog,

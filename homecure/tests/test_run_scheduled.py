@@ -85,6 +85,7 @@ def test_one_run_does_every_due_job(world, technician, other_technician):
         "lapse": 2,
         "offer_expiry": 1,
         "visit_reminders": 2,
+        "series_later_visits": 0,
         "unconfirmed_sign_ups": 1,
         "break_glass_summary": 0,
     }
@@ -111,6 +112,7 @@ def test_running_twice_acts_once(world):
         "lapse": 0,
         "offer_expiry": 0,
         "visit_reminders": 0,
+        "series_later_visits": 0,
         "unconfirmed_sign_ups": None,
         "break_glass_summary": None,
     }
@@ -146,17 +148,19 @@ def test_the_command_prints_what_each_job_did(world_now):
     call_command("run_scheduled", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert lines[:5] == [
+    assert lines[:6] == [
         "lapse: 2",
         "offer_expiry: 1",
         "visit_reminders: 2",
+        "series_later_visits: 0",
         "unconfirmed_sign_ups: 1",
         "break_glass_summary: 0",
     ]
-    assert lines[5:] == [
+    assert lines[6:] == [
         "lapse: 0",
         "offer_expiry: 0",
         "visit_reminders: 0",
+        "series_later_visits: 0",
         "unconfirmed_sign_ups: not due",
         "break_glass_summary: not due",
     ]

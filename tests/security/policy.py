@@ -100,6 +100,18 @@ portal:calendar-renew              GET    405    405    405    405    405    405
 portal:calendar-renew              POST   login  403    403    away   away   away   403
 portal:calendar-feed               GET    404    404    404    404    404    404    404
 portal:calendar-feed               POST   405    405    405    405    405    405    405
+# Care plans (visit series): the world's `confirmed` visit belongs to `series`, the patient's plan
+# with `technician`. Another patient and other technicians do not see that it exists.
+bookings:series-new                GET    login  200    200    403    403    403    403
+bookings:series-new                POST   login  200    200    403    403    403    403
+bookings:series                    GET    login  200    404    403    403    403    403
+bookings:series                    POST   login  200    404    403    403    403    403
+bookings:series-cancel             GET    405    405    405    405    405    405    405
+bookings:series-cancel             POST   login  away   404    403    403    403    403
+portal:series                      GET    login  403    403    200    404    404    403
+portal:series                      POST   login  403    403    200    404    404    403
+portal:series-accept               GET    405    405    405    405    405    405    405
+portal:series-accept               POST   login  403    403    away   404    404    403
 records:list                       GET    login  200    200    403    403    403    403
 records:list                       POST   405    405    405    405    405    405    405
 records:who-viewed                 GET    login  200    200    403    403    403    403
@@ -214,6 +226,11 @@ admin:bookings_payment_add         GET    admin-login away   away   away   away 
 admin:bookings_payment_add         POST   admin-login away   away   away   away   away   403
 admin:bookings_documentcounter_add GET    admin-login away   away   away   away   away   403
 admin:bookings_documentcounter_add POST   admin-login away   away   away   away   away   403
+admin:bookings_visitseries_add     GET    admin-login away   away   away   away   away   403
+admin:bookings_visitseries_add     POST   admin-login away   away   away   away   away   403
+admin:bookings_visitseries_delete  GET    admin-login away   away   away   away   away   403
+admin:bookings_visitseries_delete  POST   admin-login away   away   away   away   away   403
+admin:bookings_visitseries_change  POST   admin-login away   away   away   away   away   403
 admin:bookings_booking_add         GET    admin-login away   away   away   away   away   403
 admin:bookings_booking_add         POST   admin-login away   away   away   away   away   403
 admin:earnings_technicianearnings_add GET    admin-login away   away   away   away   away   403
@@ -291,6 +308,11 @@ PARAMS = {
     "bookings:waitlist-remove": {"pk": "waitlist_entry.pk"},
     "bookings:waitlist-offer": {"pk": "waitlist_offer.pk"},
     "portal:calendar-feed": {"token": "revoked_feed_token"},
+    "bookings:series-new": {"slug": "service.slug"},
+    "bookings:series": {"reference": "series.reference"},
+    "bookings:series-cancel": {"reference": "series.reference"},
+    "portal:series": {"reference": "series.reference"},
+    "portal:series-accept": {"reference": "series.reference"},
     "accounts:password_reset_confirm": {"uidb64": "reset_uid", "token": "reset_token"},
     # A password-reset token does not confirm an address: the page says the link does not work.
     "accounts:signup-confirm": {"uidb64": "reset_uid", "token": "reset_token"},

@@ -138,6 +138,7 @@ def admin_objects(world) -> dict:
         type(world.notification): world.notification,
         type(world.users["patient"]): world.users["patient"],
         type(world.technician): world.technician,
+        type(world.series): world.series,
     }
     return {model: own.get(model) or factory() for model, (factory, _term) in ADMIN_OBJECTS.items()}
 

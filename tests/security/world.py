@@ -26,7 +26,7 @@ from PIL import Image
 
 from bookings.calendar import calendar_feed_renew
 from bookings.models import Booking, WaitlistOffer
-from bookings.tests.factories import BookingFactory
+from bookings.tests.factories import BookingFactory, VisitSeriesFactory
 from bookings.waitlist import waitlist_join
 from earnings.tests.factories import TechnicianEarningsFactory
 from notifications.tests.factories import NotificationFactory
@@ -76,6 +76,7 @@ class World:
     document: object
     notification: object
     time_off: object
+    series: object
     reset_uid: str
     reset_token: str
     sessions: dict = field(default_factory=dict)
@@ -132,7 +133,9 @@ def build_world(
         checkin_code="K7PM2XQA",
     )
     confirmed.qr_code = qr_base64(confirmed.qr_code_data)
-    confirmed.save(update_fields=["qr_code"])
+    series = VisitSeriesFactory(user=patient, service=service, service_area=area)
+    confirmed.series = series
+    confirmed.save(update_fields=["qr_code", "series"])
     in_progress = BookingFactory(
         **common,
         start=timezone.now() - timedelta(minutes=20),
@@ -192,6 +195,7 @@ def build_world(
         document=document,
         notification=notification,
         time_off=time_off,
+        series=series,
         reset_uid=urlsafe_base64_encode(force_bytes(patient.pk)),
         reset_token="",
     )

@@ -11,6 +11,7 @@ day its technician works at its hour, whatever the weekday of the run.
 """
 
 import io
+import uuid
 from base64 import b32decode
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
@@ -37,12 +38,14 @@ from bookings.models import (
     DayPart,
     PaymentMethod,
     PaymentStatus,
+    SeriesRepeat,
     Service,
     ServiceCategory,
     WaitlistEntry,
     WaitlistStatus,
 )
-from bookings.services import new_check_in_code
+from bookings.series import RepeatRule, SeriesRequest, series_create
+from bookings.services import BookingError, new_check_in_code
 from bookings.waitlist import expiry_of
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import earning_create_for_booking, earning_put_on_hold, payout_record
@@ -60,6 +63,8 @@ DEMO_PASSWORD = "homecure-demo-2026"  # noqa: S105  (documented demo-only passwo
 # password by comparing strings, without paying the deliberately slow hasher once per account.
 # It is long enough (more than 128 bits by Django's measure) that a login does not re-hash it.
 DEMO_PASSWORD_SALT = "homecureDemoOnlySalt2026x"  # noqa: S105  (a salt, not a secret)
+# The demo care plan's form token: a second run of the command finds the plan the first one made.
+DEMO_CARE_PLAN_TOKEN = uuid.UUID("5eed0c4e-0000-4000-8000-00000000ca4e")
 
 # The demo administrator's two-factor key (base32, as authenticator apps take it): published here,
 # so demo only, like the password.
@@ -580,6 +585,7 @@ class Command(BaseCommand):
         technicians = self.seed_technicians(areas)
         bookings = self.seed_bookings(services, patients, technicians, admin)
         self.seed_money(bookings, admin)
+        self.seed_care_plan(services, patients)
         self.refresh_technician_stats(technicians.values())
         self.seed_notifications(bookings, admin)
         self.seed_waitlist(services, patients)
@@ -811,6 +817,28 @@ class Command(BaseCommand):
                 booking, cause=payments.RefundCause.PATIENT, actor=booking.user, now=booking.cancelled_at
             )
         booking.save(update_fields=payments.sync_booking_payment(booking))
+
+    def seed_care_plan(self, services, patients):
+        """Emma's physiotherapy care plan: six visits on Mondays and Thursdays at 11:00 from the
+        Monday after next, booked as a patient books one, and left waiting for the technician."""
+        first = self.today + timedelta(days=7 - self.today.weekday() + 7)
+        request = SeriesRequest(
+            service=services["physiotherapy-assessment"],
+            area=patients["emma.clarke@homecure.example"].area,
+            address=patients["emma.clarke@homecure.example"].address,
+            first_day=first,
+            wall=time(11),
+            rule=RepeatRule(repeat=SeriesRepeat.WEEKDAYS, weekdays=(0, 3), count=6),
+        )
+        try:
+            series_create(
+                patient=patients["emma.clarke@homecure.example"],
+                request=request,
+                proposal=request.propose(),
+                request_token=DEMO_CARE_PLAN_TOKEN,
+            )
+        except BookingError as error:
+            self.stdout.write(f"The demo care plan could not be booked: {error.message}")
 
     def seed_record(self, booking, spec):
         follow_up_days = spec.get("follow_up_days")
