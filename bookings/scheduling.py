@@ -585,6 +585,22 @@ def free_times(*, service: Service, area: ServiceArea, day: date, now: datetime 
     return free_times_by_day(service=service, area=area, days=[day], now=now)[day]
 
 
+def first_day_with_free_times(
+    *, service: Service, area: ServiceArea, now: datetime | None = None, days_at_once: int = 8
+) -> date | None:
+    """The first bookable day on which `service` has a free time in `area`, or None up to the horizon."""
+    now = now or timezone.now()
+    first, last = bookable_days(now=now)
+    while first <= last:
+        days = [first + timedelta(days=i) for i in range(min(days_at_once, (last - first).days + 1))]
+        by_day = free_times_by_day(service=service, area=area, days=days, now=now)
+        found = next((day for day in days if by_day[day]), None)
+        if found is not None:
+            return found
+        first = days[-1] + timedelta(days=1)
+    return None
+
+
 def explain_eligibility(booking: Booking, *, now: datetime | None = None) -> list[Candidate]:
     """Whom the office could assign to `booking`, free ones first, each with why not when not.
 
