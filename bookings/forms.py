@@ -34,6 +34,8 @@ class FreeTimeForm(forms.Form):
         self.step = step
         self.now = now or timezone.now()
         self.free_starts: list[datetime] = []
+        # Whether the form had what the free times need (a valid day, and what `free_starts_of` needs).
+        self.times_asked = False
         first, last = bookable_days(now=self.now)
         self.first_day, self.last_day = first, last
         self.fields["date"].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
@@ -85,6 +87,7 @@ class FreeTimeForm(forms.Form):
         free_starts = self.free_starts_of(cleaned, day) if day is not None else None
         if free_starts is None:
             return cleaned
+        self.times_asked = True
         self.free_starts = free_starts
         start = cleaned.get("start")
         if start is not None and start not in self.free_starts:
