@@ -397,6 +397,7 @@ class DayPlan:
         margin = self.buffer + self.duration
         zone = timezone.get_current_timezone()
         weekday = self.day.weekday()
+        instants: dict[tuple[time, time], tuple[datetime, datetime]] = {}
         candidates = []
         for pk, (rating, is_available, serves_area) in rows.technicians.items():
             on_time_off = any(start <= self.day <= end for start, end in rows.time_off.get(pk, ()))
@@ -404,13 +405,11 @@ class DayPlan:
                 continue
             candidate = _Candidate(self, pk, rating, is_available, serves_area, on_time_off)
             # A window edge inside a spring-forward gap resolves to the instant PEP 495 gives it.
-            candidate.windows = [
-                (
-                    datetime.combine(self.day, start, tzinfo=zone).astimezone(UTC),
-                    datetime.combine(self.day, end, tzinfo=zone).astimezone(UTC),
-                )
-                for start, end in rows.windows.get((pk, weekday), ())
-            ]
+            # Most technicians share their hours, so each distinct window is converted once.
+            for edges in rows.windows.get((pk, weekday), ()):
+                if edges not in instants:
+                    instants[edges] = tuple(datetime.combine(self.day, t, tzinfo=zone).astimezone(UTC) for t in edges)
+                candidate.windows.append(instants[edges])
             if not (candidate.windows or self.explaining):
                 continue
             # The same rows give the busy times and each technician's visits that day (counted with
