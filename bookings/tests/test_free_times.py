@@ -344,3 +344,23 @@ def test_the_times_come_back_with_the_area_and_date_they_are_for(patient_client,
     assert f'<input type="hidden" name="date" value="{day.isoformat()}">' in html
     # The visible fields ask with the GET form, so a POST carries only the hidden ones.
     assert 'form="free-times-query"' in html
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the range overlap and its GiST index exist on PostgreSQL only"
+)
+def test_the_busy_visits_are_found_through_the_no_overlap_index(patient, technician, service, area):
+    """The busy-visits query is the partial GiST index's own predicate: with sequential scans
+    priced out (the test tables are tiny), PostgreSQL answers it from that index."""
+    day = visit_day()
+    BookingFactory(confirmed=True, user=patient, technician=technician, service=service, start=at(day, 10))
+    with CaptureQueriesContext(connection) as captured:
+        DayPlan(service=service, area=area, day=day).free_starts()
+    (busy,) = [query["sql"] for query in captured if 'FROM "bookings_booking"' in query["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + busy)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "booking_technician_no_overlap" in plan
+    assert "&&" in plan
