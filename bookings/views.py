@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import patient_required
+from accounts.models import ServiceArea
 from bookings import selectors, services
 from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
 from bookings.models import BookingStatus, PaymentMethod, Service
@@ -89,7 +90,12 @@ def booking_new(request, slug):
 def _times_form(request, service):
     """The booking form of a GET: the free times of `?area=&date=`, the patient's own area and the
     first day with free times by default; unbound (nothing to show yet) for a patient without an area."""
-    area = request.GET.get("area", request.user.area_id or "")
+    area = request.GET.get("area", "")
+    if "area" not in request.GET:
+        # Opening the form: the patient's own area, if it is still served.
+        area = (
+            request.user.area_id if ServiceArea.objects.filter(pk=request.user.area_id, is_active=True).exists() else ""
+        )
     data = {
         "area": area,
         "date": request.GET.get("date", ""),

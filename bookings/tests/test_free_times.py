@@ -364,3 +364,11 @@ def test_the_busy_visits_are_found_through_the_no_overlap_index(patient, technic
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "booking_technician_no_overlap" in plan
     assert "&&" in plan
+
+
+def test_a_patient_whose_area_is_no_longer_served_chooses_another_without_an_error(patient_client, patient, service):
+    patient.area.is_active = False
+    patient.area.save()
+    html = patient_client.get(new_url(service)).content.decode()
+    assert "Select a valid choice" not in html
+    assert 'name="start"' not in html
