@@ -277,7 +277,8 @@ def test_a_day_without_times_points_to_the_next_days_that_have_some(patient_clie
     nurse = TechnicianFactory(areas=[area])
     give_weekly_schedule(nurse, weekdays=[later.weekday()])
     html = patient_client.get(new_url(service, area=area.pk, date=visit_day(3).isoformat())).content.decode()
-    assert "These days have free times:" in html
+    assert "There are no free times on this day in this area." in html
+    assert "Next days with free times" in html
     assert f"date={later.isoformat()}" in html
     assert 'name="start"' not in html
 

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from bookings.models import Booking, BookingStatus, PaymentMethod
+from technicians.tests.factories import TechnicianFactory, give_weekly_schedule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -204,3 +205,28 @@ def test_without_javascript_the_free_times_page_opens_on_the_times(
     page.keyboard.press("Tab")
     assert focused(page)["name"] == "08:00"
     context.close()
+
+
+def test_a_day_without_times_leads_to_the_next_day_that_has_some(
+    page, live_server, screenshot, assert_accessible, patient, service, area
+):
+    """The form opens on the first day with times; a full day points at the next days that have some."""
+    later = timezone.localdate() + timedelta(days=5)
+    nurse = TechnicianFactory(areas=[area])
+    give_weekly_schedule(nurse, weekdays=[later.weekday()])
+    log_in(page, live_server, patient)
+    page.goto(live_server.url + reverse("bookings:new", args=[service.slug]))
+    expect(page.get_by_label("Date")).to_have_value(later.isoformat())
+    expect(page.get_by_role("group", name=re.compile(f"^Free times.*{later.day} {later:%B %Y}"))).to_be_visible()
+
+    earlier = later - timedelta(days=2)
+    page.get_by_label("Date").fill(earlier.isoformat())
+    page.get_by_role("button", name="Show free times").click()
+    expect(page.get_by_role("heading", name=re.compile("^No free times on"))).to_be_focused()
+    days = page.get_by_role("navigation", name="Next days with free times")
+    assert_accessible("a day without free times")
+    screenshot("no-free-times")
+    days.get_by_role("link", name=re.compile(f"{later.day} {later:%b}")).click()
+    expect(page.get_by_role("heading", name=re.compile(f"^Free times.*{later.day} {later:%B %Y}"))).to_be_focused()
+    page.keyboard.press("Tab")
+    assert focused(page)["name"] == "08:00"
