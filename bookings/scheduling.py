@@ -9,6 +9,11 @@ skips wall times that do not exist (spring forward), and measures a visit's leng
 elapsed minutes. Python adds and compares datetimes that share a zone as wall-clock times,
 so every instant is converted to UTC before any arithmetic.
 
+The free times of a day are one sweep: each technician's possible starts are closed intervals
+(each window less what each visit and its buffer rule out, `_Candidate.free_spans`), and the grid
+times covered by their union are the answer (`_sweep`). The patient's form reads them through
+`free_times`, which keeps each day's answer in the cache (see `forget_free_times`).
+
 The same plan answers the back office's question "who could do this visit, and why not the
 others?" (`explain_eligibility`): with `explain=True` it also loads the verified, working
 technicians of the specialization whom the patient's search leaves out (another area, time off,
