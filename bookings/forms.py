@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.core.validators import MaxValueValidator
@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ServiceArea
 from bookings.models import Booking, DayPart, PaymentMethod, SeriesRepeat, Service
-from bookings.scheduling import DayPlan, bookable_days
+from bookings.scheduling import DayPlan, bookable_days, free_times, free_times_by_day
 from bookings.series import RepeatRule, SeriesRequest
 from bookings.services import CHECK_IN_CODE_LENGTH, REFERENCE_ALPHABET, normalize_check_in_code
 from homecure.base.dates import format_when
@@ -28,6 +28,8 @@ class FreeTimeForm(forms.Form):
 
     STEP_PLACE = "place"
     STEP_FULL = "full"
+    # The free times asked for by a GET: only the place and the day count.
+    STEP_QUERY = "query"
 
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.CharField(label=_("Time"), required=False, widget=forms.HiddenInput)
@@ -37,6 +39,8 @@ class FreeTimeForm(forms.Form):
         self.step = step
         self.now = now or timezone.now()
         self.free_starts: list[datetime] = []
+        # Whether the form had what the free times need (a valid day, and what `free_starts_of` needs).
+        self.times_asked = False
         first, last = bookable_days(now=self.now)
         self.first_day, self.last_day = first, last
         self.fields["date"].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
@@ -50,6 +54,11 @@ class FreeTimeForm(forms.Form):
 
     def offered_starts(self, plan: DayPlan) -> list[datetime]:
         return plan.free_starts()
+
+    def free_starts_of(self, cleaned: dict, day: date) -> list[datetime] | None:
+        """The times offered on `day`, or None while the form lacks what it needs."""
+        plan = self.day_plan(cleaned, day)
+        return None if plan is None else self.offered_starts(plan)
 
     def clean_date(self):
         day = self.cleaned_data["date"]
@@ -81,10 +90,11 @@ class FreeTimeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         day = cleaned.get("date")
-        plan = self.day_plan(cleaned, day) if day is not None else None
-        if plan is None:
+        free_starts = self.free_starts_of(cleaned, day) if day is not None else None
+        if free_starts is None:
             return cleaned
-        self.free_starts = self.offered_starts(plan)
+        self.times_asked = True
+        self.free_starts = free_starts
         start = cleaned.get("start")
         if start is not None and start not in self.free_starts:
             self.add_error("start", _("This time was just taken. Please choose another time."))
@@ -117,17 +127,33 @@ class BookingForm(FreeTimeForm):
 
     field_order = ["area", "address", "date", "start", "payment_method", "user_notes", "request_token"]
 
+    # How many days after the chosen one the row of days looks at.
+    NEXT_DAYS = 7
+
     def __init__(self, *args, service: Service, step: str = FreeTimeForm.STEP_PLACE, **kwargs):
         self.service = service
+        self.next_days: list[tuple[date, int]] = []
         super().__init__(*args, step=step, **kwargs)
         if step == self.STEP_FULL:
             self.fields["payment_method"].required = True
+        if step == self.STEP_QUERY:
+            self.fields["address"].required = False
+        # The area and the date are asked for with a GET (the page's free-times form).
+        for name in ("area", "date"):
+            self.fields[name].widget.attrs["form"] = "free-times-query"
 
-    def day_plan(self, cleaned, day):
+    def free_starts_of(self, cleaned, day):
+        """The day's free times; while the patient is choosing, also the next days that have some
+        (`next_days`: each day with how many free times), worked out together."""
         area = cleaned.get("area")
         if area is None:
             return None
-        return DayPlan(service=self.service, area=area, day=day, now=self.now)
+        if self.step == self.STEP_FULL:
+            return free_times(service=self.service, area=area, day=day, now=self.now)
+        days = [day + timedelta(days=i) for i in range(self.NEXT_DAYS + 1)]
+        by_day = free_times_by_day(service=self.service, area=area, days=days, now=self.now)
+        self.next_days = [(later, len(by_day[later])) for later in days[1:] if by_day[later]]
+        return by_day[day]
 
 
 class RescheduleForm(FreeTimeForm):

@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value
 from bookings import selectors, waitlist
 from bookings.models import Booking, BookingStatusHistory, VisitSeries, WaitlistEntry
+from bookings.scheduling import forget_free_times
 from homecure.base.public_cache import forget_public_pages
 from technicians.selectors import name_for_patients
 
@@ -37,6 +38,37 @@ def cancelled_frees_time(sender, booking, **kwargs):
 def rescheduled_frees_time(sender, booking, previous_start, **kwargs):
     """A visit moved to another time frees its old one for the waitlist."""
     waitlist.waitlist_offer_freed_time(booking=booking, start=previous_start)
+
+
+def free_times_changed(**kwargs):
+    """A schedule, a day off or who works where changed: the cached free times go."""
+    forget_free_times()
+
+
+# The fields of a booking, a technician and a user that free times are computed from; a save
+# that names none of them (a payment, a note, a log-in) leaves the cached answers alone.
+BOOKING_FIELDS_FOR_FREE_TIMES = frozenset({"status", "technician", "technician_id", "scheduled_start", "scheduled_end"})
+TECHNICIAN_FIELDS_FOR_FREE_TIMES = frozenset({"is_verified", "is_active", "is_available", "specialization"})
+USER_FIELDS_FOR_FREE_TIMES = frozenset({"is_active", "role"})
+
+
+def _saved_fields_matter(fields, update_fields) -> bool:
+    return update_fields is None or not fields.isdisjoint(update_fields)
+
+
+def booking_saved(sender, instance, update_fields=None, **kwargs):
+    if _saved_fields_matter(BOOKING_FIELDS_FOR_FREE_TIMES, update_fields):
+        forget_free_times()
+
+
+def technician_saved(sender, instance, update_fields=None, **kwargs):
+    if _saved_fields_matter(TECHNICIAN_FIELDS_FOR_FREE_TIMES, update_fields):
+        forget_free_times()
+
+
+def user_saved(sender, instance, update_fields=None, **kwargs):
+    if _saved_fields_matter(USER_FIELDS_FOR_FREE_TIMES, update_fields):
+        forget_free_times()
 
 
 def patient_has_visit_with(sender, technician, user, **kwargs):

@@ -9,6 +9,11 @@ skips wall times that do not exist (spring forward), and measures a visit's leng
 elapsed minutes. Python adds and compares datetimes that share a zone as wall-clock times,
 so every instant is converted to UTC before any arithmetic.
 
+The free times of a day are one sweep: each technician's possible starts are closed intervals
+(each window less what each visit and its buffer rule out, `_Candidate.free_spans`), and the grid
+times covered by their union are the answer (`_sweep`). The patient's form reads them through
+`free_times`, which keeps each day's answer in the cache (see `forget_free_times`).
+
 The same plan answers the back office's question "who could do this visit, and why not the
 others?" (`explain_eligibility`): with `explain=True` it also loads the verified, working
 technicians of the specialization whom the patient's search leaves out (another area, time off,
@@ -19,10 +24,15 @@ disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import time as clock
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import models
+from django.conf import settings
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary
+from django.contrib.postgres.lookups import Overlap
+from django.core.cache import cache
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -125,14 +135,45 @@ class Candidate:
         return ", ".join(str(reason) for reason in self.reasons)
 
 
-@dataclass
 class _Candidate:
-    technician: Technician
-    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
-    busy: list[tuple[datetime, datetime, str]] = field(default_factory=list)
-    visits_that_day: int = 0
-    serves_area: bool = True
-    on_time_off: bool = False
+    """One technician's day: when they work, when they are busy, and what keeps them out.
+
+    Built from plain rows (`values_list`); the `Technician` object is loaded only when a caller
+    asks who is free at a start (`DayPlan.free_technicians`, `DayPlan.explain`), never to list
+    the free times.
+    """
+
+    __slots__ = (
+        "_plan",
+        "busy",
+        "is_available",
+        "on_time_off",
+        "pk",
+        "rating",
+        "serves_area",
+        "visits_that_day",
+        "windows",
+    )
+
+    def __init__(self, plan: DayPlan, pk: int, rating, is_available: bool, serves_area: bool, on_time_off: bool):
+        self._plan = plan
+        self.pk = pk
+        self.rating = rating
+        self.is_available = is_available
+        self.serves_area = serves_area
+        self.on_time_off = on_time_off
+        self.windows: list[tuple[datetime, datetime]] = []
+        self.busy: list[tuple[datetime, datetime, str]] = []
+        self.visits_that_day = 0
+
+    @property
+    def technician(self) -> Technician:
+        return self._plan.technician(self.pk)
+
+    @property
+    def takes_work(self) -> bool:
+        """Nothing but the clock keeps this technician from a visit in one of their windows."""
+        return self.serves_area and not self.on_time_off and self.is_available
 
     def obstacles(self, start: datetime, end: datetime, buffer: timedelta) -> list[Reason]:
         """Everything that keeps this technician from a visit from `start` to `end` (UTC)."""
@@ -143,7 +184,7 @@ class _Candidate:
             reasons.append(Reason(Obstacle.NOT_WORKING_THEN))
         if self.on_time_off:
             reasons.append(Reason(Obstacle.TIME_OFF))
-        if not self.technician.is_available:
+        if not self.is_available:
             reasons.append(Reason(Obstacle.NOT_AVAILABLE))
         reasons.extend(
             Reason(Obstacle.BUSY, clash=reference)
@@ -154,6 +195,157 @@ class _Candidate:
 
     def is_free(self, start: datetime, end: datetime, buffer: timedelta) -> bool:
         return not self.obstacles(start, end, buffer)
+
+    def free_spans(self, duration: timedelta, buffer: timedelta) -> list[tuple[datetime, datetime]]:
+        """The starts this technician could take, as closed spans [first, last] in UTC.
+
+        A start `s` fits a window when `w_start <= s` and `s + duration <= w_end`, so a window
+        gives the span [w_start, w_end - duration]. A visit clashes with a busy one when
+        `b_start < s + duration + buffer` and `b_end > s - buffer`, so a busy visit rules out the
+        open span (b_start - duration - buffer, b_end + buffer): its two ends stay free. The
+        result is exactly the set of starts for which `is_free` holds.
+        """
+        if not self.takes_work:
+            return []
+        blocked = sorted((b_start - duration - buffer, b_end + buffer) for b_start, b_end, _ in self.busy)
+        spans = []
+        for w_start, w_end in self.windows:
+            first, last = w_start, w_end - duration
+            for b_first, b_last in blocked:
+                if first > last or b_first >= last:
+                    break
+                if b_last <= first:
+                    continue
+                if b_first >= first:
+                    spans.append((first, b_first))
+                first = max(first, b_last)
+            if first <= last:
+                spans.append((first, last))
+        return spans
+
+
+def _sweep(grid: list[datetime], spans: list[tuple[datetime, datetime]]) -> list[datetime]:
+    """The grid starts (ascending) that fall in at least one closed span: one pass over both.
+
+    A start is covered when some span begins at or before it and ends at or after it, that is
+    when the latest end among the spans begun by then reaches it.
+    """
+    spans = sorted(spans)
+    covered, reach, i = [], None, 0
+    for start in grid:
+        while i < len(spans) and spans[i][0] <= start:
+            if reach is None or spans[i][1] > reach:
+                reach = spans[i][1]
+            i += 1
+        if reach is not None and reach >= start:
+            covered.append(start)
+    return covered
+
+
+def _grid(day: date, slot_minutes: int) -> list[datetime]:
+    """Every wall-clock start on the slot grid of the day that exists in the platform zone (UTC)."""
+    starts = []
+    for minute in range(0, 24 * 60, slot_minutes):
+        start = local_datetime(day, time(minute // 60, minute % 60))
+        if start is not None:
+            starts.append(start.astimezone(UTC))
+    return starts
+
+
+class TsTzRange(models.Func):
+    """PostgreSQL's `tstzrange(start, end, '[)')`, the expression the no-overlap constraint indexes."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+def _overlapping(start: datetime, end: datetime) -> models.Q | Overlap:
+    """Bookings whose visit [scheduled_start, scheduled_end) meets [start, end).
+
+    On PostgreSQL this is the range overlap `&&` on the very expression of the exclusion
+    constraint `booking_technician_no_overlap` (migration 0004), so its GiST index answers it;
+    with the active statuses and the technicians it is the partial index's own predicate. On
+    SQLite, which has no range type, the same condition as two comparisons.
+    """
+    if connection.vendor == "postgresql":
+        return Overlap(
+            TsTzRange("scheduled_start", "scheduled_end", RangeBoundary()),
+            TsTzRange(models.Value(start), models.Value(end), RangeBoundary()),
+        )
+    return models.Q(scheduled_start__lt=end, scheduled_end__gt=start)
+
+
+class _Rows:
+    """What the free times of a run of days need, in a fixed number of queries whatever the data's
+    size: the technicians who could be asked (plain values, with whether they are off on the first
+    day), their days off (a run of more than one day only), their weekly windows and their active
+    visits in the run (with the margin a visit's length and buffer reach into it)."""
+
+    def __init__(
+        self,
+        *,
+        service: Service,
+        area: ServiceArea,
+        first: date,
+        last: date,
+        margin: timedelta,
+        exclude: set[int] | frozenset[int] = frozenset(),
+        explain: bool = False,
+    ):
+        in_area = Technician.service_areas.through.objects.filter(technician=OuterRef("pk"), servicearea=area)
+        time_off = TimeOff.objects.filter(start_date__lte=last, end_date__gte=first)
+        technicians = (
+            (Technician.objects.working() if explain else Technician.objects.taking_jobs())
+            .filter(specialization=service.specialization)
+            .exclude(pk__in=exclude)
+            .annotate(serves_area=Exists(in_area), off_first_day=Exists(time_off.filter(technician=OuterRef("pk"))))
+            # Ranked in Python (free_technicians); the default order by name would only add a sort.
+            .order_by()
+        )
+        if not explain:
+            technicians = technicians.filter(serves_area=True)
+        self.technicians = {}
+        self.time_off: dict[int, list[tuple[date, date]]] = {}
+        # The back office's explanation names everyone it lists, so it reads whole technicians;
+        # the free times need only these few values.
+        self.objects: dict[int, Technician] | None = None
+        if explain:
+            self.objects = {t.pk: t for t in technicians.select_related("user")}
+            rows = [(t.pk, t.rating, t.is_available, t.serves_area, t.off_first_day) for t in self.objects.values()]
+        else:
+            rows = technicians.values_list("pk", "rating", "is_available", "serves_area", "off_first_day")
+        for pk, rating, is_available, serves_area, off in rows:
+            self.technicians[pk] = (rating, is_available, serves_area)
+            if off and first == last:
+                self.time_off[pk] = [(first, last)]
+        self.windows: dict[tuple[int, int], list[tuple[time, time]]] = {}
+        self.busy: dict[int, list[tuple[int, datetime, datetime, str]]] = {}
+        if not self.technicians:
+            return
+        ids = list(self.technicians)
+        if first != last:
+            # A run of days reads the days off themselves; one day needs only the flag above.
+            time_off = time_off.filter(technician_id__in=ids).values_list("technician_id", "start_date", "end_date")
+            for technician_id, start, end in time_off.order_by():
+                self.time_off.setdefault(technician_id, []).append((start, end))
+        weekdays = {(first + timedelta(days=i)).weekday() for i in range(min((last - first).days + 1, 7))}
+        windows = ScheduleWindow.objects.filter(technician_id__in=ids, weekday__in=weekdays).order_by()
+        for technician_id, weekday, start, end in windows.values_list(
+            "technician_id", "weekday", "start_time", "end_time"
+        ):
+            self.windows.setdefault((technician_id, weekday), []).append((start, end))
+        run_start, run_end = _day_bounds(first)[0], _day_bounds(last)[1]
+        busy = (
+            Booking.objects.filter(
+                _overlapping(run_start - margin, run_end + margin),
+                technician_id__in=ids,
+                status__in=ACTIVE_STATUSES,
+            )
+            .values_list("technician_id", "pk", "scheduled_start", "scheduled_end", "reference")
+            .order_by()
+        )
+        for technician_id, *row in busy:
+            self.busy.setdefault(technician_id, []).append(tuple(row))
 
 
 class DayPlan:
@@ -176,6 +368,7 @@ class DayPlan:
         exclude_technicians: set[int] | frozenset[int] = frozenset(),
         ignore_booking: int | None = None,
         explain: bool = False,
+        rows: _Rows | None = None,
     ):
         self.service = service
         self.area = area
@@ -185,74 +378,62 @@ class DayPlan:
         self.duration = timedelta(minutes=service.duration_minutes)
         self.buffer = timedelta(minutes=self.rules.buffer_minutes)
         self.explaining = explain
-        self.candidates = self._load(exclude_technicians, ignore_booking)
+        self._technicians: dict[int, Technician] | None = None
+        self.candidates = self._load(exclude_technicians, ignore_booking, rows)
 
-    def _load(self, exclude: set[int] | frozenset[int], ignore_booking: int | None) -> list[_Candidate]:
+    def _load(
+        self, exclude: set[int] | frozenset[int], ignore_booking: int | None, rows: _Rows | None
+    ) -> list[_Candidate]:
         first_day, last_day = bookable_days(now=self.now, rules=self.rules)
         if not (first_day <= self.day <= last_day) or not self.service.is_active or not self.area.is_active:
             return []
+        if rows is None:
+            rows = _Rows(
+                service=self.service,
+                area=self.area,
+                first=self.day,
+                last=self.day,
+                margin=self.buffer + self.duration,
+                exclude=exclude,
+                explain=self.explaining,
+            )
+        self._technicians = rows.objects
         day_start, day_end = _day_bounds(self.day)
-        time_off = TimeOff.objects.filter(technician=OuterRef("pk"), start_date__lte=self.day, end_date__gte=self.day)
-        in_area = Technician.service_areas.through.objects.filter(technician=OuterRef("pk"), servicearea=self.area)
-        technicians = (
-            (Technician.objects.working() if self.explaining else Technician.objects.taking_jobs())
-            .filter(specialization=self.service.specialization)
-            .exclude(pk__in=exclude)
-            .annotate(serves_area=Exists(in_area), on_time_off=Exists(time_off))
-            .select_related("user")
-            # Ranked in Python (free_technicians); the default order by name would only add a sort.
-            .order_by()
-        )
-        if not self.explaining:
-            technicians = technicians.filter(serves_area=True, on_time_off=False)
-        by_id = {
-            t.pk: _Candidate(technician=t, serves_area=t.serves_area, on_time_off=t.on_time_off) for t in technicians
-        }
-        if not by_id:
-            return []
-
-        zone = timezone.get_current_timezone()
-        windows = ScheduleWindow.objects.filter(technician_id__in=by_id, weekday=self.day.weekday()).order_by()
-        for technician_id, start, end in windows.values_list("technician_id", "start_time", "end_time"):
-            # A window edge inside a spring-forward gap resolves to the instant PEP 495 gives it.
-            by_id[technician_id].windows.append(
-                (
-                    datetime.combine(self.day, start, tzinfo=zone).astimezone(UTC),
-                    datetime.combine(self.day, end, tzinfo=zone).astimezone(UTC),
-                )
-            )
-
-        # The same rows give the busy times and each technician's visits that day (counted with the
-        # booking being re-assigned, which still belongs to its technician): counting them in SQL
-        # would join every booking each technician ever had.
         margin = self.buffer + self.duration
-        busy = (
-            Booking.objects.filter(
-                technician_id__in=by_id,
-                status__in=ACTIVE_STATUSES,
-                scheduled_start__lt=day_end + margin,
-                scheduled_end__gt=day_start - margin,
-            )
-            .values_list("pk", "technician_id", "scheduled_start", "scheduled_end", "reference")
-            .order_by()
-        )
-        for pk, technician_id, start, end, reference in busy:
-            candidate = by_id[technician_id]
-            if day_start <= start < day_end:
-                candidate.visits_that_day += 1
-            if pk != ignore_booking:
-                candidate.busy.append((start, end, reference))
-        return [c for c in by_id.values() if c.windows or self.explaining]
+        zone = timezone.get_current_timezone()
+        weekday = self.day.weekday()
+        instants: dict[tuple[time, time], tuple[datetime, datetime]] = {}
+        candidates = []
+        for pk, (rating, is_available, serves_area) in rows.technicians.items():
+            on_time_off = any(start <= self.day <= end for start, end in rows.time_off.get(pk, ()))
+            if on_time_off and not self.explaining:
+                continue
+            candidate = _Candidate(self, pk, rating, is_available, serves_area, on_time_off)
+            # A window edge inside a spring-forward gap resolves to the instant PEP 495 gives it.
+            # Most technicians share their hours, so each distinct window is converted once.
+            for edges in rows.windows.get((pk, weekday), ()):
+                if edges not in instants:
+                    instants[edges] = tuple(datetime.combine(self.day, t, tzinfo=zone).astimezone(UTC) for t in edges)
+                candidate.windows.append(instants[edges])
+            if not (candidate.windows or self.explaining):
+                continue
+            # The same rows give the busy times and each technician's visits that day (counted with
+            # the booking being re-assigned, which still belongs to its technician).
+            for booking_pk, start, end, reference in rows.busy.get(pk, ()):
+                if not (start < day_end + margin and end > day_start - margin):
+                    continue
+                if day_start <= start < day_end:
+                    candidate.visits_that_day += 1
+                if booking_pk != ignore_booking:
+                    candidate.busy.append((start, end, reference))
+            candidates.append(candidate)
+        return candidates
 
-    def _grid(self) -> list[datetime]:
-        """Every wall-clock start on the slot grid of the day that exists in the platform zone."""
-        step = self.rules.slot_minutes
-        starts = []
-        for minute in range(0, 24 * 60, step):
-            start = local_datetime(self.day, time(minute // 60, minute % 60))
-            if start is not None:
-                starts.append(start.astimezone(UTC))
-        return starts
+    def technician(self, pk: int) -> Technician:
+        """The technician of a candidate, all of them loaded in one query the first time one is asked for."""
+        if self._technicians is None:
+            self._technicians = Technician.objects.select_related("user").in_bulk([c.pk for c in self.candidates])
+        return self._technicians[pk]
 
     def _earliest(self) -> datetime:
         return self.now + timedelta(hours=self.rules.min_notice_hours)
@@ -264,7 +445,7 @@ class DayPlan:
             return []
         end = start + self.duration
         free = [c for c in self.candidates if c.is_free(start, end, self.buffer)]
-        free.sort(key=lambda c: (c.visits_that_day, -c.technician.rating, c.technician.pk))
+        free.sort(key=lambda c: (c.visits_that_day, -c.rating, c.pk))
         return [c.technician for c in free]
 
     def explain(self, start: datetime) -> list[Candidate]:
@@ -282,22 +463,146 @@ class DayPlan:
                 not all(reason.overridable for reason in pair[1]),
                 len(pair[1]),
                 pair[0].visits_that_day,
-                -pair[0].technician.rating,
-                pair[0].technician.pk,
+                -pair[0].rating,
+                pair[0].pk,
             )
         )
         return [Candidate(technician=c.technician, reasons=reasons) for c, reasons in explained]
 
+    def open_starts(self) -> list[datetime]:
+        """Every start of the day's grid some candidate could take, the minimum notice aside
+        (what `free_times` keeps in the cache: the notice moves with the clock)."""
+        spans = [span for c in self.candidates for span in c.free_spans(self.duration, self.buffer)]
+        if not spans:
+            return []
+        return _sweep(_grid(self.day, self.rules.slot_minutes), spans)
+
     def free_starts(self) -> list[datetime]:
         """The union over eligible technicians of the start times they could take."""
-        if not self.candidates:
-            return []
         earliest = self._earliest()
-        return [
-            start
-            for start in self._grid()
-            if start >= earliest and any(c.is_free(start, start + self.duration, self.buffer) for c in self.candidates)
-        ]
+        return [start for start in self.open_starts() if start >= earliest]
+
+
+# The patient's question "when is this service free in my area on this day?" is asked far more
+# often than the answer changes, so the answer is kept in the cache. Its key holds everything the
+# answer is computed from that a request can read for free (the service's specialization and
+# length, the area, the day, the slot and buffer settings), plus a generation number for what
+# only the database knows: bookings, schedules, time off and who works where. The generation is
+# bumped by `forget_free_times` whenever one of those changes (bookings.receivers), so a change is
+# never served stale: the next question is asked under a new key and the old answers simply age
+# out. A key built from `max(updated_at)` values was the alternative; it costs a query per table
+# on every read and cannot see a deleted row (a schedule window or day off taken back), while a
+# bump costs one cache write per change. The minimum notice and the bookable days move with the
+# clock, so they are applied to the cached answer, never kept in it.
+GENERATION_KEY = "bookings:free-times:generation"
+ANSWER_SECONDS = 600
+
+
+def free_times_cached() -> bool:
+    """Whether answers are kept: only in a cache every process shares (FREE_TIMES_CACHE), since a
+    per-process cache would miss the generation bumped by another process."""
+    return settings.FREE_TIMES_CACHE
+
+
+def _generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        # A lost counter starts from the clock, never from a number an older answer may carry.
+        cache.add(GENERATION_KEY, clock.time_ns(), None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, clock.time_ns(), None)
+
+
+def forget_free_times() -> None:
+    """Something free times depend on changed: no answer cached before it is used again.
+
+    Bumped at once and again when the transaction commits: an answer computed by another
+    request between the two, from the data as it was before the commit, is kept under the
+    generation the commit leaves behind.
+    """
+    if free_times_cached():
+        _bump()
+        transaction.on_commit(_bump)
+
+
+def _answer_key(service: Service, area: ServiceArea, day: date, rules: Rules, generation: int) -> str:
+    return (
+        f"bookings:free-times:{generation}:{service.pk}:{service.specialization}:{service.duration_minutes}:"
+        f"{area.pk}:{day.isoformat()}:{rules.slot_minutes}:{rules.buffer_minutes}"
+    )
+
+
+def free_times_by_day(
+    *, service: Service, area: ServiceArea, days: list[date], now: datetime | None = None
+) -> dict[date, list[datetime]]:
+    """The free start times of `service` in `area` on each of `days` (the patient's booking form).
+
+    The same times as `DayPlan(...).free_starts()` for each day; days outside the bookable range
+    have none. The days not in the cache are worked out together from one load of rows.
+    """
+    now = now or timezone.now()
+    rules = Rules.current()
+    first, last = bookable_days(now=now, rules=rules)
+    answers: dict[date, list[datetime]] = {day: [] for day in days}
+    wanted = sorted({day for day in days if first <= day <= last})
+    if not wanted or not service.is_active or not area.is_active:
+        return answers
+    open_starts: dict[date, list[datetime]] = {}
+    keys = {}
+    if free_times_cached():
+        generation = _generation()
+        keys = {day: _answer_key(service, area, day, rules, generation) for day in wanted}
+        kept = cache.get_many(keys.values())
+        open_starts = {day: kept[key] for day, key in keys.items() if key in kept}
+    missing = [day for day in wanted if day not in open_starts]
+    if missing:
+        duration = timedelta(minutes=service.duration_minutes)
+        rows = _Rows(
+            service=service,
+            area=area,
+            first=missing[0],
+            last=missing[-1],
+            margin=duration + timedelta(minutes=rules.buffer_minutes),
+        )
+        computed = {
+            day: DayPlan(service=service, area=area, day=day, now=now, rules=rules, rows=rows).open_starts()
+            for day in missing
+        }
+        if keys:
+            cache.set_many({keys[day]: starts for day, starts in computed.items()}, ANSWER_SECONDS)
+        open_starts.update(computed)
+    earliest = now + timedelta(hours=rules.min_notice_hours)
+    for day in wanted:
+        answers[day] = [start for start in open_starts[day] if start >= earliest]
+    return answers
+
+
+def free_times(*, service: Service, area: ServiceArea, day: date, now: datetime | None = None) -> list[datetime]:
+    """The free start times of one day: `free_times_by_day` for a single day."""
+    return free_times_by_day(service=service, area=area, days=[day], now=now)[day]
+
+
+def first_day_with_free_times(
+    *, service: Service, area: ServiceArea, now: datetime | None = None, days_at_once: int = 8
+) -> date | None:
+    """The first bookable day on which `service` has a free time in `area`, or None up to the horizon."""
+    now = now or timezone.now()
+    first, last = bookable_days(now=now)
+    while first <= last:
+        days = [first + timedelta(days=i) for i in range(min(days_at_once, (last - first).days + 1))]
+        by_day = free_times_by_day(service=service, area=area, days=days, now=now)
+        found = next((day for day in days if by_day[day]), None)
+        if found is not None:
+            return found
+        first = days[-1] + timedelta(days=1)
+    return None
 
 
 def explain_eligibility(booking: Booking, *, now: datetime | None = None) -> list[Candidate]:

@@ -170,7 +170,8 @@ class Availability:
             windows = self.windows.get((pk, day.weekday()))
             if not windows or any(a <= day <= b for a, b in self.time_off.get(pk, ())):
                 continue
-            candidate = _Candidate(technician=technician, busy=self.busy.get(pk, []))
+            candidate = _Candidate(self, pk, technician.rating, technician.is_available, True, False)
+            candidate.busy = self.busy.get(pk, [])
             candidate.windows = [
                 (
                     datetime.combine(day, start, tzinfo=zone).astimezone(UTC),
@@ -181,6 +182,10 @@ class Availability:
             candidates.append(candidate)
         self._days[day] = candidates
         return candidates
+
+    def technician(self, pk: int) -> Technician:
+        """The technician `pk` among those loaded (what `_Candidate.technician` asks its plan for)."""
+        return self.technicians[pk]
 
     def bookable(self, start: datetime) -> bool:
         first, last = bookable_days(now=self.now, rules=self.rules)

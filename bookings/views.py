@@ -1,7 +1,9 @@
 import base64
 import uuid
+from contextlib import suppress
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,13 +11,15 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import patient_required
+from accounts.models import ServiceArea
 from bookings import receipts, selectors, services, signals
 from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
 from bookings.models import BookingStatus, PaymentMethod, Service
 from bookings.portal_views import _panels
-from bookings.scheduling import bookable_days
+from bookings.scheduling import bookable_days, first_day_with_free_times
 
 PAGE_SIZE = 10
 
@@ -32,21 +36,22 @@ def booking_list(request):
 
 
 @never_cache
+@vary_on_headers("HX-Request")
 @patient_required
 def booking_new(request, slug):
-    """Choose area, address and date, then a free time, then review and confirm (all without JavaScript)."""
+    """Choose area and date, then a free time, then review and confirm (all without JavaScript).
+
+    The free times are a GET (`?area=&date=`): the whole page, or with htmx only the fragment of
+    the times. Without a date the form opens on the first day that has free times. Reviewing and
+    confirming are POSTs of the form.
+    """
     service = get_object_or_404(Service, slug=slug, is_active=True)
-    action = request.POST.get("action", "times") if request.method == "POST" else None
-    if action is None:
-        initial = {
-            "area": request.user.area_id,
-            "address": request.user.address,
-            "request_token": uuid.uuid4(),
-            "payment_method": PaymentMethod.CASH,
-        }
-        form = BookingForm(service=service, initial=initial)
-        initial["date"] = form.first_day
-        return _render_new(request, service, BookingForm(service=service, initial=initial))
+    if request.method != "POST":
+        form = _times_form(request, service)
+        if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+            return render(request, "bookings/_free_times_reply.html", _new_context(request, service, form))
+        return _render_new(request, service, form)
+    action = request.POST.get("action", "times")
 
     existing = _booking_of_request(request)
     if existing is not None:
@@ -83,8 +88,45 @@ def booking_new(request, slug):
     return redirect(booking)
 
 
+def _times_form(request, service):
+    """The booking form of a GET: the free times of `?area=&date=`, the patient's own area and the
+    first day with free times by default; unbound (nothing to show yet) for a patient without an area."""
+    area = request.GET.get("area", "")
+    if "area" not in request.GET:
+        # Opening the form: the patient's own area, if it is still served.
+        area = (
+            request.user.area_id if ServiceArea.objects.filter(pk=request.user.area_id, is_active=True).exists() else ""
+        )
+    data = {
+        "area": area,
+        "date": request.GET.get("date", ""),
+        "address": request.user.address,
+        "request_token": uuid.uuid4(),
+        "payment_method": PaymentMethod.CASH,
+    }
+    if not area:
+        form = BookingForm(service=service, initial=data)
+        form.initial["date"] = form.first_day
+        return form
+    if not data["date"]:
+        form = BookingForm(service=service)
+        day = None
+        with suppress(ValidationError):
+            day = first_day_with_free_times(service=service, area=form.fields["area"].clean(area), now=form.now)
+        data["date"] = (day or form.first_day).isoformat()
+    form = BookingForm(data, service=service, step=BookingForm.STEP_QUERY)
+    form.is_valid()
+    return form
+
+
+def _new_context(request, service, form):
+    # The heading of the times takes the focus when the patient asked for them (the "Show free
+    # times" button, a day of the row of days), not while they are still choosing the date.
+    return {"service": service, "form": form, "focus_times": request.GET.get("focus") == "times"}
+
+
 def _render_new(request, service, form):
-    return render(request, "bookings/new.html", {"service": service, "form": form})
+    return render(request, "bookings/new.html", _new_context(request, service, form))
 
 
 def _booking_of_request(request):

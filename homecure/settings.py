@@ -214,6 +214,9 @@ _SESSION_ENGINES = {
     "cached_db": "django.contrib.sessions.backends.cached_db",
 }
 _SHARED_CACHE = CACHES["default"]["BACKEND"] == "homecure.base.cache.RedisCache"
+# The booking form's free times are kept in the cache only when every process shares it: an
+# answer is forgotten by bumping a counter in the cache, which a per-process cache would not see.
+FREE_TIMES_CACHE = env.bool("FREE_TIMES_CACHE", default=_SHARED_CACHE)
 _SESSION_STORE = env.str("SESSION_ENGINE", default="cached_db" if _SHARED_CACHE else "db")
 if _SESSION_STORE not in _SESSION_ENGINES:
     raise ImproperlyConfigured(f"SESSION_ENGINE must be one of {', '.join(_SESSION_ENGINES)}, not {_SESSION_STORE!r}.")

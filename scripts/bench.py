@@ -72,7 +72,7 @@ TRIVIAL = "trivial WSGI app"
 PAGES = [
     ("home", None, "GET", "/"),
     ("catalog", None, "GET", "/services/"),
-    ("free times (busy day)", "patient", "POST", None),
+    ("free times (busy day)", "patient", "GET", None),
     ("my bookings", "patient", "GET", "/bookings/"),
     ("booking detail", "patient", "GET", None),
     ("technician dashboard", "technician", "GET", "/portal/"),
@@ -192,7 +192,8 @@ def prepare() -> None:
 
     paths = {name: path for name, _who, _method, path in PAGES}
     paths["booking detail"] = f"/bookings/{booking.reference}/"
-    paths["free times (busy day)"] = free_times["path"]
+    # Free times are a GET: the booking form with the times of the busiest day.
+    paths["free times (busy day)"] = f"{free_times['path']}?area={area.pk}&date={day.isoformat()}"
     people = {"patient": patient, "technician": technician, "admin": admin}
     queries = {}
     for name, who, method, _path in PAGES:

@@ -268,10 +268,12 @@ def technician_set_schedule(*, technician: Technician, windows: list[Window]) ->
     _check_windows(windows)
     technician = Technician.objects.select_for_update().get(pk=technician.pk)
     technician.availability_schedule.all().delete()
-    return ScheduleWindow.objects.bulk_create(
+    created = ScheduleWindow.objects.bulk_create(
         ScheduleWindow(technician=technician, weekday=w.weekday, start_time=w.start, end_time=w.end)
         for w in sorted(windows, key=lambda w: (w.weekday, w.start))
     )
+    signals.schedule_changed.send(sender=Technician, technician=technician)
+    return created
 
 
 @transaction.atomic

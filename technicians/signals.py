@@ -21,6 +21,9 @@ technician_suspended = Signal()
 #: technician, in the confirmation's transaction); their profile waits for an administrator to verify it.
 technician_registered = Signal()
 
+#: The technician's weekly schedule was replaced (`technician_set_schedule`, in its transaction): the
+#: windows are written in bulk, so no `post_save` of a window tells the apps that offer times.
+schedule_changed = Signal()
 #: Question: may `user` (a patient) see the technician's photo? A receiver returns True when the
 #: patient has a visit with the technician. Extra argument: `user`.
 photo_viewer_asked = Signal()

@@ -292,14 +292,17 @@ def test_form_errors_are_listed_at_the_top_linked_to_their_fields_and_announced(
     log_in(page, live_server, patient.email, DEFAULT_PASSWORD)
     page.goto(live_server.url + reverse("bookings:new", args=[service.slug]))
     page.get_by_label("Address of the visit").fill("")
+    page.get_by_role("button", name="Review booking").click()
+    expect(error_summary(page).get_by_role("link").first).to_have_text("Address of the visit: This field is required.")
+    error_summary(page).get_by_role("link", name=re.compile("^Address")).click()
+    expect(page.get_by_label("Address of the visit")).to_be_focused()
+    assert_accessible("booking form with errors")
+    # Free times asked for a day that cannot be booked say why, where the times would be.
     page.get_by_label("Date").fill("2020-01-06")
     page.get_by_role("button", name="Show free times").click()
-    expect(error_summary(page).get_by_role("link")).to_have_text(
-        ["Address of the visit: This field is required.", re.compile("^Date: The earliest date you can book is ")]
-    )
-    error_summary(page).get_by_role("link", name=re.compile("^Date")).click()
-    expect(page.get_by_label("Date")).to_be_focused()
-    assert_accessible("booking form with errors")
+    expect(page.get_by_role("heading", name="Please check the area and the date")).to_be_focused()
+    expect(page.locator("#free-times")).to_contain_text("Date: The earliest date you can book is ")
+    assert_accessible("free times for a day that cannot be booked")
     screenshot("booking-errors")
 
     # The technician's check-in code field offers the code a phone may have received.

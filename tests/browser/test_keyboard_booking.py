@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from bookings.models import Booking, BookingStatus, PaymentMethod
+from technicians.tests.factories import TechnicianFactory, give_weekly_schedule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,7 +90,7 @@ def test_patient_books_a_visit_with_the_keyboard_only(
     tab_to(page, "^Date", tag="input")
     page.keyboard.type(day.strftime("%m%d%Y"))
     # Choosing a date fetches its free times without leaving the field.
-    times = page.get_by_role("group", name=re.compile("^Free times"))
+    times = page.get_by_role("group", name=re.compile(f"^Free times.*{day.day} {day:%B %Y}"))
     expect(times).to_be_visible()
     assert focused(page)["id"] == "id_date"
     assert_accessible("booking form with free times")
@@ -156,3 +157,76 @@ def test_patient_books_a_visit_with_the_keyboard_only(
     tab_to(page, "^My bookings$", tag="a")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1, name="My bookings")).to_be_visible()
+
+
+def log_in(page, live_server, user):
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.get_by_label("E-mail address").fill(user.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_showing_free_times_moves_the_focus_to_them(
+    page, live_server, screenshot, assert_accessible, patient, technician, service
+):
+    """After "Show free times" the heading of the times has focus: the next Tab is on the first time."""
+    day = timezone.localdate() + timedelta(days=4)
+    log_in(page, live_server, patient)
+    page.goto(live_server.url + reverse("bookings:new", args=[service.slug]))
+    tab_to(page, "^Date", tag="input")
+    page.keyboard.type(day.strftime("%m%d%Y"))
+    tab_to(page, "^Show free times$", tag="button")
+    page.keyboard.press("Enter")
+
+    heading = page.get_by_role("heading", name=re.compile(f"^Free times.*{day.day} {day:%B %Y}"))
+    expect(heading).to_be_focused()
+    expect(page.get_by_role("status").filter(has_text="free times on")).to_have_text(
+        re.compile(f"^19 free times on {day:%A} {day.day} {day:%B}$")
+    )
+    assert_accessible("free times shown")
+    screenshot("free-times-focused")
+    page.keyboard.press("Tab")
+    assert assert_focus_visible(page)["name"] == "08:00"
+
+
+def test_without_javascript_the_free_times_page_opens_on_the_times(
+    browser, browser_context_args, live_server, patient, technician, service
+):
+    """The same without JavaScript: the button asks for the whole page, whose times' heading has focus."""
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    page = context.new_page()
+    day = timezone.localdate() + timedelta(days=4)
+    log_in(page, live_server, patient)
+    page.goto(live_server.url + reverse("bookings:new", args=[service.slug]))
+    page.get_by_label("Date").fill(day.isoformat())
+    page.get_by_role("button", name="Show free times").click()
+    expect(page).to_have_url(re.compile(rf"date={day.isoformat()}"))
+    expect(page.get_by_role("heading", name=re.compile(f"^Free times.*{day.day} {day:%B %Y}"))).to_be_focused()
+    page.keyboard.press("Tab")
+    assert focused(page)["name"] == "08:00"
+    context.close()
+
+
+def test_a_day_without_times_leads_to_the_next_day_that_has_some(
+    page, live_server, screenshot, assert_accessible, patient, service, area
+):
+    """The form opens on the first day with times; a full day points at the next days that have some."""
+    later = timezone.localdate() + timedelta(days=5)
+    nurse = TechnicianFactory(areas=[area])
+    give_weekly_schedule(nurse, weekdays=[later.weekday()])
+    log_in(page, live_server, patient)
+    page.goto(live_server.url + reverse("bookings:new", args=[service.slug]))
+    expect(page.get_by_label("Date")).to_have_value(later.isoformat())
+    expect(page.get_by_role("group", name=re.compile(f"^Free times.*{later.day} {later:%B %Y}"))).to_be_visible()
+
+    earlier = later - timedelta(days=2)
+    page.get_by_label("Date").fill(earlier.isoformat())
+    page.get_by_role("button", name="Show free times").click()
+    expect(page.get_by_role("heading", name=re.compile("^No free times on"))).to_be_focused()
+    days = page.get_by_role("navigation", name="Next days with free times")
+    assert_accessible("a day without free times")
+    screenshot("no-free-times")
+    days.get_by_role("link", name=re.compile(f"{later.day} {later:%b}")).click()
+    expect(page.get_by_role("heading", name=re.compile(f"^Free times.*{later.day} {later:%B %Y}"))).to_be_focused()
+    page.keyboard.press("Tab")
+    assert focused(page)["name"] == "08:00"

@@ -43,7 +43,9 @@ def test_patient_follows_the_confirmation_from_the_badge_to_the_qr_code(
     page.get_by_role("link", name="Book this service").click()
     page.get_by_label("Date").fill(day.isoformat())
     page.get_by_role("button", name="Show free times").click()
-    page.get_by_role("group", name=re.compile("^Free times")).get_by_text(re.compile(r"^\d\d:\d\d$")).first.click()
+    # The form opens on the first day with free times: wait for the chosen day's.
+    times = page.get_by_role("group", name=re.compile(f"^Free times.*{day.day} {day:%B %Y}"))
+    times.get_by_text(re.compile(r"^\d\d:\d\d$")).first.click()
     page.get_by_role("button", name="Review booking").click()
     page.get_by_role("button", name="Confirm booking").click()
     expect(page.get_by_text("Your visit is booked.")).to_be_visible()

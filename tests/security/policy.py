@@ -66,6 +66,8 @@ accounts:password_reset_complete   GET    200    200    200    200    200    200
 accounts:password_reset_complete   POST   405    405    405    405    405    405    405
 bookings:list                      GET    login  200    200    403    403    403    403
 bookings:list                      POST   login  200    200    403    403    403    403
+# The booking form's GET also answers for free times (?area=&date=, the whole page or htmx's
+# fragment): a read that changes nothing whatever it is sent (bookings/tests/test_free_times.py).
 bookings:new                       GET    login  200    200    403    403    403    403
 bookings:new                       POST   login  200    200    403    403    403    403
 bookings:detail                    GET    login  200    404    403    403    403    403
