@@ -1,14 +1,22 @@
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ServiceArea
 from bookings import services
+from bookings.day_board import day_board
 from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -87,6 +95,38 @@ class AdminRescheduleForm(forms.Form):
                 raise forms.ValidationError(_("This time does not exist on that day (the clocks go forward)."))
             cleaned["start"] = start
         return cleaned
+
+
+class DayBoardForm(forms.Form):
+    """Which day and area the day board shows, and which of its visits is open in the side panel.
+
+    Every field is optional: a missing or wrong value falls back to today, every area and no visit.
+    """
+
+    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=ServiceArea.objects.none(), required=False, empty_label=_("All areas")
+    )
+    visit = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+    DAYS_AROUND_TODAY = 3653
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = ServiceArea.objects.filter(is_active=True).order_by("name")
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day is not None and abs((day - timezone.localdate()).days) > self.DAYS_AROUND_TODAY:
+            raise forms.ValidationError(_("Choose a day within ten years of today."))
+        return day
+
+    def choice(self, name, default=None):
+        """The field's valid value, or `default` when it is missing or not valid."""
+        if not self.is_valid() and name in self.errors:
+            return default
+        value = self.cleaned_data.get(name)
+        return default if value is None else value
 
 
 class TechnicianListFilter(admin.RelatedFieldListFilter):
@@ -277,12 +317,15 @@ class BookingAdmin(admin.ModelAdmin):
     )
     inlines = [BookingStatusHistoryInline, BookingDeclineInline]
     actions = ["confirm_selected"]
+    # The booking's own page is the patient's: an administrator would get "forbidden" there.
+    view_on_site = False
 
     # Assigning, confirming and cancelling go through the booking services, so the back office
     # keeps the same eligibility and no-overlap rules, history rows and signals as the portal.
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("day-board/", view(self.day_board_view), name="bookings_booking_day_board"),
             path("<int:pk>/assign/", view(self.assign_view), name="bookings_booking_assign"),
             path("<int:pk>/cancel/", view(self.cancel_view), name="bookings_booking_cancel"),
             path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_booking_reschedule"),
@@ -302,9 +345,50 @@ class BookingAdmin(admin.ModelAdmin):
             "original": booking,
             "title": title,
             "form": form,
+            "back_url": self._back_to_board(request) or reverse("admin:bookings_booking_change", args=[booking.pk]),
             **extra,
         }
         return TemplateResponse(request, f"admin/bookings/booking/{template}", context)
+
+    @staticmethod
+    def _back_to_board(request) -> str | None:
+        """The day board's address the action was started from (`?next=`), when it is one."""
+        board = reverse("admin:bookings_booking_day_board")
+        target = request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+        return target if safe and target.startswith(board) else None
+
+    def _done(self, request, booking):
+        return redirect(self._back_to_board(request) or reverse("admin:bookings_booking_change", args=[booking.pk]))
+
+    def day_board_view(self, request):
+        """The day's technicians, visits and waiting bookings on a time axis (`bookings.day_board`)."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = DayBoardForm(request.GET or None)
+        today = timezone.localdate()
+        day = form.choice("day", today) if form.is_bound else today
+        area = form.choice("area") if form.is_bound else None
+        board = day_board(day=day, area=area)
+        selected = board.find(form.choice("visit")) if form.is_bound else None
+        place = {"day": day.isoformat(), **({"area": area.pk} if area else {})}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Day board"),
+            "form": form,
+            "board": board,
+            "selected": selected,
+            "place": urlencode(place),
+            "board_url": f"{request.path}?{urlencode(place)}",
+            "previous_day": urlencode({**place, "day": (day - timedelta(days=1)).isoformat()}),
+            "next_day": urlencode({**place, "day": (day + timedelta(days=1)).isoformat()}),
+            "today": urlencode({**place, "day": today.isoformat()}),
+            "is_today": day == today,
+        }
+        return TemplateResponse(request, "admin/bookings/booking/day_board.html", context)
 
     def assign_view(self, request, pk):
         """Eligible, free technicians first, then every other verified, working technician of the
@@ -324,7 +408,7 @@ class BookingAdmin(admin.ModelAdmin):
                 form.add_error(ASSIGN_ERROR_FIELDS.get(error.code), error.message)
             else:
                 self.message_user(request, _("Technician assigned; the booking waits for their answer."))
-                return redirect("admin:bookings_booking_change", booking.pk)
+                return self._done(request, booking)
         return self._render(
             request,
             booking,
@@ -346,7 +430,7 @@ class BookingAdmin(admin.ModelAdmin):
                 self.message_user(request, error.message, messages.ERROR)
             else:
                 self.message_user(request, _("Booking cancelled."))
-                return redirect("admin:bookings_booking_change", booking.pk)
+                return self._done(request, booking)
         return self._render(request, booking, form, _("Cancel %(booking)s") % {"booking": booking})
 
     def reschedule_view(self, request, pk):
