@@ -148,9 +148,11 @@ class BackOfficeSite(admin.AdminSite):
         return redirect("accounts:after-login")
 
     def index(self, request, extra_context=None):
+        from homecure.site.charts import dashboard_charts
         from homecure.site.dashboard import dashboard_cards
 
-        return super().index(request, {"dashboard_cards": dashboard_cards(), **(extra_context or {})})
+        context = {"dashboard_cards": dashboard_cards(), "dashboard_charts": dashboard_charts()}
+        return super().index(request, {**context, **(extra_context or {})})
 
 
 class BackOfficeAdminConfig(AdminConfig):
