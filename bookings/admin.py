@@ -378,6 +378,8 @@ class BookingAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Day board"),
+            # The board needs the page's whole width: the list of models stays on the other pages.
+            "is_nav_sidebar_enabled": False,
             "form": form,
             "board": board,
             "selected": selected,

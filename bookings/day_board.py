@@ -38,9 +38,9 @@ from bookings.models import Booking, BookingStatus
 from homecure.base.system_settings import get_setting
 from technicians.models import ScheduleWindow, Technician, TimeOff
 
-# The axis always covers the usual working day, and stretches to whole hours around anything earlier or later.
-AXIS_FIRST_HOUR = 7
-AXIS_LAST_HOUR = 21
+# The axis covers the whole hours of the windows and visits shown, and at least this working day.
+AXIS_FIRST_HOUR = 8
+AXIS_LAST_HOUR = 18
 # Drawing sizes of a row, in CSS pixels: one lane per set of visits that do not overlap.
 LANE_HEIGHT = 44
 VISIT_HEIGHT = 38
@@ -156,15 +156,33 @@ class BoardVisit:
         return marks
 
     @property
+    def headline(self) -> str:
+        """The block's first line: start, patient, and whether the check-in is late."""
+        start = f"{timezone.localtime(self.booking.scheduled_start):%H:%M} {self.initials}"
+        if self.escalated:
+            return _("Not checked in %(start)s") % {"start": start}
+        if self.late:
+            return _("Late %(start)s") % {"start": start}
+        return start
+
+    @property
+    def subline(self) -> str:
+        """The block's second line: the service, and the area when it is not the one shown."""
+        if self.elsewhere:
+            return f"{self.booking.service} · {self.booking.service_area}"
+        return str(self.booking.service)
+
+    @property
     def description(self) -> str:
-        """One sentence a screen reader reads for the visit's block on the board."""
+        """What a screen reader reads for the visit's block: its visible lines first, then the rest."""
+        end = f"{timezone.localtime(self.booking.scheduled_end):%H:%M}"
         parts = [
-            self.times,
-            str(self.booking.service),
-            self.initials,
+            f"{self.headline} {self.subline}",
+            _("until %(end)s") % {"end": end},
             self.booking.get_status_display(),
-            *self.marks,
         ]
+        if self.tight:
+            parts.append(_("less travel time than the buffer before it"))
         return ", ".join(parts)
 
 
@@ -327,7 +345,9 @@ def day_board(*, day: date, area: ServiceArea | None = None, now: datetime | Non
     # Copies: an escalated visit keeps its place in its technician's row as well.
     waiting = [replace(v) for v in visits if (v.booking.technician_id is None or v.escalated) and not v.elsewhere]
     waiting_lanes = _place_lanes(waiting, None)
-    now_left = axis.left(_minute(now, day)) if timezone.localdate(now) == day else None
+    now_minute = _minute(now, day)
+    shown = timezone.localdate(now) == day and axis.first_minute <= now_minute <= axis.last_minute
+    now_left = axis.left(now_minute) if shown else None
     return DayBoard(
         day=day,
         area=area,

@@ -46,17 +46,17 @@ def test_a_visit_sits_under_its_hours_with_the_travel_buffer_around_it(technicia
 
     board = day_board(day=day, area=area)
 
-    # The axis runs 07:00-21:00 (840 minutes): 10:00 is 180 minutes in, a 60-minute visit is 1/14 wide.
-    assert (board.axis.first_minute, board.axis.last_minute) == (7 * 60, 21 * 60)
+    # The axis runs 08:00-18:00 (600 minutes): 10:00 is 120 minutes in, a 60-minute visit is 1/10 wide.
+    assert (board.axis.first_minute, board.axis.last_minute) == (8 * 60, 18 * 60)
     [row] = board.rows
     [visit] = row.visits
     assert row.technician == technician
-    assert visit.left == pytest.approx(100 * 180 / 840, abs=0.001)
-    assert visit.width == pytest.approx(100 * 60 / 840, abs=0.001)
+    assert visit.left == pytest.approx(20, abs=0.001)
+    assert visit.width == pytest.approx(10, abs=0.001)
     assert (visit.buffer_before.start_minute, visit.buffer_before.end_minute) == (9 * 60 + 30, 10 * 60)
     assert (visit.buffer_after.start_minute, visit.buffer_after.end_minute) == (11 * 60, 11 * 60 + 30)
     assert visit.initials == "P.P."
-    assert visit.description == "10:00-11:00, Nurse home visit, P.P., Confirmed"
+    assert visit.description == "10:00 P.P. Nurse home visit, until 11:00, Confirmed"
     # The working window 08:00-18:00 is drawn behind.
     assert [(w.start_minute, w.end_minute) for w in row.windows] == [(8 * 60, 18 * 60)]
     assert row.hours_label == "08:00-18:00"
@@ -65,10 +65,11 @@ def test_a_visit_sits_under_its_hours_with_the_travel_buffer_around_it(technicia
 def test_the_axis_stretches_to_whole_hours_around_an_early_visit(technician, patient, service, area, day):
     BookingFactory(user=patient, technician=technician, service=service, service_area=area, start=_at(day, 6, 30))
 
-    board = day_board(day=day, area=area)
+    board = day_board(day=day, area=area, now=_at(day, 2))
 
     assert board.axis.first_minute == 6 * 60
-    assert board.rows[0].visits[0].left == pytest.approx(100 * 30 / (15 * 60), abs=0.001)
+    assert board.now_left is None  # 02:00 is off the axis: no "now" line pinned to its edge
+    assert board.rows[0].visits[0].left == pytest.approx(100 * 30 / (12 * 60), abs=0.001)
 
 
 def test_overlapping_visits_of_one_technician_are_never_drawn_over_each_other(technician, service, area, day):
@@ -129,9 +130,11 @@ def test_unassigned_and_escalated_visits_wait_for_the_office_and_late_ones_are_m
     assert set(row_visits) == {late, escalated}
     assert row_visits[late].late and not row_visits[late].escalated
     assert row_visits[escalated].escalated
-    assert "late to check in" in row_visits[late].description
-    assert "nobody checked in, office told" in row_visits[escalated].description
-    assert board.now_left == pytest.approx(100 * 4 / 14, abs=0.001)  # 11:00 on a 07:00-21:00 axis
+    assert row_visits[late].description.startswith("Late 10:30 ")
+    assert row_visits[late].marks == ["late to check in"]
+    assert row_visits[escalated].description.startswith("Not checked in 08:00 ")
+    assert row_visits[escalated].marks == ["nobody checked in, office told"]
+    assert board.now_left == pytest.approx(30, abs=0.001)  # 11:00 on an 08:00-18:00 axis
     assert board.find(unassigned.pk).booking == unassigned
     assert board.find(10**18) is None
 
@@ -145,7 +148,8 @@ def test_a_technicians_visit_elsewhere_shows_on_their_row(technician, service, a
 
     assert [v.booking for v in row.visits] == [there]
     assert row.visits[0].elsewhere
-    assert f"in {other_area}" in row.visits[0].description
+    assert row.visits[0].subline == f"Nurse home visit · {other_area}"
+    assert row.visits[0].marks == [f"in {other_area}"]
 
 
 def test_rows_are_the_technicians_working_in_the_area_that_day(technician, other_technician, area, other_area, day):

@@ -718,6 +718,9 @@ class Command(BaseCommand):
                 booking.qr_code = qr.qr_png_base64(booking.qr_code_data)
                 booking.checkin_code = new_check_in_code()
             booking.save()
+            # Made when it was requested, not when the demo was loaded: the dashboard measures
+            # the wait from booking to acceptance from here.
+            Booking.objects.filter(pk=booking.pk).update(created_at=requested_at)
 
             tech_user = technician.user if technician else None
             changes = {
