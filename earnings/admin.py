@@ -31,11 +31,9 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
         "technician",
         "visit",
         "amount",
-        "commission_rate",
         "commission",
         "net_earnings",
         "payment_status",
-        "payment_date",
     )
     list_select_related = ("technician__user", "booking")
     list_filter = ("payment_status", "payment_method", "created_at", "technician__specialization")
