@@ -219,6 +219,8 @@ admin:records_healthrecord_change  POST   admin-login away   away   away   away 
 admin:axes_*_change                POST   admin-login away   away   away   away   away   away
 admin:homecure_contact_change      POST   admin-login away   away   away   away   away   away
 admin:earnings_technicianearnings_change POST   admin-login away   away   away   away   away   away
+# The office's day board is a page to read: the changes it leads to have their own forms.
+admin:bookings_booking_day_board   POST   admin-login away   away   away   away   away   405
 # Every other back-office page.
 admin:*                            GET    admin-login away   away   away   away   away   200
 admin:*                            POST   admin-login away   away   away   away   away   200
