@@ -132,7 +132,8 @@ def test_every_back_office_list_fits_its_box_at_1280_and_the_favicon_loads(
     too_wide = {}
     for url in lists:
         page.goto(live_server.url + url)
-        expect(page.locator("#result_list tbody tr").first).to_be_visible()
+        # Server-rendered: once the page has loaded, its rows are there.
+        assert page.locator("#result_list tbody tr").count() > 0, f"no rows listed at {url}"
         overflow = page.evaluate(OVERFLOW)
         if overflow > 0:
             too_wide[url] = overflow
