@@ -26,7 +26,8 @@ from bookings.tests.factories import (
 )
 from earnings.tests.factories import TechnicianEarningsFactory
 from homecure.base.audit import audit_event
-from homecure.tests.factories import ContactFactory, ScheduledJobRunFactory
+from homecure.models import SystemSettings
+from homecure.tests.factories import ContactFactory, ScheduledJobRunFactory, SystemSettingsFactory
 from notifications.models import Priority
 from notifications.tests.factories import EmailPreferenceFactory, NotificationFactory, SentReminderFactory
 from records.tests.factories import HealthRecordFactory
@@ -107,6 +108,10 @@ def busy_office(admin_user, area):
         subject="Can a nurse visit my mother twice a week for wound dressing after her operation?",
     )
     ScheduledJobRunFactory(name="daily_break_glass_summary_for_the_clinical_lead")
+    # The settings' rows come with the migrations, and a test before this one may have emptied the tables.
+    for key in ("booking_cancellation_hours", "platform_commission_rate", "email_notifications_enabled"):
+        if not SystemSettings.objects.filter(key=key).exists():
+            SystemSettingsFactory(key=key)
     Group.objects.create(name="Dispatch desk supervisors")
     attempt = {
         "username": "alexandra-louise.featherstonehaugh-montgomery@northlondon-homecare.example",
