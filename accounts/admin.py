@@ -70,7 +70,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    list_display = ("email", "first_name", "last_name", "role", "is_active", "is_staff", "date_joined")
+    list_display = ("email", "full_name", "role", "is_active", "date_joined")
     list_filter = ("role", "is_active", "awaiting_confirmation", "second_factor_required", "is_staff", "area")
     search_fields = ("email", "first_name", "last_name", "phone")
     ordering = ("email",)
@@ -80,6 +80,12 @@ class UserAdmin(DjangoUserAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     actions = ["unlock_login", "reset_second_factor", "require_second_factor", "stop_requiring_second_factor"]
+    # A user's "page on the site" is the profile of whoever is logged in: the administrator's own.
+    view_on_site = False
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj):
+        return obj.get_full_name() or "-"
 
     @admin.display(description=_("Two-factor log-in"))
     def second_factor(self, obj):

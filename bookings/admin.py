@@ -1,17 +1,24 @@
 import uuid
+from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ServiceArea
 from bookings import payments, selectors, series, services
+from bookings.day_board import day_board
 from bookings.forms import SeriesCancelForm
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -118,6 +125,38 @@ class RefundForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
 
+class DayBoardForm(forms.Form):
+    """Which day and area the day board shows, and which of its visits is open in the side panel.
+
+    Every field is optional: a missing or wrong value falls back to today, every area and no visit.
+    """
+
+    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=ServiceArea.objects.none(), required=False, empty_label=_("All areas")
+    )
+    visit = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+    DAYS_AROUND_TODAY = 3653
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = ServiceArea.objects.filter(is_active=True).order_by("name")
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day is not None and abs((day - timezone.localdate()).days) > self.DAYS_AROUND_TODAY:
+            raise forms.ValidationError(_("Choose a day within ten years of today."))
+        return day
+
+    def choice(self, name, default=None):
+        """The field's valid value, or `default` when it is missing or not valid."""
+        if not self.is_valid() and name in self.errors:
+            return default
+        value = self.cleaned_data.get(name)
+        return default if value is None else value
+
+
 class TechnicianListFilter(admin.RelatedFieldListFilter):
     """Technicians by name, fetched with their user accounts in one query; "not assigned" finds the
     bookings waiting for one.
@@ -169,7 +208,7 @@ class BookingStatusHistoryInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("changed_by")
+        return super().get_queryset(request).select_related("changed_by", "booking")
 
 
 class BookingDeclineInline(admin.TabularInline):
@@ -186,7 +225,7 @@ class BookingDeclineInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("technician__user")
+        return super().get_queryset(request).select_related("technician__user", "booking")
 
 
 class PaymentInline(admin.TabularInline):
@@ -316,12 +355,15 @@ class BookingAdmin(admin.ModelAdmin):
     )
     inlines = [PaymentInline, BookingStatusHistoryInline, BookingDeclineInline]
     actions = ["confirm_selected"]
+    # The booking's own page is the patient's: an administrator would get "forbidden" there.
+    view_on_site = False
 
     # Assigning, confirming and cancelling go through the booking services, so the back office
     # keeps the same eligibility and no-overlap rules, history rows and signals as the portal.
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("day-board/", view(self.day_board_view), name="bookings_booking_day_board"),
             path("<int:pk>/assign/", view(self.assign_view), name="bookings_booking_assign"),
             path("<int:pk>/cancel/", view(self.cancel_view), name="bookings_booking_cancel"),
             path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_booking_reschedule"),
@@ -342,9 +384,52 @@ class BookingAdmin(admin.ModelAdmin):
             "original": booking,
             "title": title,
             "form": form,
+            "back_url": self._back_to_board(request) or reverse("admin:bookings_booking_change", args=[booking.pk]),
             **extra,
         }
         return TemplateResponse(request, f"admin/bookings/booking/{template}", context)
+
+    @staticmethod
+    def _back_to_board(request) -> str | None:
+        """The day board's address the action was started from (`?next=`), when it is one."""
+        board = reverse("admin:bookings_booking_day_board")
+        target = request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+        return target if safe and target.startswith(board) else None
+
+    def _done(self, request, booking):
+        return redirect(self._back_to_board(request) or reverse("admin:bookings_booking_change", args=[booking.pk]))
+
+    def day_board_view(self, request):
+        """The day's technicians, visits and waiting bookings on a time axis (`bookings.day_board`)."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = DayBoardForm(request.GET or None)
+        today = timezone.localdate()
+        day = form.choice("day", today) if form.is_bound else today
+        area = form.choice("area") if form.is_bound else None
+        board = day_board(day=day, area=area)
+        selected = board.find(form.choice("visit")) if form.is_bound else None
+        place = {"day": day.isoformat(), **({"area": area.pk} if area else {})}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Day board"),
+            # The board needs the page's whole width: the list of models stays on the other pages.
+            "is_nav_sidebar_enabled": False,
+            "form": form,
+            "board": board,
+            "selected": selected,
+            "place": urlencode(place),
+            "board_url": f"{request.path}?{urlencode(place)}",
+            "previous_day": urlencode({**place, "day": (day - timedelta(days=1)).isoformat()}),
+            "next_day": urlencode({**place, "day": (day + timedelta(days=1)).isoformat()}),
+            "today": urlencode({**place, "day": today.isoformat()}),
+            "is_today": day == today,
+        }
+        return TemplateResponse(request, "admin/bookings/booking/day_board.html", context)
 
     def assign_view(self, request, pk):
         """Eligible, free technicians first, then every other verified, working technician of the
@@ -364,7 +449,7 @@ class BookingAdmin(admin.ModelAdmin):
                 form.add_error(ASSIGN_ERROR_FIELDS.get(error.code), error.message)
             else:
                 self.message_user(request, _("Technician assigned; the booking waits for their answer."))
-                return redirect("admin:bookings_booking_change", booking.pk)
+                return self._done(request, booking)
         return self._render(
             request,
             booking,
@@ -386,7 +471,7 @@ class BookingAdmin(admin.ModelAdmin):
                 self.message_user(request, error.message, messages.ERROR)
             else:
                 self.message_user(request, _("Booking cancelled."))
-                return redirect("admin:bookings_booking_change", booking.pk)
+                return self._done(request, booking)
         return self._render(request, booking, form, _("Cancel %(booking)s") % {"booking": booking})
 
     def reschedule_view(self, request, pk):
@@ -548,7 +633,7 @@ class FailedCheckInAdmin(admin.ModelAdmin):
     """Refused check-ins, for spotting lost phones, wrong addresses and guessed codes. Read-only:
     the record is evidence, so nobody edits or deletes it here."""
 
-    list_display = ("created_at", "technician", "reason", "method", "code", "booking_reference", "ip_address")
+    list_display = ("created_at", "technician", "reason", "code", "booking_reference")
     list_filter = ("reason", "method", "created_at")
     list_select_related = ("user", "booking")
     search_fields = ("user__email", "user__first_name", "user__last_name", "code", "booking__reference")

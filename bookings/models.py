@@ -318,7 +318,11 @@ class BookingStatusHistory(models.Model):
         ordering = ["booking", "created_at", "pk"]
 
     def __str__(self):
-        return f"{self.booking_id}: {self.from_status or '-'} -> {self.to_status}"
+        return _("%(booking)s: %(from)s to %(to)s") % {
+            "booking": self.booking.reference,
+            "from": self.get_from_status_display() or "-",
+            "to": self.get_to_status_display(),
+        }
 
     @property
     def note_for_patient(self) -> str:
@@ -347,7 +351,10 @@ class BookingDecline(models.Model):
         ordering = ["booking", "created_at"]
 
     def __str__(self):
-        return f"{self.booking_id}: declined by {self.technician_id}"
+        return _("%(booking)s declined by %(technician)s") % {
+            "booking": self.booking.reference,
+            "technician": self.technician,
+        }
 
 
 class MissedVisit(models.Model):
@@ -370,7 +377,10 @@ class MissedVisit(models.Model):
         indexes = [models.Index(fields=["technician", "-scheduled_start"], name="missed_visit_tech_idx")]
 
     def __str__(self):
-        return f"{self.booking_id}: missed by {self.technician_id}"
+        return _("%(booking)s missed by %(technician)s") % {
+            "booking": self.booking.reference,
+            "technician": self.technician,
+        }
 
 
 class CheckInFailure(models.TextChoices):

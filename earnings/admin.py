@@ -54,13 +54,11 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
         "technician",
         "visit",
         "amount",
-        "commission_rate",
         "commission",
         "net_earnings",
         "collected_by",
         "balance_amount",
         "payment_status",
-        "payment_date",
     )
     list_select_related = ("technician__user", "booking")
     list_filter = ("payment_status", "collected_by", "payment_method", "created_at", "technician__specialization")

@@ -84,16 +84,45 @@ class ReadableChanges:
         return str(value)
 
 
+class ActionListFilter(admin.SimpleListFilter):
+    """The actions present in the log, by their names in words ("Setting changed")."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = AdminLog.objects.order_by("action").values_list("action", flat=True).distinct()
+        return [(action, audit.action_label(action)) for action in actions]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class EntityTypeListFilter(admin.SimpleListFilter):
+    """The kinds of object in the log, by their names ("Booking", not "bookings.booking")."""
+
+    title = _("object")
+    parameter_name = "entity_type"
+
+    def lookups(self, request, model_admin):
+        types = AdminLog.objects.order_by("entity_type").values_list("entity_type", flat=True).distinct()
+        return [(entity_type, audit.entity_label(entity_type)) for entity_type in types]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(entity_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AdminLog)
 class AdminLogAdmin(admin.ModelAdmin):
-    """The audit trail: readable by administrators, changeable by nobody."""
+    """The audit trail: readable by administrators, changeable by nobody. The address and browser
+    of each entry are on its page."""
 
-    list_display = ("created_at", "admin_user", "action", "entity", "summary", "ip_address")
+    list_display = ("created_at", "admin_user", "action_name", "entity", "summary")
     list_select_related = ("admin_user",)
     list_filter = (
         ("admin_user", admin.RelatedOnlyFieldListFilter),
-        "action",
-        "entity_type",
+        ActionListFilter,
+        EntityTypeListFilter,
         "created_at",
     )
     search_fields = ("description", "entity_type", "entity_id", "admin_user__email")
@@ -104,7 +133,7 @@ class AdminLogAdmin(admin.ModelAdmin):
     fields = (
         "created_at",
         "admin_user",
-        "action",
+        "action_name",
         "entity",
         "description",
         "changes",
@@ -113,9 +142,13 @@ class AdminLogAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
+    @admin.display(description=_("action"), ordering="action")
+    def action_name(self, obj):
+        return audit.action_label(obj.action)
+
     @admin.display(description=_("object"), ordering="entity_type")
     def entity(self, obj):
-        text = f"{obj.entity_type} #{obj.entity_id}" if obj.entity_id else obj.entity_type
+        text = audit.entity_label(obj.entity_type, obj.entity_id)
         url = _admin_change_url(obj.entity_type, obj.entity_id) if obj.entity_id else None
         return format_html('<a href="{}">{}</a>', url, text) if url else text
 
@@ -183,7 +216,7 @@ class SystemSettingForm(forms.ModelForm):
 @admin.register(SystemSettings)
 class SystemSettingsAdmin(admin.ModelAdmin):
     form = SystemSettingForm
-    list_display = ("key", "value", "allowed", "category", "is_editable", "updated_at")
+    list_display = ("key", "value", "allowed", "category", "is_editable")
     list_filter = ("category", "data_type", "is_editable")
     search_fields = ("key", "description")
     fields = ("key", "value", "allowed", "default", "data_type", "category", "description", "is_editable", "updated_at")
@@ -273,12 +306,15 @@ class ScheduledJobRunAdmin(admin.ModelAdmin):
 def _large_log_lists(*models):
     """django-axes keeps a row per log-in and per failed attempt, as many as any table of the
     platform, so its lists count like ours. Its admin is registered before this module runs, as
-    "axes" comes before "homecure" in the installed apps."""
+    "axes" comes before "homecure" in the installed apps. Its lists leave the browser and the path
+    to each entry's page, so that they fit the page's width."""
     for model in models:
         if admin.site.is_registered(model):
             model_admin = admin.site.get_model_admin(model)
             model_admin.show_full_result_count = False
             model_admin.paginator = EstimatedCountPaginator
+            shown = [name for name in model_admin.list_display if name not in ("user_agent", "path_info")]
+            model_admin.list_display = tuple(shown)
 
 
 _large_log_lists(AccessAttempt, AccessLog, AccessFailureLog)

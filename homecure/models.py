@@ -65,7 +65,9 @@ class AdminLog(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.action} {self.entity_type}#{self.entity_id}"
+        from homecure.base.audit import action_label, entity_label
+
+        return f"{action_label(self.action)}: {entity_label(self.entity_type, self.entity_id)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -113,4 +113,4 @@ class SentReminder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.booking_id} · {self.get_kind_display()} · {self.user_id}"
+        return f"{self.booking.reference} · {self.get_kind_display()} · {self.user}"

@@ -93,15 +93,7 @@ class HealthRecordAdmin(admin.ModelAdmin):
     """
 
     form = HealthRecordAdminForm
-    list_display = (
-        "record_date",
-        "record_type",
-        "patient",
-        "provider_name",
-        "follow_up_required",
-        "follow_up_date",
-        "created_at",
-    )
+    list_display = ("record_date", "record_type", "patient", "provider_name", "follow_up_date")
     list_select_related = ("user",)
     list_filter = ("record_type", "follow_up_required")
     search_fields = ("user__email", "user__first_name", "user__last_name", "provider_name", "booking__reference")

@@ -242,7 +242,7 @@ class RecordAccess(AppendOnly):
         indexes = [models.Index(fields=["record", "-created_at"], name="recordaccess_record_idx")]
 
     def __str__(self):
-        return f"{self.reader_name} · {self.get_kind_display()} · {self.record_id}"
+        return f"{self.reader_name} · {self.get_kind_display()} · {self.record}"
 
     @property
     def reader_for_patient(self) -> str:
@@ -275,7 +275,10 @@ class RecordAmendment(AppendOnly):
         ordering = ["record", "created_at", "pk"]
 
     def __str__(self):
-        return f"{self.record_id} · {self.created_at:%Y-%m-%d %H:%M}"
+        return _("%(record)s, corrected %(when)s") % {
+            "record": self.record,
+            "when": f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M}",
+        }
 
     @property
     def amended_by_for_patient(self) -> str:

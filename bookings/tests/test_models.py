@@ -209,9 +209,9 @@ def test_str_of_each_model():
 
     assert str(booking.service) == "Blood test at home"
     assert str(booking) == "HC000042 · Blood test at home · 2026-07-02 00:30"
-    assert str(history) == f"{booking.pk}: pending -> confirmed"
-    assert str(first) == f"{booking.pk}: - -> pending"
-    assert str(decline) == f"{booking.pk}: declined by {technician.pk}"
+    assert str(history) == "HC000042: Pending to Confirmed"
+    assert str(first) == "HC000042: - to Pending"
+    assert str(decline) == f"HC000042 declined by {technician}"
 
 
 def test_status_history_reads_in_time_order():

@@ -280,6 +280,18 @@ def _model_for(entity_type: str) -> type[models.Model] | None:
         return None
 
 
+def action_label(action: str) -> str:
+    """An entry's action as a person reads it: "setting_changed" is "Setting changed"."""
+    return action.replace("_", " ").strip().capitalize() or "-"
+
+
+def entity_label(entity_type: str, entity_id: str = "") -> str:
+    """The object of an entry in words: "bookings.booking" and "12" are "Booking #12"."""
+    model = _model_for(entity_type)
+    name = str(model._meta.verbose_name).capitalize() if model is not None else entity_type
+    return f"{name} #{entity_id}" if entity_id else name
+
+
 def _field_verbose_name(model: type[models.Model], name: str) -> str:
     try:
         return model._meta.get_field(name).verbose_name

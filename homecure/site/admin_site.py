@@ -86,6 +86,9 @@ class BackOfficeSite(admin.AdminSite):
     site_header = _("HomeCure back office")
     site_title = _("HomeCure back office")
     index_title = _("Platform administration")
+    # Change lists need the page's width at 1280 pixels (their filters already take a column); the
+    # models are listed on the first page and every page's breadcrumbs lead back to it.
+    enable_nav_sidebar = False
 
     @property
     def login_form(self):
@@ -148,9 +151,11 @@ class BackOfficeSite(admin.AdminSite):
         return redirect("accounts:after-login")
 
     def index(self, request, extra_context=None):
+        from homecure.site.charts import dashboard_charts
         from homecure.site.dashboard import dashboard_cards
 
-        return super().index(request, {"dashboard_cards": dashboard_cards(), **(extra_context or {})})
+        context = {"dashboard_cards": dashboard_cards(), "dashboard_charts": dashboard_charts()}
+        return super().index(request, {**context, **(extra_context or {})})
 
 
 class BackOfficeAdminConfig(AdminConfig):

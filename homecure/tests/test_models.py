@@ -37,7 +37,7 @@ def test_audit_entries_list_newest_first():
 
 def test_audit_entry_str():
     assert str(AdminLogFactory(action="verify", entity_type="technicians.technician", entity_id="7")) == (
-        "verify technicians.technician#7"
+        "Verify: Technician #7"
     )
 
 

@@ -176,7 +176,7 @@ def test_demo_visits_sit_in_their_technicians_hours_and_the_waiting_one_can_be_a
     Command(stdout=StringIO()).seed(today=today)
     now = datetime.combine(today, time(7), tzinfo=timezone.get_current_timezone())
 
-    waiting = Booking.objects.get(technician=None)
+    waiting = Booking.objects.get(reference="HC-DEMO0007")
     offered = eligible_technicians_for(waiting, now=now)
     assert [t.user.email for t in offered] == ["tom.hughes@homecure.example"]
     assert inside_a_window(offered[0], waiting)

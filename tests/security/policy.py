@@ -291,6 +291,8 @@ admin:earnings_payout_add          POST   admin-login away   away   away   away 
 admin:earnings_payout_delete       GET    admin-login away   away   away   away   away   403
 admin:earnings_payout_delete       POST   admin-login away   away   away   away   away   403
 admin:earnings_payout_change       POST   admin-login away   away   away   away   away   403
+# The office's day board is a page to read: the changes it leads to have their own forms.
+admin:bookings_booking_day_board   POST   admin-login away   away   away   away   away   405
 # Every other back-office page.
 admin:*                            GET    admin-login away   away   away   away   away   200
 admin:*                            POST   admin-login away   away   away   away   away   200

@@ -532,6 +532,76 @@ BOOKINGS = [
             "vitals": {"heart_rate": 76},
         },
     },
+    # Today's round, for the office's day board: several technicians at work, a visit nobody has
+    # taken yet, and (once its hour has passed without a check-in) a visit late to check in.
+    {
+        "reference": "HC-DEMO0021",
+        "patient": "emma.clarke@homecure.example",
+        "technician": "sarah.bennett@homecure.example",
+        "service": "injection-administration",
+        "status": BookingStatus.CONFIRMED,
+        "days": 0,
+        "at": "09:30",
+        "payment_method": PaymentMethod.CASH,
+        "payment_status": PaymentStatus.PENDING,
+    },
+    {
+        "reference": "HC-DEMO0022",
+        "patient": "grace.okafor@homecure.example",
+        "technician": "sarah.bennett@homecure.example",
+        "service": "wound-dressing",
+        "status": BookingStatus.CONFIRMED,
+        "days": 0,
+        "at": "11:00",
+        "payment_method": PaymentMethod.CARD,
+        "payment_status": PaymentStatus.PENDING,
+    },
+    {
+        "reference": "HC-DEMO0023",
+        "patient": "james.wilson@homecure.example",
+        "technician": "priya.shah@homecure.example",
+        "service": "blood-sample-collection",
+        "status": BookingStatus.CONFIRMED,
+        "days": 0,
+        "at": "10:00",
+        "payment_method": PaymentMethod.CASH,
+        "payment_status": PaymentStatus.PENDING,
+    },
+    {
+        "reference": "HC-DEMO0024",
+        "patient": "grace.okafor@homecure.example",
+        "technician": "david.okoye@homecure.example",
+        "service": "home-nurse-visit",
+        "status": BookingStatus.CONFIRMED,
+        "days": 0,
+        "at": "14:00",
+        "payment_method": PaymentMethod.CASH,
+        "payment_status": PaymentStatus.PENDING,
+    },
+    {
+        "reference": "HC-DEMO0025",
+        "patient": "james.wilson@homecure.example",
+        "technician": None,
+        "service": "home-nurse-visit",
+        "status": BookingStatus.PENDING,
+        "days": 0,
+        "at": "16:00",
+        "payment_method": PaymentMethod.CASH,
+        "payment_status": PaymentStatus.PENDING,
+        "declined_by": ("david.okoye@homecure.example", "Running late on the afternoon round."),
+        "admin_notes": "Declined by the only nurse serving Hackney: assign one by hand, with a reason.",
+    },
+    {
+        "reference": "HC-DEMO0026",
+        "patient": "emma.clarke@homecure.example",
+        "technician": "laura.fischer@homecure.example",
+        "service": "post-operative-rehabilitation",
+        "status": BookingStatus.CONFIRMED,
+        "days": 0,
+        "at": "15:00",
+        "payment_method": PaymentMethod.ONLINE,
+        "payment_status": PaymentStatus.PAID,
+    },
 ]
 
 
@@ -767,6 +837,9 @@ class Command(BaseCommand):
             self.seed_payments(
                 booking, paid_at=requested_at + timedelta(hours=1), tech_user=technician and technician.user
             )
+            # Made when it was requested, not when the demo was loaded: the dashboard measures
+            # the wait from booking to acceptance from here.
+            Booking.objects.filter(pk=booking.pk).update(created_at=requested_at)
 
             tech_user = technician.user if technician else None
             changes = {
