@@ -36,7 +36,12 @@ def allocate_number(series: str, *, at: datetime) -> str:
     counter = DocumentCounter.objects.select_for_update().get(series=series, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"HC-{series}-{year}-{counter.last_number:06d}"
+    return document_number(series, year, counter.last_number)
+
+
+def document_number(series: str, year: int, number: int) -> str:
+    """How the `number`th document of `series` in `year` is printed: `HC-R-2026-000123`."""
+    return f"HC-{series}-{year}-{number:06d}"
 
 
 def _latin1(text: str) -> str:

@@ -1,15 +1,31 @@
 """`seed_scale` builds the load-test platform: the counts asked for, every status, no clash."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User, UserRole
-from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, BookingStatusHistory
-from earnings.models import TechnicianEarnings
+from bookings import receipts, selectors
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    BookingStatusHistory,
+    DocumentCounter,
+    DocumentSeries,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentState,
+    PaymentStatus,
+)
+from bookings.payments import sync_booking_payment
+from earnings.models import CollectedBy, TechnicianEarnings
+from earnings.services import collection_terms
 from homecure.management.demo_paths import status_steps
 from notifications.models import Notification
 from records.models import HealthRecord
@@ -66,6 +82,63 @@ def test_seeds_the_counts_asked_for_in_every_status(debug):
     assert steps == status_steps(BookingStatus.CANCELLED)
     assert "bookings_booking" in output
     assert "notifications_notification" in output
+
+
+def test_every_visits_payment_status_is_what_its_payment_rows_give(debug):
+    seed()
+
+    bookings = list(Booking.objects.select_related("service"))
+    seeded = Counter((b.payment_status, b.payment_method) for b in bookings)
+    assert {status for status, _method in seeded} == set(PaymentStatus.values)
+    assert {method for status, method in seeded if status == PaymentStatus.PAID} == set(PaymentMethod.values)
+    charges = Counter(
+        Payment.objects.filter(state=PaymentState.CONFIRMED)
+        .exclude(kind=PaymentKind.REFUND)
+        .values_list("booking_id", flat=True)
+    )
+    for booking in bookings:
+        stored = (booking.payment_status, booking.payment_method, booking.payment_reference)
+        sync_booking_payment(booking)
+        assert (booking.payment_status, booking.payment_method, booking.payment_reference) == stored, booking.reference
+        assert charges[booking.pk] == (0 if booking.payment_status == PaymentStatus.PENDING else 1), booking.reference
+        if booking.payment_status == PaymentStatus.REFUNDED:
+            assert selectors.amount_refunded(booking) == booking.total_amount
+    assert not Payment.objects.exclude(state=PaymentState.CONFIRMED).exists()
+
+
+def test_receipts_and_credit_notes_are_numbered_per_year_without_gaps(debug):
+    seed()
+
+    documents = defaultdict(list)
+    for payment in Payment.objects.order_by("settled_at", "pk"):
+        series = DocumentSeries.CREDIT_NOTE if payment.kind == PaymentKind.REFUND else DocumentSeries.RECEIPT
+        documents[series, timezone.localtime(payment.settled_at).year].append(payment.number)
+    assert {series for series, _year in documents} == set(DocumentSeries.values)
+    counters = {(c.series, c.year): c.last_number for c in DocumentCounter.objects.all()}
+    assert counters == {key: len(numbers) for key, numbers in documents.items()}
+    for (series, year), numbers in documents.items():
+        assert numbers == [receipts.document_number(series, year, n) for n in range(1, len(numbers) + 1)]
+
+
+def test_earnings_record_who_collected_the_money(debug):
+    seed()
+
+    earnings = list(TechnicianEarnings.objects.select_related("booking"))
+    assert {earning.collected_by for earning in earnings} == {CollectedBy.PLATFORM, CollectedBy.TECHNICIAN}
+    for earning in earnings:
+        booking = earning.booking
+        terms = collection_terms(
+            payment_method=booking.payment_method,
+            payment_status=booking.payment_status,
+            amount=booking.total_amount,
+            net=earning.net_earnings,
+        )
+        assert (earning.collected_by, earning.collected_amount, earning.balance_amount) == (
+            terms.collected_by,
+            terms.collected_amount,
+            terms.balance_amount,
+        )
+        assert earning.collected_amount == selectors.collected_at_door(booking)
 
 
 def test_a_technicians_active_visits_never_overlap(debug):

@@ -16,6 +16,14 @@ as). Visits span the last year and the booking horizon: past ones completed or c
 200 begun and not yet completed, future ones pending, confirmed or cancelled. Completed visits have
 their status history, an earning and, as far as `--records` goes, a health record. Confirmed visits
 have a check-in token and code; the QR image (20 ms to draw) only for visits in the next two days.
+
+Money follows the product's rules (`bookings.payments`): every paid visit has its confirmed charge
+(online when it was booked, or cash or card at the door when it was completed) and every refunded
+one its refund when it was cancelled, so `sync_booking_payment` derives the status the visit has.
+Receipts and credit notes are numbered per year in the order the money moved, with no gap, and the
+document counters end at the last number given; to number them in time order the command keeps a
+few facts per movement until the visits are written. Earnings record who collected the money by
+`collection_terms`.
 """
 
 import base64
@@ -27,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -35,12 +44,17 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import ServiceArea, User, UserRole
-from bookings import qr
+from bookings import payments, qr, receipts
 from bookings.models import (
     Booking,
     BookingStatus,
     BookingStatusHistory,
+    DocumentCounter,
+    DocumentSeries,
+    Payment,
+    PaymentKind,
     PaymentMethod,
+    PaymentState,
     PaymentStatus,
     Service,
     ServiceCategory,
@@ -48,6 +62,7 @@ from bookings.models import (
 from bookings.services import REFERENCE_ALPHABET
 from earnings.models import EarningStatus, PayoutMethod, TechnicianEarnings
 from earnings.services import collection_terms, net_after_commission
+from homecure.base.system_settings import get_setting
 from homecure.management.commands.seed_demo import SERVICES
 from homecure.management.demo_paths import status_steps
 from notifications.models import Notification, NotificationType, Priority
@@ -147,6 +162,19 @@ class TechnicianRow:
     day_off: int
     completed: int = 0
     ratings: list[int] = field(default_factory=list)
+
+
+class Movement(NamedTuple):
+    """One movement of a visit's money, kept until the visits are written and numbered in time order."""
+
+    settled_at: datetime
+    booking_id: int
+    kind: str
+    amount: Decimal
+    provider: str
+    reference: str
+    reason: str
+    actor_id: int | None
 
 
 @dataclass
@@ -467,7 +495,7 @@ class Command(BaseCommand):
                 booking.user_rating = self.rng.choices((3, 4, 5), weights=(1, 3, 6))[0]
                 booking.user_review = "Friendly, on time and careful." if booking.user_rating > 3 else ""
         if status == BookingStatus.CANCELLED:
-            booking.cancelled_at = booking.created_at + timedelta(hours=self.rng.randint(3, 48))
+            booking.cancelled_at = min(booking.created_at + timedelta(hours=self.rng.randint(3, 48)), self.now)
             booking.updated_at = booking.cancelled_at
             booking.cancellation_reason = "Plans changed"
         if booking.payment_method == PaymentMethod.ONLINE and status in (
@@ -475,6 +503,8 @@ class Command(BaseCommand):
             BookingStatus.CANCELLED,
         ):
             booking.payment_status = PaymentStatus.REFUNDED if status == BookingStatus.CANCELLED else PaymentStatus.PAID
+        if booking.payment_method == PaymentMethod.ONLINE and booking.payment_status != PaymentStatus.PENDING:
+            booking.payment_reference = f"test_{booking.reference.lower()}"
         return booking
 
     @staticmethod
@@ -493,6 +523,8 @@ class Command(BaseCommand):
         # Most completed visits get a record, so `record_count` records are written along the way.
         record_share = min(1.0, record_count / max(1, count * 0.72))
         records_left = record_count
+        movements: list[Movement] = []
+        online_provider = payments.provider_code(payments.get_provider())
         timestamps = (
             _field(Booking, "created_at"),
             _field(Booking, "updated_at"),
@@ -513,6 +545,7 @@ class Command(BaseCommand):
                 history, earnings, records = [], [], []
                 for booking in bookings:
                     history += self._history(booking)
+                    movements += self._movements(booking, by_pk, online_provider)
                     if booking.status != BookingStatus.COMPLETED:
                         continue
                     technician = by_pk[booking.technician_id]
@@ -529,6 +562,7 @@ class Command(BaseCommand):
             for chunk in chunked(range(records_left), self.chunk):
                 # Records brought in from outside a visit (booking left empty).
                 self._insert(HealthRecord, [self._record(None, None, patients=patients) for _ in chunk])
+        self._payments(movements)
 
     def _history(self, booking: Booking) -> list[BookingStatusHistory]:
         moments = {
@@ -548,6 +582,70 @@ class Command(BaseCommand):
             )
             for previous, status in status_steps(booking.status)
         ]
+
+    def _movements(self, booking: Booking, by_pk: dict[int, TechnicianRow], online_provider: str) -> list[Movement]:
+        """The money `booking` moved, as `bookings.payments` records it: the whole total paid online when
+        it was booked or at the door when it was completed, and all of it back when it was cancelled."""
+        if booking.payment_status == PaymentStatus.PENDING:
+            return []
+        online = booking.payment_method == PaymentMethod.ONLINE
+        charge = Movement(
+            settled_at=booking.created_at if online else booking.completed_at,
+            booking_id=booking.pk,
+            kind=PaymentKind(booking.payment_method),
+            amount=booking.total_amount,
+            provider=online_provider if online else payments.DOOR_PROVIDER,
+            reference=booking.payment_reference,
+            reason="",
+            actor_id=booking.user_id if online else by_pk[booking.technician_id].user_id,
+        )
+        if booking.payment_status != PaymentStatus.REFUNDED:
+            return [charge]
+        refund = Movement(
+            settled_at=booking.cancelled_at,
+            booking_id=booking.pk,
+            kind=PaymentKind.REFUND,
+            amount=booking.total_amount,
+            provider=online_provider if online else payments.OFFICE_PROVIDER,
+            reference=f"test_refund_{booking.reference.lower()}" if online else "",
+            reason=str(payments.RefundCause.PATIENT.label),
+            actor_id=booking.user_id,
+        )
+        return [charge, refund]
+
+    def _payments(self, movements: list[Movement]):
+        """Write the payment rows with their receipt and credit note numbers, per series and year in the
+        order the money moved and after any number already given, then the counters at the last ones."""
+        currency = get_setting("currency")
+        last = {(c.series, c.year): c.last_number for c in DocumentCounter.objects.all()}
+        movements.sort(key=lambda m: (m.settled_at, m.booking_id, m.kind == PaymentKind.REFUND))
+        for chunk in chunked(movements, self.chunk):
+            rows = []
+            for movement in chunk:
+                series = DocumentSeries.CREDIT_NOTE if movement.kind == PaymentKind.REFUND else DocumentSeries.RECEIPT
+                year = timezone.localtime(movement.settled_at).year
+                last[series, year] = number = last.get((series, year), 0) + 1
+                rows.append(
+                    Payment(
+                        booking_id=movement.booking_id,
+                        kind=movement.kind,
+                        state=PaymentState.CONFIRMED,
+                        amount=movement.amount,
+                        currency=currency,
+                        provider=movement.provider,
+                        provider_reference=movement.reference,
+                        reason=movement.reason,
+                        number=receipts.document_number(series, year, number),
+                        created_by_id=movement.actor_id,
+                        created_at=movement.settled_at,
+                        settled_at=movement.settled_at,
+                    )
+                )
+            self._insert(Payment, rows)
+        counters = [DocumentCounter(series=series, year=year, last_number=n) for (series, year), n in last.items()]
+        DocumentCounter.objects.bulk_create(
+            counters, update_conflicts=True, unique_fields=["series", "year"], update_fields=["last_number"]
+        )
 
     def _earning(self, booking: Booking) -> TechnicianEarnings:
         net = net_after_commission(booking.total_amount, COMMISSION_RATE)
