@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from accounts.models import User
 from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value
 from bookings import selectors, waitlist
-from bookings.models import Booking, BookingStatusHistory, VisitSeries, WaitlistEntry
+from bookings.models import Booking, BookingStatusHistory, Payment, VisitSeries, WaitlistEntry
 from bookings.scheduling import forget_free_times
 from homecure.base.public_cache import forget_public_pages
 from technicians.selectors import name_for_patients
@@ -114,6 +114,23 @@ BOOKING_FIELDS = (
 )
 
 
+#: A booking's money as the patient saw it move: charges, collections at the door and refunds, with
+#: their receipt or credit note numbers. The office's reason for a refund and a provider's refusal
+#: are its working notes, left out as the booking's office notes are.
+PAYMENT_FIELDS = (
+    "id",
+    "kind",
+    "state",
+    "amount",
+    "currency",
+    "provider",
+    "provider_reference",
+    "number",
+    "created_at",
+    "settled_at",
+)
+
+
 def _bookings(user: User) -> Iterator[Row]:
     bookings = (
         Booking.objects.filter(user=user)
@@ -122,7 +139,8 @@ def _bookings(user: User) -> Iterator[Row]:
             Prefetch(
                 "history",
                 queryset=BookingStatusHistory.objects.select_related("changed_by__technician").order_by("pk"),
-            )
+            ),
+            Prefetch("payments", queryset=Payment.objects.order_by("created_at", "pk")),
         )
         .order_by("scheduled_start", "pk")
     )
@@ -143,6 +161,7 @@ def _bookings(user: User) -> Iterator[Row]:
                 }
                 for change in booking.history.all()
             ],
+            payments=[fields_of(payment, PAYMENT_FIELDS) for payment in booking.payments.all()],
         )
         yield data
 
@@ -223,7 +242,11 @@ def personal_data_requested(sender, user, **kwargs) -> PersonalData:
                 key="bookings",
                 position=10,
                 read=partial(_bookings, user),
-                models={"bookings.booking": "bookings", "bookings.bookingstatushistory": "bookings.*.status_history"},
+                models={
+                    "bookings.booking": "bookings",
+                    "bookings.bookingstatushistory": "bookings.*.status_history",
+                    "bookings.payment": "bookings.*.payments",
+                },
             ),
             Section(
                 key="care_plans",
@@ -236,8 +259,6 @@ def personal_data_requested(sender, user, **kwargs) -> PersonalData:
             "bookings.bookingdecline": "A technician's answer to a job offer: about their availability, "
             "not the patient.",
             "bookings.failedcheckin": "A technician's failed check-in attempt; its user is the technician who tried.",
-            "bookings.calendarfeed": "A technician's calendar link: only a fingerprint of its secret and how often "
-            "it was fetched.",
             "bookings.missedvisit": "A technician's missed visit: their work record; the patient's booking shows "
             "its cancellation.",
         },

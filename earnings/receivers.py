@@ -20,5 +20,7 @@ def personal_data_requested(sender, user, **kwargs) -> PersonalData:
         left_out={
             "earnings.technicianearnings": "The technician's pay for a visit; "
             "the patient's price and payment are in bookings.",
+            "earnings.payout": "A settlement between the platform and a technician; "
+            "the administrator who recorded it is named in the audit log.",
         }
     )

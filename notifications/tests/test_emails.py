@@ -208,7 +208,7 @@ EMAIL_TEMPLATES = sorted(
 
 
 def test_every_email_kind_has_its_three_templates():
-    assert len(EMAIL_TEMPLATES) == 27
+    assert len(EMAIL_TEMPLATES) == 30
     for name in EMAIL_TEMPLATES:
         for part in ("subject.txt", "body.txt", "body.html"):
             get_template(f"emails/{name}/{part}")

@@ -186,13 +186,18 @@ def test_a_payout_shows_on_the_earnings_page(nurse_client, make_booking, technic
     earning = TechnicianEarningsFactory(technician=technician, booking=booking)
     before = page(nurse_client, reverse("earnings:list"))
 
-    earnings_services.earning_mark_paid(
-        earning=earning, actor=admin_user, method=PayoutMethod.BANK_TRANSFER, transaction_id="TX-1"
+    earnings_services.payout_record(
+        technician=technician,
+        earnings=[earning],
+        actor=admin_user,
+        method=PayoutMethod.BANK_TRANSFER,
+        transaction_id="TX-1",
     )
 
     after = page(nurse_client, reverse("earnings:list"))
     assert after != before
-    assert after.count("Paid") > before.count("Paid")
+    assert after.count("Settled") > before.count("Settled")
+    assert "TX-1" in after
 
 
 def test_a_record_written_or_amended_shows_at_once(patient_client, make_booking, technician):
