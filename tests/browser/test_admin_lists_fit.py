@@ -20,10 +20,15 @@ from bookings.tests.factories import (
     BookingDeclineFactory,
     BookingFactory,
     BookingStatusHistoryFactory,
+    CalendarFeedFactory,
     FailedCheckInFactory,
     MissedVisitFactory,
     ServiceFactory,
+    VisitSeriesFactory,
+    WaitlistEntryFactory,
 )
+from earnings.models import PayoutMethod
+from earnings.services import payout_record
 from earnings.tests.factories import TechnicianEarningsFactory
 from homecure.base.audit import audit_event
 from homecure.models import SystemSettings
@@ -88,7 +93,22 @@ def busy_office(admin_user, area):
     MissedVisitFactory(booking=missed, technician=nurse, scheduled_start=missed.scheduled_start)
     FailedCheckInFactory(user=nurse.user, booking=done, code="WRONGCODE", ip_address="2001:db8:85a3::8a2e:370:7334")
     HealthRecordFactory(booking=done, user=patient, created_by=nurse.user)
-    TechnicianEarningsFactory(technician=nurse, booking=done, amount=done.total_amount)
+    earning = TechnicianEarningsFactory(technician=nurse, booking=done, amount=done.total_amount)
+    payout_record(
+        technician=nurse,
+        earnings=[earning],
+        actor=admin_user,
+        method=PayoutMethod.BANK_TRANSFER,
+        transaction_id="GB-FASTER-PAYMENTS-2026-12-000000123456789",
+    )
+    CalendarFeedFactory(technician=nurse)
+    WaitlistEntryFactory(
+        patient=patient,
+        service=physio,
+        area=westminster,
+        address="Flat 12, Featherstonehaugh Court, 145 Marylebone High Street, London W1U 4RH",
+    )
+    VisitSeriesFactory(user=patient, service=physio, service_area=westminster)
     NotificationFactory(
         user=patient,
         title="Your physiotherapy visit after your knee replacement is confirmed for Thursday morning",
