@@ -1,6 +1,7 @@
 """The proposal's test of "free" (free spans and a bisection per technician) against the plain one:
 `_Candidate.is_free` over every window and every busy time of the technician, on random days."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -28,8 +29,10 @@ def london(settings):
 def windows(draw):
     result = []
     for _ in range(draw(st.integers(0, 3))):
-        start = draw(st.integers(0, 24 * 4 - 2))
-        end = draw(st.integers(start + 1, 24 * 4 - 1))
+        # Often from midnight or to the day's last quarter hour, where a busy time of the day before
+        # or after can reach into the windows.
+        start = draw(st.one_of(st.just(0), st.integers(0, 24 * 4 - 2)))
+        end = draw(st.one_of(st.just(24 * 4 - 1), st.integers(start + 1, 24 * 4 - 1)))
         result.append((time(start // 4, start % 4 * 15), time(end // 4, end % 4 * 15)))
     return result
 
@@ -40,7 +43,7 @@ def busy(draw, day):
     midnight = datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
     result = []
     for i in range(draw(st.integers(0, 6))):
-        start = midnight + timedelta(minutes=draw(st.integers(-6 * 60, 30 * 60)))
+        start = midnight + timedelta(minutes=draw(st.integers(-6 * 12, 30 * 12)) * 5)
         length = timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60, 90, 180])))
         result.append((start, start + length, f"HC{i}"))
     return result
@@ -61,25 +64,18 @@ def people(draw, day):
 
 
 def availability(day: date, staff: list[dict], duration: int, buffer: int) -> Availability:
-    """An `Availability` holding `staff` as if loaded from the database (the loading is what the
-    query-count test covers; this one covers the decision)."""
+    """An `Availability` made from the rows `Availability.load` would read for `staff`."""
     now = datetime.combine(day - timedelta(days=2), time(9), tzinfo=LONDON)
-    plan = Availability.__new__(Availability)
-    plan.now, plan.rules = now, RULES
-    plan.duration, plan.buffer = timedelta(minutes=duration), timedelta(minutes=buffer)
-    plan._first, plan._last = day - timedelta(days=1), day + timedelta(days=1)
-    plan._earliest = now
-    plan._days, plan._spans = {}, {}
-    plan.technicians = {
-        pk: Technician(pk=pk, rating=person["rating"], is_available=person["available"])
-        for pk, person in enumerate(staff, start=1)
-    }
-    plan.windows = {
-        (pk, day.weekday()): person["windows"] for pk, person in enumerate(staff, start=1) if person["windows"]
-    }
-    plan.time_off = {pk: [(day, day)] for pk, person in enumerate(staff, start=1) if person["time_off"]}
-    plan.busy = {pk: person["busy"] for pk, person in enumerate(staff, start=1)}
-    return plan
+    people = list(enumerate(staff, start=1))
+    return Availability(
+        duration=timedelta(minutes=duration),
+        now=now,
+        rules=replace(RULES, buffer_minutes=buffer),
+        technicians=[Technician(pk=pk, rating=p["rating"], is_available=p["available"]) for pk, p in people],
+        windows=[(pk, day.weekday(), start, end) for pk, p in people for start, end in p["windows"]],
+        time_off=[(pk, day, day) for pk, p in people if p["time_off"]],
+        busy=[(pk, *row) for pk, p in people for row in p["busy"]],
+    )
 
 
 def plainly_free(plan: Availability, day: date, staff: list[dict], start: datetime) -> list[int]:
@@ -118,3 +114,20 @@ def test_the_proposal_finds_free_exactly_who_is_free_slot_by_slot(data, day, dur
             continue
         start = start.astimezone(UTC)
         assert [t.pk for t in plan.free(start)] == plainly_free(plan, day, staff, start), start
+
+
+def test_a_busy_time_the_evening_before_keeps_its_buffer_after_midnight():
+    day = DAYS[0]
+    midnight = datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
+    staff = [
+        {
+            "windows": [(time(0), time(6))],
+            "busy": [(midnight - timedelta(minutes=30), midnight - timedelta(minutes=10), "HC1")],
+            "available": True,
+            "time_off": False,
+            "rating": Decimal("4.50"),
+        }
+    ]
+    plan = availability(day, staff, duration=30, buffer=15)
+    assert plan.free(midnight) == []
+    assert [t.pk for t in plan.free(midnight + timedelta(minutes=5))] == [1]
