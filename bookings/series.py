@@ -148,8 +148,9 @@ class Availability:
         # buffer after the next midnight and ends less than a buffer before this one.
         self._busy: dict[date, dict[int, list[tuple[datetime, datetime, str]]]] = {}
         one_day = timedelta(days=1)
+        zone = timezone.get_current_timezone()
         for technician_id, start, end, reference in busy:
-            day, last = timezone.localdate(start - self.buffer), timezone.localdate(end + self.buffer)
+            day, last = (start - self.buffer).astimezone(zone).date(), (end + self.buffer).astimezone(zone).date()
             while day <= last:
                 self._busy.setdefault(day, {}).setdefault(technician_id, []).append((start, end, reference))
                 day += one_day
@@ -238,12 +239,20 @@ class Availability:
         if day in self._spans:
             return self._spans[day]
         result = []
+        # Technicians with the same hours and nothing booked that day have the same spans: once.
+        idle: dict[tuple, list[tuple[datetime, datetime]]] = {}
         for candidate in self._candidates(day):
-            spans = candidate.free_spans(self.duration, self.buffer)
+            if candidate.busy or not candidate.takes_work:
+                spans = candidate.free_spans(self.duration, self.buffer)
+            else:
+                key = tuple(candidate.windows)
+                if key not in idle:
+                    idle[key] = candidate.free_spans(self.duration, self.buffer)
+                spans = idle[key]
             if len(spans) == 1:
                 result.append((candidate, [spans[0][0]], [spans[0][1]]))
             elif spans:
-                spans.sort()
+                spans = sorted(spans)
                 reach = list(itertools.accumulate((last for _, last in spans), max))
                 result.append((candidate, [first for first, _ in spans], reach))
         self._spans[day] = result

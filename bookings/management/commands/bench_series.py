@@ -1,6 +1,6 @@
 """Time a care plan's proposal with many eligible technicians.
 
-    python manage.py bench_series [--visits 12] [--technicians 200] [--bookings 4000] [--runs 5]
+    python manage.py bench_series [--visits 12] [--technicians 200] [--bookings 4000] [--runs 5] [--taken 0]
 
 Builds the data inside a transaction that is rolled back at the end, so it leaves the database as
 it found it. Prints the SQL queries of one proposal and its median time, wall-clock and CPU of this
@@ -37,16 +37,23 @@ class Command(BaseCommand):
         parser.add_argument("--technicians", type=int, default=200)
         parser.add_argument("--bookings", type=int, default=4000)
         parser.add_argument("--runs", type=int, default=5)
+        parser.add_argument(
+            "--taken",
+            type=int,
+            default=0,
+            help="on this many of the plan's first dates every technician is busy at the visit's time, "
+            "so the proposal looks for alternatives",
+        )
 
-    def handle(self, *args, visits, technicians, bookings, runs, **options):
+    def handle(self, *args, visits, technicians, bookings, runs, taken, **options):
         try:
             with transaction.atomic():
-                self._run(visits, technicians, bookings, runs)
+                self._run(visits, technicians, bookings, runs, taken)
                 raise Rollback
         except Rollback:
             pass
 
-    def _run(self, n_visits, n_technicians, n_bookings, runs):
+    def _run(self, n_visits, n_technicians, n_bookings, runs, n_taken):
         zone = timezone.get_current_timezone()
         first = timezone.localdate() + timedelta(days=2)
         area = ServiceArea.objects.create(name="Benchmark district", slug="benchmark-district")
@@ -82,14 +89,19 @@ class Command(BaseCommand):
             for weekday in range(7)
         )
         # Busy times at 10:00 on a technician's every other day, so that no one is free for all dates.
+        slots = {
+            (i % n_technicians, first + timedelta(days=(i // n_technicians) * 2 + i % 2)) for i in range(n_bookings)
+        }
+        rule = RepeatRule(repeat=SeriesRepeat.EVERY_N_DAYS, interval_days=2, count=n_visits)
+        days = series_dates(first, rule, max_visits=n_visits)
+        # With --taken, whoever is still free at 10:00 on the plan's first dates is busy too.
+        slots |= {(t, day) for day in days[:n_taken] for t in range(n_technicians)}
         rows = []
-        for i in range(n_bookings):
-            technician = technicians[i % n_technicians]
-            day = first + timedelta(days=(i // n_technicians) * 2 + i % 2)
+        for i, (t, day) in enumerate(sorted(slots)):
             booking = Booking(
                 reference=f"BS{i:08d}",
                 user=patient,
-                technician=technician,
+                technician=technicians[t],
                 service=service,
                 service_area=area,
                 service_address="1 Benchmark Road",
@@ -100,8 +112,6 @@ class Command(BaseCommand):
             rows.append(booking)
         Booking.objects.bulk_create(rows, batch_size=2000)
 
-        rule = RepeatRule(repeat=SeriesRepeat.EVERY_N_DAYS, interval_days=2, count=n_visits)
-        days = series_dates(first, rule, max_visits=n_visits)
         now = timezone.now()
         durations, cpu = [], []
         for _ in range(runs):
