@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import uuid
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -107,18 +108,61 @@ def series_dates(first: date, rule: RepeatRule, *, max_visits: int | None = None
 
 
 class Availability:
-    """Everything about the technicians who could do `service` in `area` between two days, in four
-    queries: the technicians, their weekly windows, their time off and their active bookings."""
+    """Everything about the technicians who could do a service in an area over some days: who they are,
+    their weekly windows, their time off and their active bookings (`load` reads them in four queries),
+    indexed once so that each day's question "who is free at this start" is a bisection per technician."""
 
-    def __init__(self, *, service: Service, area: ServiceArea, first: date, last: date, now: datetime, rules: Rules):
+    def __init__(
+        self,
+        *,
+        duration: timedelta,
+        now: datetime,
+        rules: Rules,
+        technicians: list[Technician] = (),
+        windows=(),
+        time_off=(),
+        busy=(),
+    ):
+        """From plain rows: `windows` (technician id, weekday, start, end), `time_off` (technician id,
+        first day, last day) and `busy` (technician id, start, end, reference; aware datetimes)."""
         self.now = now
         self.rules = rules
-        self.duration = timedelta(minutes=service.duration_minutes)
+        self.duration = duration
         self.buffer = timedelta(minutes=rules.buffer_minutes)
+        self._first, self._last = bookable_days(now=now, rules=rules)
+        self._earliest = now + timedelta(hours=rules.min_notice_hours)
         self._days: dict[date, list[_Candidate]] = {}
-        self.technicians: dict[int, Technician] = {}
+        self._spans: dict[date, list[tuple[_Candidate, list[datetime], list[datetime]]]] = {}
+        self.technicians = {t.pk: t for t in technicians}
+        self._by_rating = sorted(technicians, key=lambda t: (-t.rating, t.pk))
+        walls: dict[tuple[int, int], list[tuple[time, time]]] = {}
+        for technician_id, weekday, start, end in windows:
+            walls.setdefault((technician_id, weekday), []).append((start, end))
+        # Sorted tuples, so that technicians with the same hours share one conversion per day.
+        self.windows = {key: tuple(sorted(value)) for key, value in walls.items()}
+        self.time_off: dict[int, list[tuple[date, date]]] = {}
+        for technician_id, off_from, off_to in time_off:
+            self.time_off.setdefault(technician_id, []).append((off_from, off_to))
+        # Each busy time under every local day whose windows it can touch: a start inside day d's
+        # windows lies between d's midnights, so a busy time clashes only when it begins less than a
+        # buffer after the next midnight and ends less than a buffer before this one.
+        self._busy: dict[date, dict[int, list[tuple[datetime, datetime, str]]]] = {}
+        one_day = timedelta(days=1)
+        zone = timezone.get_current_timezone()
+        for technician_id, start, end, reference in busy:
+            day, last = (start - self.buffer).astimezone(zone).date(), (end + self.buffer).astimezone(zone).date()
+            while day <= last:
+                self._busy.setdefault(day, {}).setdefault(technician_id, []).append((start, end, reference))
+                day += one_day
+
+    @classmethod
+    def load(
+        cls, *, service: Service, area: ServiceArea, first: date, last: date, now: datetime, rules: Rules
+    ) -> Availability:
+        """The technicians who could do `service` in `area` between `first` and `last`, in four queries."""
+        duration = timedelta(minutes=service.duration_minutes)
         if not (service.is_active and area.is_active) or first > last:
-            return
+            return cls(duration=duration, now=now, rules=rules)
         in_area = Technician.service_areas.through.objects.filter(technician=OuterRef("pk"), servicearea=area)
         eligible = (
             Technician.objects.taking_jobs()
@@ -127,79 +171,111 @@ class Availability:
             .select_related("user")
             .order_by()
         )
-        self.technicians = {t.pk: t for t in eligible}
-        if not self.technicians:
-            return
+        technicians = list(eligible)
+        if not technicians:
+            return cls(duration=duration, now=now, rules=rules)
         ids = eligible.values("pk")
-        self.windows: dict[tuple[int, int], list[tuple[time, time]]] = {}
-        for technician_id, weekday, start, end in (
-            ScheduleWindow.objects.filter(technician__in=ids)
-            .order_by()
-            .values_list("technician_id", "weekday", "start_time", "end_time")
-        ):
-            self.windows.setdefault((technician_id, weekday), []).append((start, end))
-        self.time_off: dict[int, list[tuple[date, date]]] = {}
-        for technician_id, off_from, off_to in (
-            TimeOff.objects.filter(technician__in=ids, start_date__lte=last, end_date__gte=first)
-            .order_by()
-            .values_list("technician_id", "start_date", "end_date")
-        ):
-            self.time_off.setdefault(technician_id, []).append((off_from, off_to))
         zone = timezone.get_current_timezone()
-        margin = self.buffer + self.duration + timedelta(days=1)
-        self.busy: dict[int, list[tuple[datetime, datetime, str]]] = {}
-        for technician_id, start, end, reference in (
-            Booking.objects.filter(
+        margin = timedelta(minutes=rules.buffer_minutes) + duration + timedelta(days=1)
+        return cls(
+            duration=duration,
+            now=now,
+            rules=rules,
+            technicians=technicians,
+            windows=ScheduleWindow.objects.filter(technician__in=ids)
+            .order_by()
+            .values_list("technician_id", "weekday", "start_time", "end_time"),
+            time_off=TimeOff.objects.filter(technician__in=ids, start_date__lte=last, end_date__gte=first)
+            .order_by()
+            .values_list("technician_id", "start_date", "end_date"),
+            busy=Booking.objects.filter(
                 technician__in=ids,
                 status__in=ACTIVE_STATUSES,
                 scheduled_start__lt=datetime.combine(last, time.min, tzinfo=zone) + margin,
                 scheduled_end__gt=datetime.combine(first, time.min, tzinfo=zone) - margin,
             )
             .order_by()
-            .values_list("technician_id", "scheduled_start", "scheduled_end", "reference")
-        ):
-            self.busy.setdefault(technician_id, []).append((start, end, reference))
+            .values_list("technician_id", "scheduled_start", "scheduled_end", "reference"),
+        )
 
     def _candidates(self, day: date) -> list[_Candidate]:
-        """The technicians working on `day` and not on time off, as the single-visit scheduler sees them."""
+        """The technicians working on `day` and not on time off, as the single-visit scheduler sees them,
+        best rated first, each with the busy times that can touch that day."""
         if day in self._days:
             return self._days[day]
         zone = timezone.get_current_timezone()
+        weekday = day.weekday()
+        busy = self._busy.get(day, {})
+        instants: dict[tuple, list[tuple[datetime, datetime]]] = {}
         candidates = []
-        for pk, technician in self.technicians.items():
-            windows = self.windows.get((pk, day.weekday()))
-            if not windows or any(a <= day <= b for a, b in self.time_off.get(pk, ())):
+        for technician in self._by_rating:
+            pk = technician.pk
+            walls = self.windows.get((pk, weekday))
+            if walls is None:
                 continue
+            off = self.time_off.get(pk)
+            if off and any(a <= day <= b for a, b in off):
+                continue
+            windows = instants.get(walls)
+            if windows is None:
+                windows = instants[walls] = [
+                    (
+                        datetime.combine(day, start, tzinfo=zone).astimezone(UTC),
+                        datetime.combine(day, end, tzinfo=zone).astimezone(UTC),
+                    )
+                    for start, end in walls
+                ]
             candidate = _Candidate(self, pk, technician.rating, technician.is_available, True, False)
-            candidate.busy = self.busy.get(pk, [])
-            candidate.windows = [
-                (
-                    datetime.combine(day, start, tzinfo=zone).astimezone(UTC),
-                    datetime.combine(day, end, tzinfo=zone).astimezone(UTC),
-                )
-                for start, end in windows
-            ]
+            candidate.windows = windows
+            candidate.busy = busy.get(pk, [])
             candidates.append(candidate)
         self._days[day] = candidates
         return candidates
+
+    def _free_spans(self, day: date) -> list[tuple[_Candidate, list[datetime], list[datetime]]]:
+        """Each candidate of `day` with the starts they are free for (`_Candidate.free_spans`, exactly
+        the starts `is_free` accepts) as the sorted span beginnings and, for each, the furthest span end
+        reached by then: a start is free when the last span begun at or before it reaches it."""
+        if day in self._spans:
+            return self._spans[day]
+        result = []
+        # Technicians with the same hours and nothing booked that day have the same spans: once.
+        idle: dict[tuple, list[tuple[datetime, datetime]]] = {}
+        for candidate in self._candidates(day):
+            if candidate.busy or not candidate.takes_work:
+                spans = candidate.free_spans(self.duration, self.buffer)
+            else:
+                key = tuple(candidate.windows)
+                if key not in idle:
+                    idle[key] = candidate.free_spans(self.duration, self.buffer)
+                spans = idle[key]
+            if len(spans) == 1:
+                result.append((candidate, [spans[0][0]], [spans[0][1]]))
+            elif spans:
+                spans = sorted(spans)
+                reach = list(itertools.accumulate((last for _, last in spans), max))
+                result.append((candidate, [first for first, _ in spans], reach))
+        self._spans[day] = result
+        return result
 
     def technician(self, pk: int) -> Technician:
         """The technician `pk` among those loaded (what `_Candidate.technician` asks its plan for)."""
         return self.technicians[pk]
 
     def bookable(self, start: datetime) -> bool:
-        first, last = bookable_days(now=self.now, rules=self.rules)
-        earliest = self.now + timedelta(hours=self.rules.min_notice_hours)
-        return start >= earliest and first <= timezone.localdate(start) <= last
+        return start >= self._earliest and self._first <= timezone.localdate(start) <= self._last
 
     def free(self, start: datetime) -> list[Technician]:
-        """Technicians free for a visit at `start`, best rated first."""
+        """Technicians free for a visit at `start`, best rated first: per technician one bisection
+        in the day's free spans instead of a scan of their busy times."""
         start = start.astimezone(UTC)
         if not self.bookable(start):
             return []
-        end = start + self.duration
-        free = [c.technician for c in self._candidates(timezone.localdate(start)) if c.is_free(start, end, self.buffer)]
-        free.sort(key=lambda t: (-t.rating, t.pk))
+        free = []
+        for candidate, firsts, reach in self._free_spans(timezone.localdate(start)):
+            i = bisect_right(firsts, start)
+            if i and reach[i - 1] >= start:
+                free.append(candidate.technician)
         return free
 
 
@@ -320,7 +396,7 @@ def series_propose(
     if not within:
         return Proposal(visits=[], later=later, technicians=[])
     reach = timedelta(days=ALTERNATIVE_DAYS)
-    availability = Availability(
+    availability = Availability.load(
         service=service,
         area=area,
         first=max(within[0] - reach, first_bookable),
