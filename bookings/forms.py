@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from django import forms
 from django.core.validators import MaxValueValidator
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ServiceArea
@@ -356,7 +356,10 @@ class SeriesForm(forms.Form):
         if not self.first_day <= day <= self.last_day:
             raise forms.ValidationError(
                 _("Choose a first visit from %(first)s to %(last)s."),
-                params={"first": self.first_day.strftime("%d %b %Y"), "last": self.last_day.strftime("%d %b %Y")},
+                params={
+                    "first": format_when(self.first_day, "short_date"),
+                    "last": format_when(self.last_day, "short_date"),
+                },
             )
         return day
 
@@ -431,4 +434,4 @@ class SeriesCancelForm(forms.Form):
     def __init__(self, *args, visits, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visit"].queryset = visits
-        self.fields["visit"].label_from_instance = lambda b: formats.date_format(b.local_start, "D j M Y, H:i")
+        self.fields["visit"].label_from_instance = lambda b: format_when(b.local_start, "short_weekday_datetime")

@@ -18,6 +18,7 @@ from accounts.decorators import patient_required
 from bookings import selectors, series, services
 from bookings.forms import SeriesCancelForm, SeriesForm
 from bookings.models import ACTIVE_STATUSES, BookingStatus, PaymentMethod, SeriesRepeat, Service
+from homecure.base.dates import format_when
 from technicians.decorators import technician_profile_required
 
 
@@ -173,7 +174,7 @@ def series_cancel(request, reference):
             % {"count": len(cancelled)},
         )
     if left:
-        when = ", ".join(timezone.localtime(v.scheduled_start).strftime("%d %b %H:%M") for v in left)
+        when = ", ".join(format_when(v.scheduled_start, "short_weekday_time") for v in left)
         messages.warning(
             request,
             _("These visits are past their free cancellation time and were kept: %(when)s. Please contact us.")

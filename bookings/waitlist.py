@@ -42,6 +42,7 @@ from bookings.models import (
 )
 from bookings.scheduling import DayPlan, bookable_days
 from bookings.services import NotAllowed, booking_create
+from homecure.base.dates import format_when
 from homecure.base.errors import ServiceError
 from homecure.base.system_settings import get_setting
 
@@ -73,7 +74,7 @@ def _check_days(first_day: date, last_day: date, *, now: datetime) -> None:
         raise WaitlistError(_("The last day cannot be before the first day."), code="order")
     if last_day > last_bookable:
         raise WaitlistError(
-            _("Visits can be booked up to %(day)s.") % {"day": last_bookable.strftime("%d %b %Y")}, code="horizon"
+            _("Visits can be booked up to %(day)s.") % {"day": format_when(last_bookable, "short_date")}, code="horizon"
         )
     if (last_day - first_day).days >= MAX_RANGE_DAYS:
         raise WaitlistError(_("Choose at most %(days)s days.") % {"days": MAX_RANGE_DAYS}, code="too_long")

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from earnings import selectors
 from earnings.exports import TECHNICIAN_COLUMNS, earnings_csv_response
+from homecure.base.dates import format_when
 from technicians.decorators import technician_profile_required
 
 PAGE_SIZE = 20
@@ -62,7 +63,7 @@ def _chart(months: list[selectors.Month]) -> dict:
                 owed=_bar(x + width, width, month.owed, best, plot_height),
                 label_x=(x + width).quantize(Decimal("0.1")),
                 label=date_format(month.start, "M"),
-                long_label=date_format(month.start, "F Y"),
+                long_label=format_when(month.start, "month"),
                 month=month,
             )
         )

@@ -17,7 +17,10 @@ template filter `when` calls it); the styles:
 | `short_weekday_date` | Wed 3 Dec 2026 |
 | `short_weekday_datetime` | Wed 3 Dec 2026, 14:00 |
 | `short_weekday_time` | Wed 3 Dec, 14:00 |
+| `short_weekday` | Wed 3 Dec |
 | `day_month` | 3 Dec |
+| `day_month_long` | 3 December |
+| `day_month_time` | 3 December, 14:00 |
 | `month` | December 2026 |
 | `time` | 14:00 |
 | `iso` | 2026-12-03T14:00:00+00:00 (for `<time datetime>`) |
@@ -44,7 +47,10 @@ _PATTERNS = {
     "short_weekday_date": "{wd} {day} {mon} {year}",
     "short_weekday_datetime": "{wd} {day} {mon} {year}, {time}",
     "short_weekday_time": "{wd} {day} {mon}, {time}",
+    "short_weekday": "{wd} {day} {mon}",
     "day_month": "{day} {mon}",
+    "day_month_long": "{day} {month}",
+    "day_month_time": "{day} {month}, {time}",
     "month": "{month} {year}",
     "time": "{time}",
 }

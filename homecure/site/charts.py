@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Booking, BookingStatus, BookingStatusHistory
 from earnings.models import TechnicianEarnings
+from homecure.base.dates import format_when
 from homecure.base.money import format_money
 
 # Drawing area, in SVG user units (the SVG scales to the width of its box).
@@ -166,7 +167,11 @@ def visits_per_day(*, today: date) -> Chart:
         key="visits",
         title=_("Visits per day, last 30 days"),
         summary=_("%(total)d visits from %(first)s to %(last)s, by status.")
-        % {"total": total, "first": date_format(days[0], "j F"), "last": date_format(today, "j F")},
+        % {
+            "total": total,
+            "first": format_when(days[0], "day_month_long"),
+            "last": format_when(today, "day_month_long"),
+        },
         legend=[(f"hc-series-{status}", str(status.label)) for status in STATUS_ORDER],
         columns=[_("Day"), *[str(status.label) for status in STATUS_ORDER], _("Total")],
     )
@@ -174,11 +179,11 @@ def visits_per_day(*, today: date) -> Chart:
     _layout(chart, groups, stacked=True, tick_label=lambda value: f"{value:g}")
     slot = (WIDTH - LEFT) / DAYS
     chart.labels = [
-        (round(LEFT + (i + 0.5) * slot, 2), date_format(day, "j M")) for i, day in enumerate(days) if i % 7 == 1
+        (round(LEFT + (i + 0.5) * slot, 2), format_when(day, "day_month")) for i, day in enumerate(days) if i % 7 == 1
     ]
     for day in days:
         figures = [counts.get((day, s), 0) for s in STATUS_ORDER]
-        chart.rows.append([date_format(day, "D j M"), *map(str, figures), str(sum(figures))])
+        chart.rows.append([format_when(day, "short_weekday"), *map(str, figures), str(sum(figures))])
     return chart
 
 
@@ -213,7 +218,7 @@ def revenue_per_month(*, today: date) -> Chart:
     ]
     _layout(chart, groups, stacked=False, tick_label=lambda value: format_money(Decimal(str(round(value)))))
     _month_labels(chart, months)
-    chart.rows = [[date_format(m, "F Y"), format_money(figures[m][0]), format_money(figures[m][1])] for m in months]
+    chart.rows = [[format_when(m, "month"), format_money(figures[m][0]), format_money(figures[m][1])] for m in months]
     return chart
 
 
@@ -270,7 +275,7 @@ def cancellation_rates(*, today: date, now: datetime) -> Chart:
     _layout(chart, groups, stacked=False, tick_label=lambda value: f"{value:g}%")
     _month_labels(chart, months)
     chart.rows = [
-        [date_format(m, "F Y"), str(f[0]), f"{f[1]} ({rate(f[1], f[0]):.1f}%)", f"{f[2]} ({rate(f[2], f[0]):.1f}%)"]
+        [format_when(m, "month"), str(f[0]), f"{f[1]} ({rate(f[1], f[0]):.1f}%)", f"{f[2]} ({rate(f[2], f[0]):.1f}%)"]
         for m, f in ((m, figures[m]) for m in months)
     ]
     return chart
@@ -314,7 +319,7 @@ def acceptance_times(*, today: date) -> Chart:
     groups = [[("hc-series-acceptance", (medians[m] or 0) / 60)] for m in months]
     _layout(chart, groups, stacked=False, tick_label=lambda hours: _duration(hours * 60))
     _month_labels(chart, months)
-    chart.rows = [[date_format(m, "F Y"), str(len(waits[m])), _duration(medians[m])] for m in months]
+    chart.rows = [[format_when(m, "month"), str(len(waits[m])), _duration(medians[m])] for m in months]
     return chart
 
 

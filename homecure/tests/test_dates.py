@@ -26,7 +26,10 @@ MOMENT = datetime(2026, 12, 3, 9, 5, tzinfo=UTC)
         ("short_weekday_date", "Thu 3 Dec 2026"),
         ("short_weekday_datetime", "Thu 3 Dec 2026, 09:05"),
         ("short_weekday_time", "Thu 3 Dec, 09:05"),
+        ("short_weekday", "Thu 3 Dec"),
         ("day_month", "3 Dec"),
+        ("day_month_long", "3 December"),
+        ("day_month_time", "3 December, 09:05"),
         ("month", "December 2026"),
         ("time", "09:05"),
         ("iso", "2026-12-03T09:05:00+00:00"),
@@ -37,7 +40,7 @@ def test_every_style_writes_the_day_without_a_leading_zero(style, expected):
 
 
 def test_every_style_is_tested():
-    assert len(STYLES) == 15
+    assert len(STYLES) == 18
 
 
 def test_times_are_shown_in_the_site_s_time_zone():
