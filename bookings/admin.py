@@ -185,6 +185,19 @@ class TechnicianListFilter(admin.RelatedFieldListFilter):
         return True
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the product's own flows write: the office reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ("name", "category", "price", "duration_minutes", "is_active")
@@ -629,7 +642,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(FailedCheckIn)
-class FailedCheckInAdmin(admin.ModelAdmin):
+class FailedCheckInAdmin(ReadOnlyAdmin):
     """Refused check-ins, for spotting lost phones, wrong addresses and guessed codes. Read-only:
     the record is evidence, so nobody edits or deletes it here."""
 
@@ -651,18 +664,9 @@ class FailedCheckInAdmin(admin.ModelAdmin):
     def booking_reference(self, obj):
         return obj.booking.reference if obj.booking else "-"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MissedVisit)
-class MissedVisitAdmin(admin.ModelAdmin):
+class MissedVisitAdmin(ReadOnlyAdmin):
     """The technicians' missed visits: confirmed visits nobody checked in to, cancelled a day after
     their start by `run_scheduled`. Filter by technician to read one person's record. Read-only:
     the rows are written by `bookings.services.booking_lapse` alone."""
@@ -682,18 +686,9 @@ class MissedVisitAdmin(admin.ModelAdmin):
             obj.booking.reference,
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     """Every payment and refund. Read-only: rows are written by the booking services and a settled one
     never changes; a failed refund is tried again with the "Retry" action."""
 
@@ -752,18 +747,9 @@ class PaymentAdmin(admin.ModelAdmin):
                 )
         self.message_user(request, _("%(count)d refund(s) went through.") % {"count": done})
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DocumentCounter)
-class DocumentCounterAdmin(admin.ModelAdmin):
+class DocumentCounterAdmin(ReadOnlyAdmin):
     """The last receipt and credit-note number given each year. Read-only: numbers are taken by
     `bookings.receipts.allocate_number` alone, in the transaction that records the money."""
 
@@ -771,28 +757,6 @@ class DocumentCounterAdmin(admin.ModelAdmin):
     list_filter = ("series", "year")
     search_fields = ("year",)
     ordering = ("-year", "series")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that only the product's own flows write: the office reads them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class WaitlistOfferInline(admin.TabularInline):
