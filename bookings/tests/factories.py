@@ -3,6 +3,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
@@ -114,7 +115,13 @@ class BookingFactory(DjangoModelFactory):
 
 def record_payment_rows(booking, *, at=None):
     """The payment rows a booking made as paid (or refunded) would have: its charge, by its method, and
-    for a refunded one the refund; numbered as the services number them."""
+    for a refunded one the refund; numbered as the services number them, in a transaction as the
+    services do (a test that commits, such as a live-server test, has none around the factory)."""
+    with transaction.atomic():
+        return _record_payment_rows(booking, at=at)
+
+
+def _record_payment_rows(booking, *, at):
     at = at or booking.completed_at or timezone.now()
     online = booking.payment_method == PaymentMethod.ONLINE
     charge = payments.record_charge(
