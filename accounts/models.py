@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.user_cache import forget_users
+from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()-]{6,20}$",
@@ -18,8 +19,9 @@ class UserRole(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-class UserQuerySet(models.QuerySet):
-    """Bulk changes drop the accounts they change from the cache (`accounts.user_cache`), as `save()` does."""
+class UserQuerySet(TouchingQuerySet):
+    """Bulk changes drop the accounts they change from the cache (`accounts.user_cache`), as `save()`
+    does, and move their `updated_at`."""
 
     def update(self, **kwargs):
         pks = list(self.values_list("pk", flat=True))
@@ -74,13 +76,16 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.filter(role=UserRole.ADMIN, is_staff=True, is_active=True)
 
 
-class ServiceArea(models.Model):
+class ServiceArea(TouchesUpdatedAt, models.Model):
     """A district the platform serves; patients pick one, technicians list theirs."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.CharField(_("description"), max_length=255, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         # The table keeps the name it had when areas belonged to the technicians app.
@@ -93,7 +98,7 @@ class ServiceArea(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(TouchesUpdatedAt, AbstractUser):
     """A person with exactly one role: patient, technician or administrator."""
 
     username = None
@@ -129,6 +134,8 @@ class User(AbstractUser):
             "Must log in with a code from an authenticator app as well as the password. Always true for administrators."
         ),
     )
+
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = UserManager()
 

@@ -11,16 +11,22 @@ from django.db import models
 from django.utils import timezone
 
 
+def _has_updated_at(model) -> bool:
+    # A migration's historical model (built before the field was added) may not have it yet.
+    return any(field.name == "updated_at" for field in model._meta.concrete_fields)
+
+
 class TouchingQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        kwargs.setdefault("updated_at", timezone.now())
+        if _has_updated_at(self.model):
+            kwargs.setdefault("updated_at", timezone.now())
         return super().update(**kwargs)
 
     update.alters_data = True
 
     def bulk_update(self, objs, fields, batch_size=None):
         objs = list(objs)
-        if "updated_at" not in fields:
+        if "updated_at" not in fields and _has_updated_at(self.model):
             now = timezone.now()
             for obj in objs:
                 obj.updated_at = now
