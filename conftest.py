@@ -17,6 +17,7 @@ from accounts.tests.factories import AdminUserFactory, PatientFactory, ServiceAr
 from accounts.two_factor import authenticator_of
 from bookings.models import ServiceCategory
 from bookings.tests.factories import ServiceFactory
+from homecure.base.page_cache import local_pages
 from technicians.models import Specialization
 from technicians.tests.factories import TechnicianFactory, give_weekly_schedule
 
@@ -52,8 +53,10 @@ def test_storages(settings, tmp_path):
 def empty_cache():
     # Cached system settings and counters must not carry over from one test to the next.
     cache.clear()
+    local_pages.clear()
     yield
     cache.clear()
+    local_pages.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -198,6 +198,10 @@ class Booking(TouchesUpdatedAt, models.Model):
             models.Index(fields=["technician", "status", "scheduled_start"], name="booking_tech_status_start_idx"),
             # The scheduled jobs' offers that are due to expire.
             models.Index(fields=["status", "offered_at"], name="booking_status_offered_idx"),
+            # The stamps of a patient's and of a technician's kept pages (`homecure.base.page_cache`),
+            # read from the index alone.
+            models.Index(fields=["user", "updated_at"], name="booking_user_changed_idx"),
+            models.Index(fields=["technician", "updated_at"], name="booking_tech_changed_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -472,7 +476,7 @@ class DocumentSeries(models.TextChoices):
     CREDIT_NOTE = "C", _("Credit note")
 
 
-class Payment(models.Model):
+class Payment(TouchesUpdatedAt, models.Model):
     """One movement of a booking's money, as the provider (or the technician at the door) reported it.
 
     Amounts are positive; the kind says the direction. A confirmed row is settled and never changes
@@ -504,6 +508,9 @@ class Payment(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment or refund")

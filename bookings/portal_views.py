@@ -18,8 +18,9 @@ from accounts.decorators import technician_required
 from bookings import selectors, services, signals
 from bookings.check_in import attempt_check_in, give_back_code_try, refuse_too_many_tries, take_code_try
 from bookings.forms import CheckInCodeForm, CompleteForm, DeclineForm, NoShowForm
-from bookings.models import Booking, CheckInFailure, CheckInMethod
+from bookings.models import CheckInFailure, CheckInMethod
 from homecure.base.audit import client_ip
+from homecure.base.page_cache import keyed_page
 from technicians import selectors as technician_selectors
 from technicians.decorators import technician_profile_required
 
@@ -29,17 +30,12 @@ UPCOMING_ON_DASHBOARD = 5
 REQUESTS_ON_DASHBOARD = 5
 
 
-def _panels(signal, request, **kwargs):
-    """The HTML the receivers of a page's panels signal return, in the order they answered; a
-    receiver with nothing to show returns an empty string."""
-    return [html for _receiver, html in signal.send(sender=Booking, request=request, **kwargs) if html]
-
-
 # --- Dashboard and jobs ---------------------------------------------------------------------------------------
 
 
 @never_cache
 @technician_profile_required
+@keyed_page(lambda request, technician: selectors.dashboard_sources(technician, now=timezone.now()))
 def dashboard(request, technician):
     now = timezone.now()
     requests = list(selectors.job_requests(technician, now=now)[: REQUESTS_ON_DASHBOARD + 1])
@@ -50,7 +46,7 @@ def dashboard(request, technician):
         "requests": requests[:REQUESTS_ON_DASHBOARD],
         "more_requests": len(requests) > REQUESTS_ON_DASHBOARD,
         "upcoming": selectors.upcoming_visits(technician, now=now)[:UPCOMING_ON_DASHBOARD],
-        "panels": _panels(signals.dashboard_panels, request, technician=technician, now=now),
+        "panels": signals.rendered_panels(signals.dashboard_panels, request, technician=technician, now=now),
         "decline_form": DeclineForm(),
         "missing": technician_selectors.missing_profile_items(technician) if not technician.is_verified else [],
         "today": timezone.localdate(now),
@@ -95,7 +91,9 @@ def job(request, technician, reference):
         "check_in_closes": closes,
         "complete_form": CompleteForm(booking=booking) if booking.can_complete else None,
         "no_show_form": NoShowForm() if services.can_report_no_show(booking, request.user, now=now) else None,
-        "panels": _panels(signals.job_page_panels, request, booking=booking, technician=technician, now=now),
+        "panels": signals.rendered_panels(
+            signals.job_page_panels, request, booking=booking, technician=technician, now=now
+        ),
     }
     return render(request, "bookings/portal/job.html", context)
 

@@ -17,20 +17,24 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ServiceArea, User
+from bookings import signals
 from bookings.models import (
     ACTIVE_STATUSES,
     CHARGE_KINDS,
     DOOR_KINDS,
     Booking,
     BookingStatus,
+    BookingStatusHistory,
     Payment,
     PaymentKind,
     PaymentState,
+    Service,
     VisitSeries,
 )
 from homecure.base.money import round_money
-from technicians.models import Technician
+from homecure.base.page_cache import Source, rows_stamp, table_of
+from technicians.models import ScheduleWindow, Technician
 from technicians.selectors import may_work
 
 TODAY_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
@@ -271,3 +275,60 @@ def get_series_for_technician(technician: Technician, reference: str) -> tuple[V
     if first is None:
         raise Http404
     return first.series, visits
+
+
+# --- What kept pages show (`homecure.base.page_cache`) ---------------------------------------------------------
+# Each list names every table a page reads, narrowed to the rows it reads; a change to any of them
+# gives the page a new key. The service and area tables are small and read whole. Only the models'
+# table names go into the SQL text; values are parameters.
+
+
+def _catalog_sources() -> list[Source]:
+    return [rows_stamp(table_of(Service)), rows_stamp(table_of(ServiceArea))]
+
+
+def my_bookings_sources(user: User) -> list[Source]:
+    """The patient's list of visits: their bookings, with each one's service and area."""
+    return [rows_stamp(table_of(Booking), "user_id = %s", [user.pk]), *_catalog_sources()]
+
+
+def booking_page_sources(user: User, reference: str) -> list[Source]:
+    """The patient's booking page: the visit, its history and who made each change, its payments
+    and documents, its technician (profile and account), and what the other apps show of it."""
+    booking = f"SELECT id FROM {table_of(Booking)} WHERE user_id = %s AND reference = %s"  # noqa: S608
+    params = (user.pk, reference)
+    of_booking = f"booking_id IN ({booking})"
+    technician = f"SELECT technician_id FROM {table_of(Booking)} WHERE user_id = %s AND reference = %s"  # noqa: S608
+    history = table_of(BookingStatusHistory)
+    technicians = table_of(Technician)
+    panel_sources = signals.booking_page_sources.send(sender=Booking, user=user, bookings=booking, params=params)
+    return [
+        rows_stamp(table_of(Booking), "user_id = %s AND reference = %s", params),
+        rows_stamp(history, of_booking, params, column=None),
+        rows_stamp(table_of(User), f"id IN (SELECT changed_by_id FROM {history} WHERE {of_booking})", params),  # noqa: S608
+        rows_stamp(table_of(Payment), of_booking, params),
+        rows_stamp(technicians, f"id IN ({technician})", params),
+        rows_stamp(table_of(User), f"id IN (SELECT user_id FROM {technicians} WHERE id IN ({technician}))", params),  # noqa: S608
+        *_catalog_sources(),
+        *(source for _receiver, answer in panel_sources for source in answer),
+    ]
+
+
+def dashboard_sources(technician: Technician, *, now: datetime) -> list[Source]:
+    """The portal dashboard: the technician's profile (whether they may work, what their profile
+    lacks: areas and weekly schedule), their visits, the names of the patients of today's and later
+    visits (the ones it lists), and the panels."""
+    visits = table_of(Booking)
+    areas = Technician.service_areas.through
+    start_of_today, _end = _local_day_bounds(now)
+    listed_patients = f"id IN (SELECT user_id FROM {visits} WHERE technician_id = %s AND scheduled_start >= %s)"  # noqa: S608
+    panel_sources = signals.dashboard_sources.send(sender=Booking, technician=technician)
+    return [
+        rows_stamp(table_of(Technician), "id = %s", [technician.pk]),
+        rows_stamp(table_of(areas), "technician_id = %s", [technician.pk], column=None),
+        rows_stamp(table_of(ScheduleWindow), "technician_id = %s", [technician.pk], column=None),
+        rows_stamp(visits, "technician_id = %s", [technician.pk]),
+        rows_stamp(table_of(User), listed_patients, [technician.pk, start_of_today]),
+        *_catalog_sources(),
+        *(source for _receiver, answer in panel_sources for source in answer),
+    ]

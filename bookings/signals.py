@@ -12,6 +12,8 @@ Every signal is sent with `sender=Booking` and these keyword arguments:
 
 from django.dispatch import Signal
 
+from bookings.models import Booking
+
 #: A patient booked a visit; it waits as pending for the assigned technician (or an admin).
 booking_requested = Signal()
 
@@ -91,11 +93,23 @@ booking_lapsed = Signal()
 # the page shows the fragments in the order the receivers answered. Receivers only read.
 # Arguments: `request`, `technician` (the technician viewing the page) and `now`.
 
+
+def rendered_panels(signal, request, **kwargs) -> list:
+    """The HTML the receivers of a page's panels `signal` return, in the order they answered; a
+    receiver with nothing to show returns an empty string."""
+    return [html for _receiver, html in signal.send(sender=Booking, request=request, **kwargs) if html]
+
+
 #: The job page's side column, above the timeline. Extra argument: `booking` (the visit shown).
 job_page_panels = Signal()
 
 #: The portal dashboard, below the visits and above the links to the schedule and the profile.
 dashboard_panels = Signal()
+
+#: What the dashboard's panels show, for the key the page is kept under (`homecure.base.page_cache`).
+#: Sent with `sender=Booking` and `technician`; each receiver returns a list of `Source` covering the
+#: data its panel shows (the month is part of every key already).
+dashboard_sources = Signal()
 
 
 # --- The patient's booking page -----------------------------------------------------------------------------------
@@ -105,6 +119,12 @@ dashboard_panels = Signal()
 
 #: The booking page's side column, below the technician (e.g. the health record written at the visit).
 booking_page_panels = Signal()
+
+#: What the booking page's panels show, for the key the page is kept under (`homecure.base.page_cache`).
+#: Sent with `sender=Booking`, `user` (the patient) and `bookings`: SQL selecting the id of the visit
+#: shown, with its parameters `params`, to use as `booking_id IN (<bookings>)`. Each receiver returns
+#: a list of `Source` covering the data its panel shows.
+booking_page_sources = Signal()
 # --- The waitlist (`bookings.waitlist`) -------------------------------------------------------------------------
 
 #: A time that a cancellation, a move to another time or a lapse freed was offered to waiting

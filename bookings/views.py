@@ -18,13 +18,14 @@ from accounts.models import ServiceArea
 from bookings import receipts, selectors, services, signals
 from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
 from bookings.models import BookingStatus, PaymentMethod, Service
-from bookings.portal_views import _panels
 from bookings.scheduling import bookable_days, first_day_with_free_times
+from homecure.base.page_cache import keyed_page
 
 PAGE_SIZE = 10
 
 
 @patient_required
+@keyed_page(lambda request: selectors.my_bookings_sources(request.user))
 def booking_list(request):
     show = "past" if request.GET.get("show") == "past" else "upcoming"
     if show == "past":
@@ -140,6 +141,7 @@ def _booking_of_request(request):
 
 @never_cache
 @patient_required
+@keyed_page(lambda request, reference: selectors.booking_page_sources(request.user, reference))
 def booking_detail(request, reference):
     booking = selectors.get_booking_for_patient(request.user, reference)
     now = timezone.now()
@@ -160,7 +162,7 @@ def booking_detail(request, reference):
         "payment_form": PaymentForm() if booking.can_pay else None,
         "review_form": ReviewForm() if booking.can_review else None,
         "documents": selectors.documents_for_patient(request.user, booking),
-        "panels": _panels(signals.booking_page_panels, request, booking=booking, now=now),
+        "panels": signals.rendered_panels(signals.booking_page_panels, request, booking=booking, now=now),
     }
     return render(request, "bookings/detail.html", context)
 

@@ -145,6 +145,8 @@ class TechnicianEarnings(TouchesUpdatedAt, models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["technician", "-created_at"], name="earning_tech_created_idx"),
+            # The stamp of the portal dashboard's earnings panel (`earnings.receivers.dashboard_sources`).
+            models.Index(fields=["technician", "updated_at"], name="earning_tech_changed_idx"),
             models.Index(fields=["payment_status", "-created_at"], name="earning_status_idx"),
             # The back office's list of all earnings, latest first (it adds the key to the order).
             models.Index(fields=["-created_at", "-id"], name="earning_created_desc_idx"),

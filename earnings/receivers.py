@@ -2,7 +2,9 @@ from django.template.loader import render_to_string
 
 from accounts.personal_data import PersonalData
 from earnings import selectors
+from earnings.models import TechnicianEarnings
 from earnings.services import earning_create_for_booking
+from homecure.base.page_cache import rows_stamp, table_of
 
 
 def create_earning(sender, booking, **kwargs):
@@ -13,6 +15,11 @@ def dashboard_panel(sender, technician, now, **kwargs):
     """This month's earnings on the technician's portal dashboard."""
     totals = selectors.totals_for(technician, now=now)
     return render_to_string("earnings/_dashboard_panel.html", {"totals": totals})
+
+
+def dashboard_sources(sender, technician, **kwargs):
+    """What `dashboard_panel` shows: the technician's earnings (this month's, by the key's month)."""
+    return [rows_stamp(table_of(TechnicianEarnings), "technician_id = %s", [technician.pk])]
 
 
 def personal_data_requested(sender, user, **kwargs) -> PersonalData:

@@ -10,7 +10,8 @@ class NotificationsConfig(AppConfig):
         from accounts import signals as accounts
         from bookings import signals as bookings
         from earnings import signals as earnings
-        from notifications import receivers
+        from homecure.base.page_cache import page_shell_sources
+        from notifications import receivers, selectors
         from records import signals as records
         from technicians import signals as technicians
 
@@ -43,3 +44,4 @@ class NotificationsConfig(AppConfig):
         ]
         for signal, receiver in connections:
             signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")
+        page_shell_sources.connect(selectors.badge_sources, dispatch_uid="notifications.badge_sources")

@@ -45,6 +45,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "is_read", "-created_at"], name="notif_inbox_idx"),
             models.Index(fields=["related_entity_type", "related_entity_id"], name="notif_entity_idx"),
+            # The newest of a user's notifications, for the stamp of their inbox (`inbox_sources`).
+            models.Index(fields=["user", "-id"], name="notif_user_newest_idx"),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from homecure.base.page_cache import Source, table_of
 from notifications.models import EmailPreference, Notification, Priority
 
 #: The badge stops counting here ("99+"), so a user with thousands unread costs no more than one with 100.
@@ -32,6 +33,24 @@ def unread_count(user: User) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_unread_count_sql(connection.vendor), [user.pk, False, BADGE_LIMIT])
         return cursor.fetchone()[0]
+
+
+def badge_sources(sender, request, **kwargs) -> list[Source]:
+    """What the navigation bar shows of notifications on every kept page (`homecure.base.page_cache`):
+    the unread count as the badge shows it."""
+    return [Source(_unread_count_sql(connection.vendor), (request.user.pk, False, BADGE_LIMIT))]
+
+
+def inbox_sources(user: User) -> list[Source]:
+    """What the inbox shows: the user's notifications. A notification is only ever added (unread,
+    with a higher id than any before it) or marked read, never unread again, and never removed but
+    with its account; so the highest id and the unread count change with every change, and each
+    is read from an index (`notif_user_newest_idx`, `notif_inbox_idx`) whatever the inbox's size."""
+    table = table_of(Notification)
+    return [
+        Source(f"SELECT COALESCE(MAX(id), 0) FROM {table} WHERE user_id = %s", (user.pk,)),  # noqa: S608
+        Source(f"SELECT COUNT(*) FROM {table} WHERE user_id = %s AND is_read = %s", (user.pk, False)),  # noqa: S608
+    ]
 
 
 def notifications_for(user: User):

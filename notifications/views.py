@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from homecure.base.page_cache import keyed_page
 from homecure.base.system_settings import get_setting
 from notifications import selectors, services
 from notifications.forms import EmailPreferencesForm
@@ -21,6 +22,7 @@ PAGE_SIZE = 20
 
 @never_cache
 @login_required
+@keyed_page(lambda request: selectors.inbox_sources(request.user))
 def inbox(request):
     page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page_obj": page})

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 
 from accounts.models import User
 from accounts.personal_data import CHUNK_SIZE, PersonalData, Row, Section, fields_of, json_value
+from homecure.base.page_cache import rows_stamp, table_of
 from records import selectors
 from records.models import RECORD_CONTENT_FIELDS, HealthRecord, RecordAccess, RecordAmendment
 from technicians.selectors import name_for_patients
@@ -27,6 +28,11 @@ def booking_page_panel(sender, request, booking, **kwargs):
     if not visit_records:
         return ""
     return render_to_string("records/_visit_records.html", {"visit_records": visit_records})
+
+
+def booking_page_sources(sender, user, bookings, params, **kwargs):
+    """What `booking_page_panel` shows: the records written at the visit."""
+    return [rows_stamp(table_of(HealthRecord), f"booking_id IN ({bookings})", params)]
 
 
 #: A record in the data download: its content as the author wrote it (the vitals as readings with

@@ -13,6 +13,11 @@ counted) is split into layers, each counted once, however deeply they nest:
 - unread badge: the navbar's count of unread notifications;
 - the rest (middleware, the response headers) is `total` minus the layers.
 
+These columns are of the page rendered (the page cache off). The "kept" columns are of the same
+request from a browser holding a CSRF cookie, as one that has opened a page does: the page is then
+served from the cache as long as what it shows is unchanged (`homecure.base.page_cache`), for the
+cost of the session, the account and one query of the page's stamps.
+
 The personas default to the busiest patient and technician of `seed_scale` and its administrator;
 the booking shown is the patient's latest completed one. Run it with `DEBUG` off (as the app servers
 run): with `DEBUG` on Django keeps every query's SQL and the figures are not those of production.
@@ -21,6 +26,7 @@ An administrator without an authenticator app cannot open the back office, so th
 
 from __future__ import annotations
 
+import secrets
 import statistics
 import sys
 import time
@@ -32,6 +38,7 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.test.utils import override_settings
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -42,6 +49,8 @@ VIEW = "view + ORM"
 TEMPLATE = "template"
 BADGE = "unread badge"
 LAYERS = (SESSION_AND_USER, VIEW, TEMPLATE, BADGE)
+# The CSRF secret of the measured browser, made for the run (32 letters and digits).
+CSRF_SECRET = secrets.token_hex(16)
 
 
 class LayerClock:
@@ -176,12 +185,15 @@ class Command(BaseCommand):
                 if path is None or (who and who not in cookies):
                     self.stdout.write(f"{name}: left out (no such booking, or an admin without a second factor)")
                     continue
-                rows.append((name, self._measure(handler, clock, path, cookies.get(who), requests)))
+                with override_settings(PAGE_CACHE=False):
+                    rendered = self._measure(handler, clock, path, cookies.get(who), requests)
+                kept = self._measure(handler, clock, path, cookies.get(who), requests, csrf=bool(who))
+                rows.append((name, rendered, kept))
         finally:
             undo()
         self._print(rows)
 
-    def _measure(self, handler, clock, path, session_key, requests) -> dict:
+    def _measure(self, handler, clock, path, session_key, requests, *, csrf=False) -> dict:
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": path,
@@ -199,6 +211,9 @@ class Command(BaseCommand):
         }
         if session_key:
             environ["HTTP_COOKIE"] = f"{settings.SESSION_COOKIE_NAME}={session_key}"
+        if csrf:
+            # A browser that has opened a page holds a CSRF cookie: only then are pages kept.
+            environ["HTTP_COOKIE"] += f"; {settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"
         samples = []
         for index in range(5 + requests):
             clock.reset()
@@ -230,11 +245,12 @@ class Command(BaseCommand):
         }
 
     def _print(self, rows):
-        header = ("page", "total", *LAYERS, "queries")
+        header = ("page", "total", *LAYERS, "queries", "kept: total", "kept: queries")
         self.stdout.write("CPU per request, milliseconds (median); queries per request")
         self.stdout.write("| " + " | ".join(header) + " |")
         self.stdout.write("|" + "---|" * len(header))
-        for name, figures in rows:
+        for name, figures, kept in rows:
             cells = [f"{figures['total'] * 1000:.1f}"]
             cells += [f"{figures[layer] * 1000:.1f}" if layer in figures else "-" for layer in LAYERS]
-            self.stdout.write(f"| {name} | " + " | ".join(cells) + f" | {figures['queries']} |")
+            cells += [str(figures["queries"]), f"{kept['total'] * 1000:.1f}", str(kept["queries"])]
+            self.stdout.write(f"| {name} | " + " | ".join(cells) + " |")
