@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import time as clock
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary
 from django.contrib.postgres.lookups import Overlap
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, FilteredRelation, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ServiceArea
 from bookings.models import ACTIVE_STATUSES, Booking, Service
 from homecure.base.system_settings import get_setting
-from technicians.models import ScheduleWindow, Technician, TimeOff
+from technicians.models import Technician, TimeOff
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ class _Candidate:
         return spans
 
 
-def _sweep(grid: list[datetime], spans: list[tuple[datetime, datetime]]) -> list[datetime]:
+def _sweep(grid: tuple[datetime, ...], spans: list[tuple[datetime, datetime]]) -> list[datetime]:
     """The grid starts (ascending) that fall in at least one closed span: one pass over both.
 
     A start is covered when some span begins at or before it and ends at or after it, that is
@@ -242,14 +243,20 @@ def _sweep(grid: list[datetime], spans: list[tuple[datetime, datetime]]) -> list
     return covered
 
 
-def _grid(day: date, slot_minutes: int) -> list[datetime]:
+def _grid(day: date, slot_minutes: int) -> tuple[datetime, ...]:
     """Every wall-clock start on the slot grid of the day that exists in the platform zone (UTC)."""
+    return _zone_grid(day, slot_minutes, timezone.get_current_timezone())
+
+
+@lru_cache(maxsize=128)
+def _zone_grid(day: date, slot_minutes: int, zone: tzinfo) -> tuple[datetime, ...]:
+    # A day's grid is the same for every service and area asked about: worked out once.
     starts = []
     for minute in range(0, 24 * 60, slot_minutes):
         start = local_datetime(day, time(minute // 60, minute % 60))
         if start is not None:
             starts.append(start.astimezone(UTC))
-    return starts
+    return tuple(starts)
 
 
 class TsTzRange(models.Func):
@@ -345,32 +352,60 @@ class _Rows:
     ):
         in_area = Technician.service_areas.through.objects.filter(technician=OuterRef("pk"), servicearea=area)
         time_off = TimeOff.objects.filter(start_date__lte=last, end_date__gte=first)
+        weekdays = {(first + timedelta(days=i)).weekday() for i in range(min((last - first).days + 1, 7))}
         technicians = (
             (Technician.objects.working() if explain else Technician.objects.taking_jobs())
             .filter(specialization=service.specialization)
             .exclude(pk__in=exclude)
-            .annotate(serves_area=Exists(in_area), off_first_day=Exists(time_off.filter(technician=OuterRef("pk"))))
+            .annotate(
+                serves_area=Exists(in_area),
+                off_first_day=Exists(time_off.filter(technician=OuterRef("pk"))),
+                # Each technician comes once per window on the run's weekdays (once, without any).
+                run_window=FilteredRelation(
+                    "availability_schedule", condition=models.Q(availability_schedule__weekday__in=weekdays)
+                ),
+            )
+            .annotate(
+                window_weekday=models.F("run_window__weekday"),
+                window_start=models.F("run_window__start_time"),
+                window_end=models.F("run_window__end_time"),
+            )
             # Ranked in Python (free_technicians); the default order by name would only add a sort.
             .order_by()
         )
         if not explain:
             technicians = technicians.filter(serves_area=True)
+        columns = (
+            "pk",
+            "rating",
+            "is_available",
+            "serves_area",
+            "off_first_day",
+            "window_weekday",
+            "window_start",
+            "window_end",
+        )
         self.technicians = {}
         self.time_off: dict[int, list[tuple[date, date]]] = {}
+        self.windows: dict[tuple[int, int], list[tuple[time, time]]] = {}
+        self.busy: dict[int, list[tuple[int, datetime, datetime, str]]] = {}
         # The back office's explanation names everyone it lists, so it reads whole technicians;
         # the free times need only these few values.
         self.objects: dict[int, Technician] | None = None
         if explain:
-            self.objects = {t.pk: t for t in technicians.select_related("user")}
-            rows = [(t.pk, t.rating, t.is_available, t.serves_area, t.off_first_day) for t in self.objects.values()]
+            self.objects = {}
+            rows = []
+            for technician in technicians.select_related("user"):
+                self.objects.setdefault(technician.pk, technician)
+                rows.append(tuple(getattr(technician, column) for column in columns))
         else:
-            rows = technicians.values_list("pk", "rating", "is_available", "serves_area", "off_first_day")
-        for pk, rating, is_available, serves_area, off in rows:
+            rows = technicians.values_list(*columns)
+        for pk, rating, is_available, serves_area, off, weekday, start, end in rows:
             self.technicians[pk] = (rating, is_available, serves_area)
             if off and first == last:
                 self.time_off[pk] = [(first, last)]
-        self.windows: dict[tuple[int, int], list[tuple[time, time]]] = {}
-        self.busy: dict[int, list[tuple[int, datetime, datetime, str]]] = {}
+            if weekday is not None:
+                self.windows.setdefault((pk, weekday), []).append((start, end))
         if not self.technicians:
             return
         ids = list(self.technicians)
@@ -381,12 +416,6 @@ class _Rows:
             )
             for technician_id, start, end in time_off.order_by():
                 self.time_off.setdefault(technician_id, []).append((start, end))
-        weekdays = {(first + timedelta(days=i)).weekday() for i in range(min((last - first).days + 1, 7))}
-        windows = ScheduleWindow.objects.filter(_among("technician_id", ids), weekday__in=weekdays).order_by()
-        for technician_id, weekday, start, end in windows.values_list(
-            "technician_id", "weekday", "start_time", "end_time"
-        ):
-            self.windows.setdefault((technician_id, weekday), []).append((start, end))
         run_start, run_end = _day_bounds(first)[0], _day_bounds(last)[1]
         busy = (
             Booking.objects.filter(
@@ -452,7 +481,9 @@ class DayPlan:
             )
         self._technicians = rows.objects
         day_start, day_end = _day_bounds(self.day)
-        margin = self.buffer + self.duration
+        # The visits that can stand in the way of a visit that day: those that reach into the day
+        # with its margin (the rows of a run of days hold the other days' too).
+        reach_start, reach_end = day_start - (self.buffer + self.duration), day_end + self.buffer + self.duration
         zone = timezone.get_current_timezone()
         weekday = self.day.weekday()
         instants: dict[tuple[time, time], tuple[datetime, datetime]] = {}
@@ -473,7 +504,7 @@ class DayPlan:
             # The same rows give the busy times and each technician's visits that day (counted with
             # the booking being re-assigned, which still belongs to its technician).
             for booking_pk, start, end, reference in rows.busy.get(pk, ()):
-                if not (start < day_end + margin and end > day_start - margin):
+                if not (start < reach_end and end > reach_start):
                     continue
                 if day_start <= start < day_end:
                     candidate.visits_that_day += 1
