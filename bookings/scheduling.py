@@ -353,12 +353,18 @@ class _Rows:
         in_area = Technician.service_areas.through.objects.filter(technician=OuterRef("pk"), servicearea=area)
         time_off = TimeOff.objects.filter(start_date__lte=last, end_date__gte=first)
         weekdays = {(first + timedelta(days=i)).weekday() for i in range(min((last - first).days + 1, 7))}
+        technicians = (Technician.objects.working() if explain else Technician.objects.taking_jobs()).filter(
+            specialization=service.specialization
+        )
+        # The free times ask only those of the area; the explanation also says who is not.
         technicians = (
-            (Technician.objects.working() if explain else Technician.objects.taking_jobs())
-            .filter(specialization=service.specialization)
-            .exclude(pk__in=exclude)
+            technicians.annotate(serves_area=Exists(in_area))
+            if explain
+            else technicians.filter(Exists(in_area)).annotate(serves_area=models.Value(True))
+        )
+        technicians = (
+            technicians.exclude(pk__in=exclude)
             .annotate(
-                serves_area=Exists(in_area),
                 off_first_day=Exists(time_off.filter(technician=OuterRef("pk"))),
                 # Each technician comes once per window on the run's weekdays (once, without any).
                 run_window=FilteredRelation(
@@ -373,8 +379,6 @@ class _Rows:
             # Ranked in Python (free_technicians); the default order by name would only add a sort.
             .order_by()
         )
-        if not explain:
-            technicians = technicians.filter(serves_area=True)
         columns = (
             "pk",
             "rating",
