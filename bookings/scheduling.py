@@ -574,11 +574,12 @@ class DayPlan:
 # The patient's question "when is this service free in my area on this day?" is asked far more
 # often than the answer changes, so the answer is kept in the cache. Its key holds everything the
 # answer is computed from that a request can read for free (the service's specialization and
-# length, the area, the day, the slot and buffer settings), plus a generation number for what
-# only the database knows: bookings, schedules, time off and who works where. The generation is
-# bumped by `forget_free_times` whenever one of those changes (bookings.receivers), so a change is
-# never served stale: the next question is asked under a new key and the old answers simply age
-# out. A key built from `max(updated_at)` values was the alternative; it costs a query per table
+# length, the area, the day, the slot and buffer settings), and it is kept with a generation
+# number for what only the database knows: bookings, schedules, time off and who works where. The
+# generation is bumped by `forget_free_times` whenever one of those changes (bookings.receivers),
+# so a change is never served stale: an answer kept under an older generation is not used, and is
+# worked out again. The generation and the answers are read together, in one round trip to the
+# cache. A key built from `max(updated_at)` values was the alternative; it costs a query per table
 # on every read and cannot see a deleted row (a schedule window or day off taken back), while a
 # bump costs one cache write per change. The minimum notice and the bookable days move with the
 # clock, so they are applied to the cached answer, never kept in it.
@@ -612,7 +613,7 @@ def forget_free_times() -> None:
     """Something free times depend on changed: no answer cached before it is used again.
 
     Bumped at once and again when the transaction commits: an answer computed by another
-    request between the two, from the data as it was before the commit, is kept under the
+    request between the two, from the data as it was before the commit, is kept with the
     generation the commit leaves behind.
     """
     if free_times_cached():
@@ -620,11 +621,20 @@ def forget_free_times() -> None:
         transaction.on_commit(_bump)
 
 
-def _answer_key(service: Service, area: ServiceArea, day: date, rules: Rules, generation: int) -> str:
+def _answer_key(service: Service, area: ServiceArea, day: date, rules: Rules) -> str:
     return (
-        f"bookings:free-times:{generation}:{service.pk}:{service.specialization}:{service.duration_minutes}:"
+        f"bookings:free-times:answer:{service.pk}:{service.specialization}:{service.duration_minutes}:"
         f"{area.pk}:{day.isoformat()}:{rules.slot_minutes}:{rules.buffer_minutes}"
     )
+
+
+def _kept_answers(keys: list[str]) -> tuple[int, dict[str, list[datetime]]]:
+    """The current generation and the answers kept under `keys` for it, read in one round trip."""
+    kept = cache.get_many([GENERATION_KEY, *keys])
+    generation = kept.pop(GENERATION_KEY, None)
+    if generation is None:
+        return _generation(), {}
+    return generation, {key: starts for key, (of, starts) in kept.items() if of == generation}
 
 
 def free_times_by_day(
@@ -645,9 +655,8 @@ def free_times_by_day(
     open_starts: dict[date, list[datetime]] = {}
     keys = {}
     if free_times_cached():
-        generation = _generation()
-        keys = {day: _answer_key(service, area, day, rules, generation) for day in wanted}
-        kept = cache.get_many(keys.values())
+        keys = {day: _answer_key(service, area, day, rules) for day in wanted}
+        generation, kept = _kept_answers(list(keys.values()))
         open_starts = {day: kept[key] for day, key in keys.items() if key in kept}
     missing = [day for day in wanted if day not in open_starts]
     if missing:
@@ -664,7 +673,7 @@ def free_times_by_day(
             for day in missing
         }
         if keys:
-            cache.set_many({keys[day]: starts for day, starts in computed.items()}, ANSWER_SECONDS)
+            cache.set_many({keys[day]: (generation, starts) for day, starts in computed.items()}, ANSWER_SECONDS)
         open_starts.update(computed)
     earliest = now + timedelta(hours=rules.min_notice_hours)
     for day in wanted:
