@@ -270,7 +270,7 @@ class UtcInstant(models.Func):
     """A `DateTimeField` read as its UTC wall time and made aware again here: the same instant, read faster.
 
     On PostgreSQL Django reads a `timestamp with time zone` through a loader written in Python
-    (about 4 µs a value, most of the CPU time of the free times of a busy day); the same instant as
+    (about 4 µs a value, a third of the CPU time of the free times of a busy day); the same instant as
     a plain `timestamp` goes through psycopg's own loader, some 30 times faster, and needs only its
     zone put back. Other databases read the column as it is.
     """
