@@ -205,4 +205,4 @@ def test_the_explanation_runs_a_fixed_number_of_queries(waiting, visit, area):
         TimeOffFactory(technician=technician, start_date=DAY, end_date=DAY)
         BookingFactory(technician=technician, service=visit, service_area=area, start=at(14), confirmed=True)
 
-    assert queries() == small == 3
+    assert queries() == small == 2

@@ -351,9 +351,9 @@ def test_the_times_come_back_with_the_area_and_date_they_are_for(patient_client,
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the range overlap and its GiST index exist on PostgreSQL only"
 )
-def test_the_busy_visits_are_found_through_the_no_overlap_index(patient, technician, service, area):
-    """The busy-visits query is the partial GiST index's own predicate: with sequential scans
-    priced out (the test tables are tiny), PostgreSQL answers it from that index."""
+def test_the_busy_visits_are_found_through_the_index_of_active_visit_times(patient, technician, service, area):
+    """The busy-visits query is the time-range GiST index's own expression and predicate: with
+    sequential scans priced out (the test tables are tiny), PostgreSQL answers it from that index."""
     day = visit_day()
     BookingFactory(confirmed=True, user=patient, technician=technician, service=service, start=at(day, 10))
     with CaptureQueriesContext(connection) as captured:
@@ -363,7 +363,7 @@ def test_the_busy_visits_are_found_through_the_no_overlap_index(patient, technic
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + busy)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "booking_technician_no_overlap" in plan
+    assert "booking_active_time_idx" in plan
     assert "&&" in plan
 
 

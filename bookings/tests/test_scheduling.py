@@ -245,5 +245,5 @@ def test_free_times_run_a_fixed_number_of_queries(area, visit):
                 technician=technician, service=visit, service_area=area, start=at(hour), status=BookingStatus.CONFIRMED
             )
     large = _plan_queries(visit, area)
-    # Technicians with their visit counts, their windows, their bookings near the day.
-    assert small == large == 3
+    # Technicians with their windows of the day, then their bookings near the day.
+    assert small == large == 2
