@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -268,9 +267,6 @@ def build(world, day, people, durations):
 )
 def test_the_sweep_offers_the_same_times_as_the_slot_by_slot_scan(world, day, people, rules, durations, hours_before):
     now = datetime.combine(day, time(9), tzinfo=LONDON) - timedelta(hours=hours_before)
-    # Each example's world is rolled back, which no cache hears of: an answer kept for the same
-    # service, area and day by an earlier example would be of a world that is gone.
-    cache.clear()
     with transaction.atomic():
         build(world, day, people, durations)
         for key, value in rules.items():

@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
     both databases.
     """
 
-    dependencies = [("bookings", "0016_series")]
+    dependencies = [("bookings", "0017_page_stamps")]
 
     operations = [migrations.RunPython(add_index, drop_index)]
