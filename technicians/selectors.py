@@ -15,7 +15,12 @@ from technicians.models import Technician
 
 def technician_of(user: User) -> Technician | None:
     """The technician profile of `user`, or None (an invited technician who has not filled it in)."""
-    return Technician.objects.select_related("user").filter(user=user).first()
+    try:
+        technician = Technician.objects.get(user=user)
+    except Technician.DoesNotExist:
+        return None
+    technician.user = user  # the account asked about: no second read of it
+    return technician
 
 
 def may_work(technician: Technician | None) -> bool:
