@@ -1,6 +1,7 @@
 """The main navigation: which item the page being shown belongs to (`aria-current="page"`), and its links."""
 
 from django import template
+from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
@@ -70,7 +71,7 @@ _site_links: dict[tuple, dict[str, str]] = {}
 def site_links() -> dict[str, str]:
     """`{% site_links as links %}`: the URLs of `SITE_LINKS` by name, `:` written `_`
     (`{{ links.bookings_list }}` is `{% url 'bookings:list' %}`)."""
-    key = (get_urlconf(), get_script_prefix())
+    key = (get_urlconf(settings.ROOT_URLCONF), get_script_prefix())
     links = _site_links.get(key)
     if links is None:
         links = _site_links[key] = {name.replace(":", "_"): reverse(name) for name in SITE_LINKS}
