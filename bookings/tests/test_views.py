@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import services
+from bookings.forms import CancelForm, PaymentForm, ReviewForm
 from bookings.models import Booking, BookingStatus, PaymentMethod, PaymentStatus
 from bookings.tests.factories import BookingFactory, BookingStatusHistoryFactory
 
@@ -495,6 +496,59 @@ def test_a_cash_booking_cannot_be_paid_online(patient_client, patient, technicia
     assert "This booking cannot be paid online." in follow_messages(response)
     booking.refresh_from_db()
     assert booking.payment_status == PaymentStatus.PENDING
+
+
+class _Forms(HTMLParser):
+    """The fields of each form on a page, by the form's action, and the ids the page's labels name."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: dict[str, list[dict]] = {}
+        self.labelled: set[str] = set()
+        self.action = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.action = attrs.get("action")
+            self.forms[self.action] = []
+        elif tag in ("input", "textarea") and self.action and attrs.get("type") != "hidden":
+            self.forms[self.action].append({"tag": tag, **attrs})
+        elif tag == "label" and "for" in attrs:
+            self.labelled.add(attrs["for"])
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.action = None
+
+
+@pytest.mark.parametrize("form_class", [CancelForm, PaymentForm, ReviewForm])
+def test_the_booking_pages_forms_post_what_their_forms_read_each_field_labelled(
+    patient_client, patient, technician, service, area, form_class
+):
+    """The booking page writes these forms out: the same fields, limits and labels as the forms."""
+    if form_class is ReviewForm:
+        start = at(timezone.localdate() - timedelta(days=2), 10)
+        booking = patient_booking(patient, technician, service, area, start=start, completed=True)
+    else:
+        booking = online_booking(patient, technician, service, area)
+    action = {CancelForm: "bookings:cancel", PaymentForm: "bookings:pay", ReviewForm: "bookings:review"}[form_class]
+    page = _Forms()
+    page.feed(patient_client.get(booking.get_absolute_url()).content.decode())
+
+    fields = page.forms[reverse(action, args=[booking.reference])]
+
+    form = form_class()
+    assert {field["name"] for field in fields} == set(form.fields)
+    for field in fields:
+        declared = form.fields[field["name"]]
+        assert field["id"] in page.labelled
+        assert ("required" in field) == declared.required
+        assert field.get("maxlength") == (str(declared.max_length) if getattr(declared, "max_length", None) else None)
+        if field.get("type") == "radio":
+            assert field["value"] in {str(value) for value, _label in declared.choices}
+    if form_class is ReviewForm:
+        assert [field["value"] for field in fields if field["name"] == "rating"] == ["5", "4", "3", "2", "1"]
 
 
 # --- Review ----------------------------------------------------------------------------------------------------

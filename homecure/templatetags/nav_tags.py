@@ -1,6 +1,8 @@
-"""Which item of the main navigation the page being shown belongs to (`aria-current="page"`)."""
+"""The main navigation: which item the page being shown belongs to (`aria-current="page"`), and its links."""
 
 from django import template
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
@@ -37,3 +39,40 @@ def nav_item(context) -> str:
         return ""
     namespace = match.namespace or ""
     return NAV_ITEMS.get(f"{namespace}:{match.url_name}") or NAV_ITEMS.get(namespace or match.url_name, "")
+
+
+#: The links of the navigation and the footer. They are the same on every page, so they are reversed
+#: once per process (per URLconf and script prefix) instead of a `{% url %}` each on every page.
+SITE_LINKS = (
+    "home",
+    "contact",
+    "catalog:list",
+    "bookings:list",
+    "records:list",
+    "notifications:list",
+    "portal:dashboard",
+    "portal:jobs",
+    "portal:schedule",
+    "portal:records",
+    "portal:reviews",
+    "portal:join",
+    "earnings:list",
+    "admin:index",
+    "accounts:login",
+    "accounts:signup",
+    "accounts:logout",
+    "accounts:profile",
+    "accounts:password_change",
+)
+_site_links: dict[tuple, dict[str, str]] = {}
+
+
+@register.simple_tag
+def site_links() -> dict[str, str]:
+    """`{% site_links as links %}`: the URLs of `SITE_LINKS` by name, `:` written `_`
+    (`{{ links.bookings_list }}` is `{% url 'bookings:list' %}`)."""
+    key = (get_urlconf(settings.ROOT_URLCONF), get_script_prefix())
+    links = _site_links.get(key)
+    if links is None:
+        links = _site_links[key] = {name.replace(":", "_"): reverse(name) for name in SITE_LINKS}
+    return links

@@ -56,3 +56,60 @@ def test_technicians_see_the_portal_page_they_are_on(technician_client, url_name
 
     assert response.status_code == 200
     assert current_items(response) == ([item] if item else [])
+
+
+def links_of(response) -> dict[str, str]:
+    """The main navigation's and the footer's links, by their text."""
+    html = response.content.decode()
+    shell = html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0] + html.split("<footer", 1)[1]
+    return {
+        " ".join(re.sub(r"<[^>]+>", " ", text).split()): href
+        for href, text in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', shell, flags=re.S)
+    }
+
+
+@pytest.mark.parametrize(
+    ("client_fixture", "expected"),
+    [
+        (
+            "client",
+            {
+                "HomeCure": "home",
+                "Services": "catalog:list",
+                "Contact": "contact",
+                "Log in": "accounts:login",
+                "Sign up": "accounts:signup",
+                "Work with us": "portal:join",
+            },
+        ),
+        (
+            "patient_client",
+            {
+                "Book a visit": "catalog:list",
+                "My bookings": "bookings:list",
+                "My health records": "records:list",
+                "Notifications": "notifications:list",
+                "Profile": "accounts:profile",
+                "Change password": "accounts:password_change",
+                "Services": "catalog:list",
+            },
+        ),
+        (
+            "technician_client",
+            {
+                "Portal": "portal:dashboard",
+                "Jobs": "portal:jobs",
+                "Schedule": "portal:schedule",
+                "Records": "portal:records",
+                "Reviews": "portal:reviews",
+                "Earnings": "earnings:list",
+                "Notifications": "notifications:list",
+            },
+        ),
+        ("admin_client", {"Back office": "admin:index", "Profile": "accounts:profile"}),
+    ],
+)
+def test_the_navigation_and_footer_links_lead_where_they_say(request, client_fixture, expected):
+    links = links_of(request.getfixturevalue(client_fixture).get(reverse("contact")))
+
+    assert {text: links.get(text) for text in expected} == {text: reverse(name) for text, name in expected.items()}
