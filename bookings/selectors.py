@@ -330,18 +330,19 @@ def booking_page_sources(user: User, reference: str) -> list[Source]:
     and documents, its technician (profile and account), and what the other apps show of it."""
     booking = f"SELECT id FROM {table_of(Booking)} WHERE user_id = %s AND reference = %s"  # noqa: S608
     params = (user.pk, reference)
-    of_booking = f"booking_id IN ({booking})"
+    # The reference is unique: each subquery gives one id or none, compared with `=`.
+    of_booking = f"booking_id = ({booking})"
     technician = f"SELECT technician_id FROM {table_of(Booking)} WHERE user_id = %s AND reference = %s"  # noqa: S608
     history = table_of(BookingStatusHistory)
     technicians = table_of(Technician)
-    panel_sources = signals.booking_page_sources.send(sender=Booking, user=user, bookings=booking, params=params)
+    panel_sources = signals.booking_page_sources.send(sender=Booking, user=user, booking=booking, params=params)
     return [
         rows_stamp(table_of(Booking), "user_id = %s AND reference = %s", params),
         rows_stamp(history, of_booking, params, column=None),
         rows_stamp(table_of(User), f"id IN (SELECT changed_by_id FROM {history} WHERE {of_booking})", params),  # noqa: S608
         rows_stamp(table_of(Payment), of_booking, params),
-        rows_stamp(technicians, f"id IN ({technician})", params),
-        rows_stamp(table_of(User), f"id IN (SELECT user_id FROM {technicians} WHERE id IN ({technician}))", params),  # noqa: S608
+        rows_stamp(technicians, f"id = ({technician})", params),
+        rows_stamp(table_of(User), f"id = (SELECT user_id FROM {technicians} WHERE id = ({technician}))", params),  # noqa: S608
         *_catalog_sources(),
         *(source for _receiver, answer in panel_sources for source in answer),
     ]

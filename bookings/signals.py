@@ -121,9 +121,9 @@ dashboard_sources = Signal()
 booking_page_panels = Signal()
 
 #: What the booking page's panels show, for the key the page is kept under (`homecure.base.page_cache`).
-#: Sent with `sender=Booking`, `user` (the patient) and `bookings`: SQL selecting the id of the visit
-#: shown, with its parameters `params`, to use as `booking_id IN (<bookings>)`. Each receiver returns
-#: a list of `Source` covering the data its panel shows.
+#: Sent with `sender=Booking`, `user` (the patient) and `booking`: SQL selecting the id of the visit
+#: shown (one row or none), with its parameters `params`, to use as `booking_id = (<booking>)`. Each
+#: receiver returns a list of `Source` covering the data its panel shows.
 booking_page_sources = Signal()
 # --- The waitlist (`bookings.waitlist`) -------------------------------------------------------------------------
 

@@ -30,9 +30,9 @@ def booking_page_panel(sender, request, booking, **kwargs):
     return render_to_string("records/_visit_records.html", {"visit_records": visit_records})
 
 
-def booking_page_sources(sender, user, bookings, params, **kwargs):
+def booking_page_sources(sender, user, booking, params, **kwargs):
     """What `booking_page_panel` shows: the records written at the visit."""
-    return [rows_stamp(table_of(HealthRecord), f"booking_id IN ({bookings})", params)]
+    return [rows_stamp(table_of(HealthRecord), f"booking_id = ({booking})", params)]
 
 
 #: A record in the data download: its content as the author wrote it (the vitals as readings with
