@@ -332,8 +332,8 @@ class PaymentInline(admin.TabularInline):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    # Five columns for the nine facts: each column costs the admin's generic cell code once a row
-    # (about 0.1 ms), so the visit, the people and the states are each written in one cell.
+    # Five columns for the nine facts: the visit, the people and the states are each one cell of
+    # two lines, so the list fits the screen (its rows are written by `BookingChangeList`).
     list_display = ("reference", "visit", "people", "state", "total_amount")
     # What the rows read (`BookingChangeList`): the booking's own columns, and the names of its
     # patient, technician, service and area in the same query instead of an instance of each.
