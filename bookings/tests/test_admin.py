@@ -145,7 +145,7 @@ def test_changelist_row_shows_the_visit_the_people_and_the_state_and_links_back_
     assert '<td class="field-total_amount">80.00</td>' in row
 
 
-def test_changelist_row_names_a_patient_without_a_name_by_e_mail_and_escapes_names(admin_client, service, area):
+def test_changelist_row_names_a_patient_without_a_name_by_e_mail_and_escapes_names(admin_client):
     nameless = BookingFactory(user=PatientFactory(first_name="", last_name="", email="nameless@example.com"))
     marked_up = BookingFactory(user=PatientFactory(first_name="<b>Bold</b>", last_name="Patient"))
 
