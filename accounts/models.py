@@ -13,6 +13,11 @@ phone_validator = RegexValidator(
 )
 
 
+def display_name(first_name: str, last_name: str, email: str) -> str:
+    """How a person is named: their full name, or their e-mail address without one."""
+    return f"{first_name} {last_name}".strip() or email
+
+
 class UserRole(models.TextChoices):
     PATIENT = "patient", _("Patient")
     TECHNICIAN = "technician", _("Technician")
@@ -149,7 +154,7 @@ class User(TouchesUpdatedAt, AbstractUser):
         indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]
 
     def __str__(self):
-        return self.get_full_name() or self.email
+        return display_name(self.first_name, self.last_name, self.email)
 
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()

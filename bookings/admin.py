@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ServiceArea, User
+from accounts.models import ServiceArea, User, display_name
 from bookings import payments, selectors, series, services
 from bookings.day_board import day_board
 from bookings.forms import SeriesCancelForm
@@ -216,12 +216,6 @@ def _list_words(language: str) -> dict:
 
 def list_words() -> dict:
     return _list_words(get_language())
-
-
-def person_name(first_name: str, last_name: str, email: str) -> str:
-    """A person as `User.__str__` names them (the full name, or the e-mail address without one),
-    from the columns a list read beside its rows."""
-    return f"{first_name} {last_name}".strip() or email
 
 
 def list_html(template: str, *values) -> SafeString:
@@ -692,9 +686,9 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("patient and technician"), ordering="user__email")
     def people(self, obj):
-        patient = person_name(obj.patient_first_name, obj.patient_last_name, obj.patient_email)
+        patient = display_name(obj.patient_first_name, obj.patient_last_name, obj.patient_email)
         if obj.technician_id:
-            technician = person_name(obj.technician_first_name, obj.technician_last_name, obj.technician_email)
+            technician = display_name(obj.technician_first_name, obj.technician_last_name, obj.technician_email)
         else:
             technician = list_words()["not_assigned"]
         return list_html("{}<br>{}", patient, technician)
