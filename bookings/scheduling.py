@@ -621,6 +621,12 @@ def forget_free_times() -> None:
         transaction.on_commit(_bump)
 
 
+def free_times_generation() -> int | None:
+    """The generation of kept answers, which every change free times depend on moves; None when
+    answers are not kept (then nothing built on free times may be kept either)."""
+    return _generation() if free_times_cached() else None
+
+
 def _answer_key(service: Service, area: ServiceArea, day: date, rules: Rules) -> str:
     return (
         f"bookings:free-times:answer:{service.pk}:{service.specialization}:{service.duration_minutes}:"

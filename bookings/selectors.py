@@ -325,6 +325,12 @@ def my_bookings_sources(user: User) -> list[Source]:
     return [rows_stamp(table_of(Booking), "user_id = %s", [user.pk]), *_catalog_sources()]
 
 
+def free_times_reply_sources() -> list[Source]:
+    """The booking form's fragment of free times: besides the free times themselves (kept under
+    their own generation), the service and the area it names; the patient's address is the account's."""
+    return _catalog_sources()
+
+
 def booking_page_sources(user: User, reference: str) -> list[Source]:
     """The patient's booking page: the visit, its history and who made each change, its payments
     and documents, its technician (profile and account), and what the other apps show of it."""

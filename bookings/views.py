@@ -18,7 +18,7 @@ from accounts.models import ServiceArea
 from bookings import receipts, selectors, services, signals
 from bookings.forms import BookingForm, CancelForm, PaymentForm, RescheduleForm, ReviewForm
 from bookings.models import BookingStatus, PaymentMethod, Service
-from bookings.scheduling import bookable_days, first_day_with_free_times
+from bookings.scheduling import bookable_days, first_day_with_free_times, free_times_generation
 from homecure.base.page_cache import keyed_page
 
 PAGE_SIZE = 10
@@ -48,10 +48,9 @@ def booking_new(request, slug):
     """
     service = get_object_or_404(Service, slug=slug, is_active=True)
     if request.method != "POST":
-        form = _times_form(request, service)
         if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-            return render(request, "bookings/_free_times_reply.html", _new_context(request, service, form))
-        return _render_new(request, service, form)
+            return _free_times_reply(request, service)
+        return _render_new(request, service, _times_form(request, service))
     action = request.POST.get("action", "times")
 
     existing = _booking_of_request(request)
@@ -87,6 +86,19 @@ def booking_new(request, slug):
         return _render_new(request, service, form)
     messages.success(request, _("Your visit is booked. We will let you know as soon as the technician confirms."))
     return redirect(booking)
+
+
+@keyed_page(
+    lambda request, service: selectors.free_times_reply_sources(),
+    version=lambda request, service: free_times_generation(),
+)
+def _free_times_reply(request, service):
+    """htmx's answer to a change of the area or the date: the fragment of the times. It is kept
+    while the free times' generation (moved by every booking, schedule, time-off, technician and
+    area change) and what else it shows are unchanged; it carries no form token of its own."""
+    return render(
+        request, "bookings/_free_times_reply.html", _new_context(request, service, _times_form(request, service))
+    )
 
 
 def _times_form(request, service):

@@ -90,8 +90,12 @@ PAGES = [
     (FLOOR, "patient", "GET", "/healthz"),
 ]
 
+# Asked for as htmx asks for them: the booking form's free times are a fragment the form fetches
+# when the patient picks an area or a date.
+HTMX_PAGES = {"free times (busy day)"}
+
 WRK_SCRIPT = """
-wrk.method = "%(method)s"
+wrk.method = "%(method)s"%(htmx)s
 wrk.body = "%(body)s"
 wrk.headers["Cookie"] = "%(cookie)s"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -196,7 +200,7 @@ def prepare() -> None:
 
     paths = {name: path for name, _who, _method, path in PAGES}
     paths["booking detail"] = f"/bookings/{booking.reference}/"
-    # Free times are a GET: the booking form with the times of the busiest day.
+    # Free times are a GET: the times of the busiest day, as the booking form fetches them (htmx).
     paths["free times (busy day)"] = f"{free_times['path']}?area={area.pk}&date={day.isoformat()}"
     people = {"patient": patient, "technician": technician, "admin": admin}
     queries = {}
@@ -210,10 +214,10 @@ def prepare() -> None:
             session.save()
         path = paths[name]
 
-        def request(client=client, path=path, method=method):
+        def request(client=client, path=path, method=method, name=name):
             if method == "POST":
                 return client.post(path, free_times["form"])
-            return client.get(path)
+            return client.get(path, headers={"HX-Request": "true"} if name in HTMX_PAGES else {})
 
         request()  # fill the per-process caches first, as a warmed-up worker has them
         with CaptureQueriesContext(connection) as captured:
@@ -256,9 +260,9 @@ def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-def _request(port: int, method: str, path: str, *, cookies=None, form=None):
+def _request(port: int, method: str, path: str, *, cookies=None, form=None, htmx=False):
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    headers = {"Host": HOST}
+    headers = {"Host": HOST, **({"HX-Request": "true"} if htmx else {})}
     if cookies:
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     body = None
@@ -366,13 +370,16 @@ def peak_memory_mb(pid: int) -> float:
     return 0.0
 
 
-def wrk(port: int, path: str, *, method="GET", cookies=None, form=None, duration: int, connections: int) -> dict:
+def wrk(
+    port: int, path: str, *, method="GET", cookies=None, form=None, htmx=False, duration: int, connections: int
+) -> dict:
     cookie = "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())
     body = urllib.parse.urlencode(form) if form else ""
     if form and cookies:
         body += "&csrfmiddlewaretoken=" + cookies["csrftoken"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"method": method, "body": body, "cookie": cookie})
+        htmx_header = '\nwrk.headers["HX-Request"] = "true"' if htmx else ""
+        script.write(WRK_SCRIPT % {"method": method, "body": body, "cookie": cookie, "htmx": htmx_header})
     try:
         completed = subprocess.run(
             [
@@ -491,10 +498,13 @@ def _load_once(port, name, who, method, path, target, duration, connections) -> 
     check_form = {**form, "csrfmiddlewaretoken": cookies["csrftoken"]} if form else None
     # One request on its own first: it must succeed, and it waits until the workers have
     # finished what the previous run left queued.
-    response, _html = _request(port, method, path, cookies=cookies, form=check_form)
+    htmx = name in HTMX_PAGES
+    response, _html = _request(port, method, path, cookies=cookies, form=check_form, htmx=htmx)
     if response.status != 200:
         raise SystemExit(f"{name}: {method} {path} answered {response.status}")
-    result = wrk(port, path, method=method, cookies=cookies, form=form, duration=duration, connections=connections)
+    result = wrk(
+        port, path, method=method, cookies=cookies, form=form, htmx=htmx, duration=duration, connections=connections
+    )
     if result["status_errors"] or result["socket_errors"]:
         errors = f"{result['status_errors']} error answers, {result['socket_errors']} socket errors"
         raise SystemExit(f"{name}: {errors}")

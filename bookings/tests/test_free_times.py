@@ -6,11 +6,13 @@ each change below is made through the service or the form that makes it in the p
 it, the cached answer must equal a fresh computation (`DayPlan(...).free_starts()`).
 """
 
+import secrets
 import uuid
 from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -292,6 +294,47 @@ def test_htmx_gets_only_the_times_and_the_announcement(patient_client, technicia
     assert 'id="free-times-status" hx-swap-oob="innerHTML"' in html
     assert "19 free times on" in html
     assert "HX-Request" in response["Vary"]
+
+
+def times_fragment(client, service, area, day) -> str:
+    response = client.get(new_url(service, area=area.pk, date=day.isoformat()), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def patient_browser(patient):
+    """A patient's browser with the booking form open: it holds a CSRF cookie, so fragments are kept."""
+    client = Client()
+    client.force_login(patient)
+    client.cookies["csrftoken"] = secrets.token_hex(16)
+    return client
+
+
+def test_the_times_fragment_is_kept_until_a_booking_takes_a_time(
+    patient_browser, other_patient, technician, service, area
+):
+    day = visit_day()
+    assert ">10:00</label>" in times_fragment(patient_browser, service, area, day)
+    rendered = queries_of(lambda: times_fragment(patient_browser, service, area, day + timedelta(days=1)))
+
+    # Kept: the session and the stamps of the service and the area, not the service, the area and the times.
+    assert queries_of(lambda: times_fragment(patient_browser, service, area, day)) < rendered
+
+    services.booking_create(patient=other_patient, service=service, area=area, address="2 Road", start=at(day, 10))
+
+    assert ">10:00</label>" not in times_fragment(patient_browser, service, area, day)
+
+
+def test_without_kept_answers_the_times_fragment_is_rendered_every_time(
+    settings, patient_browser, technician, service, area
+):
+    settings.FREE_TIMES_CACHE = False
+    day = visit_day()
+    times_fragment(patient_browser, service, area, day)
+    first = queries_of(lambda: times_fragment(patient_browser, service, area, day))
+
+    assert queries_of(lambda: times_fragment(patient_browser, service, area, day)) == first
 
 
 def test_the_heading_takes_the_focus_only_when_the_times_were_asked_for(patient_client, technician, service, area):

@@ -30,8 +30,9 @@ The key of a page is a digest of:
   badge) and of the system settings.
 
 A request is rendered as usual (and not kept) when it is not a GET, when flash messages wait to be
-shown (showing them consumes them), when the browser has no CSRF cookie yet, for htmx requests, and
-when the view does not answer 200 with a page. What is kept is the page's body and content type;
+shown (showing them consumes them), when the browser has no CSRF cookie yet, and when the view does
+not answer 200 with a page. An htmx request is kept apart from a whole page's (the key carries its
+headers). What is kept is the page's body and content type;
 the headers of the middleware (security policy, cookies, caching) are made afresh for every
 request. Pages are kept in the shared cache and, for the pages a process served last, in its own
 memory too (`local_pages`): with keys that change with the data, neither ever needs to be told
@@ -168,13 +169,12 @@ def _cacheable(request) -> bool:
         getattr(settings, "PAGE_CACHE", True)
         and request.method == "GET"
         and request.user.is_authenticated
-        and "HX-Request" not in request.headers
         and bool(request.META.get("CSRF_COOKIE"))
         and not len(get_messages(request))
     )
 
 
-def page_key(request, view_name: str, sources: Iterable[Source]) -> str:
+def page_key(request, view_name: str, sources: Iterable[Source], version=None) -> str:
     shell = [source for _receiver, answer in page_shell_sources.send(sender=None, request=request) for source in answer]
     stamps = read_stamps([_settings_source(), *shell, *sources])
     now = timezone.now()
@@ -182,6 +182,10 @@ def page_key(request, view_name: str, sources: Iterable[Source]) -> str:
         release(),
         view_name,
         request.get_full_path(),
+        # htmx asks the same address for a fragment of the page.
+        request.headers.get("HX-Request"),
+        request.headers.get("HX-Boosted"),
+        version,
         request.user.pk,
         request.user.updated_at,
         get_language(),
@@ -193,10 +197,12 @@ def page_key(request, view_name: str, sources: Iterable[Source]) -> str:
     return "homecure:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def keyed_page(sources: Callable[..., Iterable[Source]]):
+def keyed_page(sources: Callable[..., Iterable[Source]], *, version: Callable[..., object] | None = None):
     """Keep the view's page under a key that changes with `sources(request, *args, **kwargs)`:
     every source of data the page shows besides the shell and the settings (see the module's
-    docstring). Put it below the decorators that check who may see the page."""
+    docstring). `version(request, *args, **kwargs)`, when given, is a further part of the key for
+    data that is not in tables (e.g. a generation counter in the cache); when it returns None the
+    page is rendered and not kept. Put it below the decorators that check who may see the page."""
 
     def decorator(view):
         view_name = f"{view.__module__}.{view.__qualname__}"
@@ -205,7 +211,10 @@ def keyed_page(sources: Callable[..., Iterable[Source]]):
         def wrapper(request, *args, **kwargs):
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
-            key = page_key(request, view_name, sources(request, *args, **kwargs))
+            extra = version(request, *args, **kwargs) if version else ""
+            if extra is None:
+                return view(request, *args, **kwargs)
+            key = page_key(request, view_name, sources(request, *args, **kwargs), extra)
             kept = local_pages.get(key)
             if kept is None:
                 kept = cache.get(key)
