@@ -223,6 +223,9 @@ _SHARED_CACHE = CACHES["default"]["BACKEND"] == "homecure.base.cache.RedisCache"
 # The booking form's free times are kept in the cache only when every process shares it: an
 # answer is forgotten by bumping a counter in the cache, which a per-process cache would not see.
 FREE_TIMES_CACHE = env.bool("FREE_TIMES_CACHE", default=_SHARED_CACHE)
+# Logged-in pages kept under keys that change with what they show (homecure.base.page_cache): safe
+# with any cache, shared or per process, as nothing needs forgetting.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 _SESSION_STORE = env.str("SESSION_ENGINE", default="cached_db" if _SHARED_CACHE else "db")
 if _SESSION_STORE not in _SESSION_ENGINES:
     raise ImproperlyConfigured(f"SESSION_ENGINE must be one of {', '.join(_SESSION_ENGINES)}, not {_SESSION_STORE!r}.")

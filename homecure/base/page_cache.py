@@ -61,7 +61,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-PAGE_SECONDS = 600
+# The key changes with the minute, so a copy is never asked for after the minute it was made in.
+PAGE_SECONDS = 60
 # Pages each process also keeps in its own memory (about 30 kB each).
 LOCAL_PAGES = 200
 
@@ -166,7 +167,7 @@ local_pages = _LocalPages(LOCAL_PAGES)
 
 def _cacheable(request) -> bool:
     return (
-        getattr(settings, "PAGE_CACHE", True)
+        settings.PAGE_CACHE
         and request.method == "GET"
         and request.user.is_authenticated
         and bool(request.META.get("CSRF_COOKIE"))
