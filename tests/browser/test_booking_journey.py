@@ -40,7 +40,9 @@ def test_patient_books_a_visit_sees_its_qr_code_and_cancels_another(
     expect(page.get_by_label("Area")).to_have_value(str(area.pk))
     page.get_by_label("Date").fill(day.isoformat())
     page.get_by_role("button", name="Show free times").click()
-    # The form opens on the first day with free times: wait for the chosen day's.
+    # The form opens on the first day with free times, and the date's change fetches the times
+    # too: wait for the button's answer, whose heading takes the focus, before choosing a time.
+    expect(page.get_by_role("heading", name=re.compile(f"^Free times.*{day.day} {day:%B %Y}"))).to_be_focused()
     times = page.get_by_role("group", name=re.compile(f"^Free times.*{day.day} {day:%B %Y}"))
     expect(times).to_be_visible()
     screenshot("free-times")

@@ -43,7 +43,9 @@ def test_patient_follows_the_confirmation_from_the_badge_to_the_qr_code(
     page.get_by_role("link", name="Book this service").click()
     page.get_by_label("Date").fill(day.isoformat())
     page.get_by_role("button", name="Show free times").click()
-    # The form opens on the first day with free times: wait for the chosen day's.
+    # The form opens on the first day with free times, and the date's change fetches the times
+    # too: wait for the button's answer, whose heading takes the focus, before choosing a time.
+    expect(page.get_by_role("heading", name=re.compile(f"^Free times.*{day.day} {day:%B %Y}"))).to_be_focused()
     times = page.get_by_role("group", name=re.compile(f"^Free times.*{day.day} {day:%B %Y}"))
     times.get_by_text(re.compile(r"^\d\d:\d\d$")).first.click()
     page.get_by_role("button", name="Review booking").click()
@@ -74,6 +76,8 @@ def test_patient_follows_the_confirmation_from_the_badge_to_the_qr_code(
     expect(page).to_have_url(live_server.url + booking.get_absolute_url())
     qr_image = page.get_by_role("img", name=re.compile("Check-in QR code"))
     expect(qr_image).to_be_visible()
+    # The image is fetched after the page: once the page has loaded, it has too.
+    page.wait_for_load_state("load")
     assert qr_image.evaluate("image => image.complete && image.naturalWidth > 0")
     expect(notifications_link(page)).to_have_text("Notifications")
     screenshot("booking-with-qr")
