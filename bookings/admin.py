@@ -49,6 +49,7 @@ from bookings.models import (
 )
 from bookings.scheduling import explain_eligibility, local_datetime
 from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.admin_read_only import ReadOnlyAdmin
 from homecure.base.dates import format_when
 from technicians.models import Technician
 
@@ -249,19 +250,6 @@ class BookingChangeList(ChangeList):
         query = f"?{self.preserved_filters}" if self.preserved_filters else ""
         row = self.model_admin.list_row
         return [row(booking, url=f"{listed}{booking.pk}/change/{query}") for booking in self.result_list]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that only the product's own flows write: the office reads them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Service)
@@ -921,15 +909,12 @@ class CalendarFeedAdmin(ReadOnlyAdmin):
     search_fields = ("technician__user__email", "technician__user__last_name")
     exclude = ("token_hash",)
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("technician__user")
 
 
 @admin.register(VisitSeries)
-class VisitSeriesAdmin(admin.ModelAdmin):
+class VisitSeriesAdmin(ReadOnlyAdmin):
     """Care plans with their visits inline. Each visit is changed on its booking's screen; "Cancel
     visits" cancels one visit or it and all later ones, as the patient can (`series.series_cancel`)."""
 
@@ -1006,12 +991,3 @@ class VisitSeriesAdmin(admin.ModelAdmin):
             "submit_label": _("Cancel visits"),
         }
         return TemplateResponse(request, "admin/bookings/visitseries/cancel_form.html", context)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

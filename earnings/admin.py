@@ -18,6 +18,7 @@ from earnings.services import (
     payout_record,
 )
 from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.admin_read_only import ReadOnlyAdmin
 from homecure.base.money import format_money
 
 ZERO = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -271,7 +272,7 @@ class TechnicianEarningsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyAdmin):
     """Payouts are written only by the earnings' "Record a payout" action, and kept for the books."""
 
     list_display = ("paid_at", "technician", "direction", "net", "method", "transaction_id", "recorded_by")
@@ -293,12 +294,3 @@ class PayoutAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("visits settled"))
     def visits(self, obj):
         return ", ".join(obj.earnings.select_related("booking").values_list("booking__reference", flat=True))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

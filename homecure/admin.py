@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from homecure.base import audit
 from homecure.base.admin_paginator import EstimatedCountPaginator
+from homecure.base.admin_read_only import ReadOnlyAdmin
 from homecure.base.dates import format_when
 from homecure.base.services import contact_mark_handled, contact_reopen, system_setting_change
 from homecure.base.system_settings import SETTINGS
@@ -113,7 +114,7 @@ class EntityTypeListFilter(admin.SimpleListFilter):
 
 
 @admin.register(AdminLog)
-class AdminLogAdmin(admin.ModelAdmin):
+class AdminLogAdmin(ReadOnlyAdmin):
     """The audit trail: readable by administrators, changeable by nobody. The address and browser
     of each entry are on its page."""
 
@@ -169,15 +170,6 @@ class AdminLogAdmin(admin.ModelAdmin):
             _("After"),
             format_html_join("", "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>", rows),
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _allowed(spec) -> str:
@@ -287,20 +279,11 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScheduledJobRun)
-class ScheduledJobRunAdmin(admin.ModelAdmin):
+class ScheduledJobRunAdmin(ReadOnlyAdmin):
     """When each daily job of `run_scheduled` last ran. Read-only: the command keeps the rows."""
 
     list_display = ("name", "last_run_at")
     search_fields = ("name",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _large_log_lists(*models):
