@@ -16,6 +16,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,19 @@ def mark_session_start(sender, request, user, **kwargs):
     request.session[STARTED_KEY] = request.session[LAST_SEEN_KEY] = now
 
 
+def resolved_user(user):
+    """The account behind `request.user`'s lazy wrappers (Django's, then django-otp's around it).
+
+    Every request here reads the account anyway (the session's clocks depend on it), so nothing is
+    saved by keeping it lazy, and each attribute read through two wrappers costs two failed lookups.
+    """
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
+
+
 def idle_limit(user) -> int:
     if getattr(user, "is_platform_admin", False) or user.is_staff:
         return settings.SESSION_IDLE_TIMEOUT_ADMIN
@@ -45,6 +59,7 @@ class SessionSecurityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        request.user = resolved_user(request.user)
         if request.user.is_authenticated:
             expired = self._expired(request)
             if expired:

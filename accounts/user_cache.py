@@ -8,6 +8,7 @@ again when the change is committed, so a request that read the old row while the
 uncommitted cannot leave it in the cache after the commit; the expiry bounds anything else.
 """
 
+import threading
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -30,8 +31,29 @@ def keep_user(user) -> None:
     cache.set(user_cache_key(user.pk), user, USER_CACHE_SECONDS)
 
 
+# The account read from the cache together with the session (`accounts.sessions`), waiting for
+# the authentication backend of the same request; per thread, as requests are.
+_offered = threading.local()
+
+
+def offer_user(pk, user) -> None:
+    """Hand the account just read from the cache with the session to this request's `get_user`."""
+    _offered.user = (str(pk), user) if pk is not None and user is not None else None
+
+
+def take_offered_user(pk):
+    """The account offered by this request's session load if it is account `pk` (once), else None."""
+    offered = getattr(_offered, "user", None)
+    _offered.user = None
+    if offered is not None and offered[0] == str(pk):
+        return offered[1]
+    return None
+
+
 def forget_users(pks: Iterable) -> None:
     """Drop these accounts from the cache now and once more when the current transaction commits."""
+    # An account offered to this request was read before the change: it is not handed out.
+    _offered.user = None
     keys = [user_cache_key(pk) for pk in pks if pk is not None]
     if keys:
         cache.delete_many(keys)

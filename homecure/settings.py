@@ -217,7 +217,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # "cached_db" with a shared (Redis) cache and "db" with the per-process default cache.
 _SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
-    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "cached_db": "accounts.sessions",
 }
 _SHARED_CACHE = CACHES["default"]["BACKEND"] == "homecure.base.cache.RedisCache"
 # The booking form's free times are kept in the cache only when every process shares it: an

@@ -12,8 +12,10 @@ the latest (SQLite) of their `updated_at`. Every write moves `updated_at` (`home
 an insert or a delete changes the count, so any change to a row the page shows gives another stamp.
 On PostgreSQL the sum, not the latest, is taken: two transactions may commit in another order than
 they read the clock, and a row changed with an older `updated_at` than the latest already there
-would leave the latest as it was; the sum still moves. SQLite has one writer at a time (IMMEDIATE
-transactions), so there the latest is enough.
+would leave the latest as it was; the sum still moves. It is the sum of the intervals since a fixed
+instant: exact (whole microseconds, added as integers, in any order) and cheaper to add up than the
+epoch's seconds as numbers. SQLite has one writer at a time (IMMEDIATE transactions), so there the
+latest is enough.
 
 The key of a page is a digest of:
 - the page's address (with its query string) and the view's name;
@@ -91,7 +93,7 @@ def rows_stamp(table: str, where: str = "", params: Iterable = (), *, column: st
     if column is None:
         stamp = "COALESCE(MAX(id), 0)"
     elif connection.vendor == "postgresql":
-        stamp = f"COALESCE(SUM(EXTRACT(EPOCH FROM {column})), 0)"
+        stamp = f"COALESCE(SUM({column} - TIMESTAMPTZ '2000-01-01 00:00:00+00'), INTERVAL '0')"
     else:
         stamp = f"COALESCE(MAX({column}), '')"
     condition = f" WHERE {where}" if where else ""

@@ -2,17 +2,21 @@
 
 With sessions in the cache (`cached_db`, the default with Redis) a logged-in request that renders
 nothing reads its session and its account from the cache: at most one query (the account, the first
-time), none once the account is cached. The account in the cache never outlives a change to it.
+time), none once the account is cached, and from the second request on one round trip to the cache
+for both (`accounts.sessions`). The account in the cache never outlives a change to it.
 """
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.user_cache import cached_user
+from accounts import sessions
+from accounts.user_cache import cached_user, offer_user, take_offered_user, user_cache_key
 from homecure.base.cache import RedisCache
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +26,7 @@ FLOOR = "/healthz"
 
 @pytest.fixture
 def cached_sessions(settings):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "accounts.sessions"
 
 
 def floor_queries(client) -> int:
@@ -145,3 +149,98 @@ def test_the_redis_cache_keeps_one_client_per_process():
     assert first._cache is second._cache
     assert first._cache.get_client("a") is first._cache.get_client("b", write=True)
     assert RedisCache("redis://127.0.0.1:6379/8", {})._cache is not first._cache
+
+
+class CacheReads:
+    """The reads of the default cache, one per round trip: `get` or `get_many` (whose local-memory
+    version calls `get` once per key; those calls inside it are not round trips of their own)."""
+
+    def __init__(self, monkeypatch):
+        self.calls = []
+        self.depth = 0
+        for name in ("get", "get_many"):
+            original = getattr(cache, name)
+            monkeypatch.setattr(cache, name, self._counted(name, original))
+
+    def _counted(self, name, original):
+        def counted(*args, **kwargs):
+            if not self.depth:
+                self.calls.append(name)
+            self.depth += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.depth -= 1
+
+        return counted
+
+
+def test_the_session_and_its_account_come_in_one_cache_round_trip(cached_sessions, patient, monkeypatch):
+    client = _logged_in_and_cached(patient)
+    reads = CacheReads(monkeypatch)
+
+    assert floor_queries(client) == 0
+
+    assert reads.calls == ["get_many"]
+
+
+def test_an_account_read_with_the_session_is_the_changed_one(cached_sessions, patient):
+    client = _logged_in_and_cached(patient)
+    client.get(FLOOR)
+
+    User.objects.filter(pk=patient.pk).update(first_name="Paula")
+
+    assert _profile_name(client) == "Paula"
+
+
+def test_a_logged_out_session_key_reads_no_account(cached_sessions, patient):
+    client = _logged_in_and_cached(patient)
+    old_key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    client.post(reverse("accounts:logout"))
+    # The cached account is still there; the old key must not lead to it.
+    client.get(FLOOR)
+    assert cached_user(patient.pk) is not None
+
+    stolen = Client()
+    stolen.cookies[django_settings.SESSION_COOKIE_NAME] = old_key
+    response = stolen.get(reverse("accounts:profile"))
+
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_an_account_is_only_given_to_the_session_that_names_it(cached_sessions, patient, other_patient):
+    client = _logged_in_and_cached(patient)
+    key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    # Whatever a process remembers of a key, what the session names decides.
+    sessions._account_of_session[key] = str(other_patient.pk)
+    cache.set(user_cache_key(other_patient.pk), other_patient)
+
+    assert client.get(reverse("accounts:profile")).context["user"] == patient
+
+
+def test_a_process_remembers_a_bounded_number_of_sessions(cached_sessions, monkeypatch):
+    monkeypatch.setattr(sessions, "REMEMBERED_SESSIONS", 3)
+    monkeypatch.setattr(sessions, "_account_of_session", {})
+
+    for number in range(5):
+        sessions._remember(f"key{number}", "7")
+
+    assert list(sessions._account_of_session) == ["key2", "key3", "key4"]
+
+
+def test_an_account_changed_after_the_session_was_read_is_not_handed_out(patient):
+    offer_user(patient.pk, patient)
+
+    User.objects.filter(pk=patient.pk).update(first_name="Pat")
+
+    assert take_offered_user(patient.pk) is None
+
+
+def test_an_offered_account_is_handed_out_once_and_only_for_its_own_id(patient, other_patient):
+    offer_user(patient.pk, patient)
+    assert take_offered_user(other_patient.pk) is None
+
+    offer_user(patient.pk, patient)
+    assert take_offered_user(patient.pk) == patient
+    assert take_offered_user(patient.pk) is None

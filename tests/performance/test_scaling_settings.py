@@ -52,7 +52,7 @@ def test_sessions_are_read_from_a_shared_redis_cache_and_kept_in_the_database():
     found = settings_with(CACHE_URL="redis://127.0.0.1:6379/1")
 
     assert found["CACHE"] == "homecure.base.cache.RedisCache"
-    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    assert found["SESSION_ENGINE"] == "accounts.sessions"
 
 
 def test_the_session_store_can_be_chosen():
