@@ -16,8 +16,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.functional import LazyObject, empty
 from django.utils.cache import patch_cache_control
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from accounts.two_factor import has_second_factor

@@ -34,8 +34,10 @@ REQUESTS_ON_DASHBOARD = 5
 
 
 @never_cache
+@technician_required
+# Kept before the profile is read: its sources name the technician's rows from the account alone.
+@keyed_page(lambda request: selectors.dashboard_sources(request.user, now=timezone.now()))
 @technician_profile_required
-@keyed_page(lambda request, technician: selectors.dashboard_sources(technician, now=timezone.now()))
 def dashboard(request, technician):
     now = timezone.now()
     requests = list(selectors.job_requests(technician, now=now)[: REQUESTS_ON_DASHBOARD + 1])

@@ -33,9 +33,9 @@ from bookings.models import (
     VisitSeries,
 )
 from homecure.base.money import round_money
-from homecure.base.page_cache import Source, rows_stamp, table_of
+from homecure.base.page_cache import Source, instant_sql, rows_stamp, table_of
 from technicians.models import ScheduleWindow, Technician
-from technicians.selectors import may_work
+from technicians.selectors import may_work, technician_id_sql
 
 TODAY_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
 # Typed codes are short; after this many wrong ones in the window the form stops answering for a while.
@@ -354,21 +354,24 @@ def booking_page_sources(user: User, reference: str) -> list[Source]:
     ]
 
 
-def dashboard_sources(technician: Technician, *, now: datetime) -> list[Source]:
-    """The portal dashboard: the technician's profile (whether they may work, what their profile
-    lacks: areas and weekly schedule), their visits, the names of the patients of today's and later
-    visits (the ones it lists), and the panels."""
+def dashboard_sources(user: User, *, now: datetime) -> list[Source]:
+    """The portal dashboard of the technician `user`: their profile (whether they may work, what
+    it lacks: areas and weekly schedule), their visits from today on (the dashboard lists no earlier
+    ones), the names of those visits' patients, and the panels. Named from the account alone, so a
+    kept dashboard is served without reading the profile."""
     visits = table_of(Booking)
     areas = Technician.service_areas.through
+    technician_id = technician_id_sql()
     start_of_today, _end = _local_day_bounds(now)
-    listed_patients = f"id IN (SELECT user_id FROM {visits} WHERE technician_id = %s AND scheduled_start >= %s)"  # noqa: S608
-    panel_sources = signals.dashboard_sources.send(sender=Booking, technician=technician)
+    listed = f"technician_id = {technician_id} AND scheduled_start >= {instant_sql(start_of_today)}"
+    listed_patients = f"id IN (SELECT user_id FROM {visits} WHERE {listed})"  # noqa: S608
+    panel_sources = signals.dashboard_sources.send(sender=Booking, user=user)
     return [
-        rows_stamp(table_of(Technician), "id = %s", [technician.pk]),
-        rows_stamp(table_of(areas), "technician_id = %s", [technician.pk], column=None),
-        rows_stamp(table_of(ScheduleWindow), "technician_id = %s", [technician.pk], column=None),
-        rows_stamp(visits, "technician_id = %s", [technician.pk]),
-        rows_stamp(table_of(User), listed_patients, [technician.pk, start_of_today]),
+        rows_stamp(table_of(Technician), "user_id = %s", [user.pk]),
+        rows_stamp(table_of(areas), f"technician_id = {technician_id}", [user.pk], column=None),
+        rows_stamp(table_of(ScheduleWindow), f"technician_id = {technician_id}", [user.pk], column=None),
+        rows_stamp(visits, listed, [user.pk]),
+        rows_stamp(table_of(User), listed_patients, [user.pk]),
         *_catalog_sources(),
         *(source for _receiver, answer in panel_sources for source in answer),
     ]

@@ -5,6 +5,7 @@ from earnings import selectors
 from earnings.models import TechnicianEarnings
 from earnings.services import earning_create_for_booking
 from homecure.base.page_cache import rows_stamp, table_of
+from technicians.selectors import technician_id_sql
 
 
 def create_earning(sender, booking, **kwargs):
@@ -17,9 +18,10 @@ def dashboard_panel(sender, technician, now, **kwargs):
     return render_to_string("earnings/_dashboard_panel.html", {"totals": totals})
 
 
-def dashboard_sources(sender, technician, **kwargs):
+def dashboard_sources(sender, user, **kwargs):
     """What `dashboard_panel` shows: the technician's earnings (this month's, by the key's month)."""
-    return [rows_stamp(table_of(TechnicianEarnings), "technician_id = %s", [technician.pk])]
+    technician_id = technician_id_sql()
+    return [rows_stamp(table_of(TechnicianEarnings), f"technician_id = {technician_id}", [user.pk])]
 
 
 def personal_data_requested(sender, user, **kwargs) -> PersonalData:

@@ -25,6 +25,13 @@ def technician_of(user: User) -> Technician | None:
     return technician
 
 
+def technician_id_sql() -> str:
+    """SQL for the id of the technician profile of the account given as its one parameter (NULL
+    without one): a page's stamps (`homecure.base.page_cache`) can then name the technician's rows
+    from the logged-in account alone, before and without reading the profile."""
+    return f"(SELECT id FROM {Technician._meta.db_table} WHERE user_id = %s)"  # noqa: S608
+
+
 def may_work(technician: Technician | None) -> bool:
     return bool(technician and technician.is_working)
 

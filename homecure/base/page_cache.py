@@ -49,6 +49,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache as once
 from functools import wraps
 from pathlib import Path
@@ -98,6 +99,19 @@ def rows_stamp(table: str, where: str = "", params: Iterable = (), *, column: st
         stamp = f"COALESCE(MAX({column}), '')"
     condition = f" WHERE {where}" if where else ""
     return Source(f"SELECT COUNT(*) || ':' || {stamp} FROM {table}{condition}", tuple(params))  # noqa: S608
+
+
+def instant_sql(moment: datetime) -> str:
+    """`moment` written into a stamp's SQL rather than passed as a parameter, for a bound that is the
+    same for many requests (the start of today). PostgreSQL plans a statement it has prepared once
+    for all its parameters (a generic plan) only when that plan looks no dearer than one made for
+    each request's values; a range over a parameter looks dearer, so every request would be planned
+    again (longer than running it). With the bound in the text, the statement is prepared again
+    when the bound moves, and is otherwise planned once. `moment` is the code's own, never a
+    request's."""
+    if connection.vendor == "postgresql":
+        return f"TIMESTAMPTZ '{moment.astimezone(UTC).isoformat()}'"
+    return f"'{connection.ops.adapt_datetimefield_value(moment)}'"
 
 
 def read_stamps(sources: Iterable[Source]) -> tuple:

@@ -14,8 +14,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import User
 from accounts import sessions
+from accounts.models import User
 from accounts.user_cache import cached_user, offer_user, take_offered_user, user_cache_key
 from homecure.base.cache import RedisCache
 
