@@ -24,6 +24,10 @@ template filter `when` calls it); the styles:
 | `month` | December 2026 |
 | `time` | 14:00 |
 | `iso` | 2026-12-03T14:00:00+00:00 (for `<time datetime>`) |
+| `ago` | just now · 5 minutes ago · 3 hours ago · 2 days ago · 3 Dec 2026 (a week or more ago) |
+
+`ago` counts whole minutes, hours or days back from now (`now=`, the current time by default),
+and gives the date itself once a week has passed, where "17 days ago" would make the reader count.
 
 It is written out instead of going through Django's `date` filter, which builds a formatter and
 translates each name anew for every value: lists show dozens of dates per page. The names of
@@ -34,6 +38,7 @@ from datetime import date, datetime
 
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.translation import gettext, ngettext
 
 _PATTERNS = {
     "datetime": "{weekday} {day} {month} {year}, {time}",
@@ -54,7 +59,7 @@ _PATTERNS = {
     "month": "{month} {year}",
     "time": "{time}",
 }
-STYLES = frozenset(_PATTERNS) | {"iso"}
+STYLES = frozenset(_PATTERNS) | {"iso", "ago"}
 _names: dict[str, tuple] = {}
 
 
@@ -71,12 +76,30 @@ def _names_for_language() -> tuple:
     return names
 
 
-def format_when(value: date | datetime | None, style: str = "datetime") -> str:
+def _ago(value: datetime, now: datetime | None) -> str:
+    seconds = ((now or timezone.now()) - value).total_seconds()
+    if seconds < 60:
+        return gettext("just now")
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return ngettext("%(count)d minute ago", "%(count)d minutes ago", minutes) % {"count": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("%(count)d hour ago", "%(count)d hours ago", hours) % {"count": hours}
+    days = hours // 24
+    if days < 7:
+        return ngettext("%(count)d day ago", "%(count)d days ago", days) % {"count": days}
+    return format_when(value, "short_date")
+
+
+def format_when(value: date | datetime | None, style: str = "datetime", *, now: datetime | None = None) -> str:
     """`value` written in `style` (see the module's table); "" for None."""
     if value is None or value == "":
         return ""
     if style not in STYLES:
         raise ValueError(f"unknown date style {style!r}")
+    if style == "ago":
+        return _ago(value, now)
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     if style == "iso":

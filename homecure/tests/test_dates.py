@@ -1,6 +1,6 @@
 """One date style everywhere: "Thursday 3 December 2026, 09:05", never "03 December"."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.template import Context, Template
@@ -40,7 +40,8 @@ def test_every_style_writes_the_day_without_a_leading_zero(style, expected):
 
 
 def test_every_style_is_tested():
-    assert len(STYLES) == 18
+    # The 18 above and `ago` (below).
+    assert len(STYLES) == 19
 
 
 def test_times_are_shown_in_the_site_s_time_zone():
@@ -71,3 +72,21 @@ def test_django_s_own_formats_follow_the_style_in_the_back_office():
     assert date_format(date(2026, 12, 3)) == "3 December 2026"
     assert date_format(MOMENT.replace(tzinfo=None), "DATETIME_FORMAT") == "3 December 2026, 09:05"
     assert date_format(date(2026, 12, 3), "SHORT_DATE_FORMAT") == "3 Dec 2026"
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        (timedelta(seconds=20), "just now"),
+        (timedelta(minutes=1), "1 minute ago"),
+        (timedelta(minutes=59, seconds=59), "59 minutes ago"),
+        (timedelta(hours=1), "1 hour ago"),
+        (timedelta(hours=23, minutes=59), "23 hours ago"),
+        (timedelta(days=1), "1 day ago"),
+        (timedelta(days=6, hours=23), "6 days ago"),
+        (timedelta(days=7), "26 Nov 2026"),
+        (-timedelta(minutes=3), "just now"),
+    ],
+)
+def test_ago_counts_back_from_now_then_gives_the_date(before, expected):
+    assert format_when(MOMENT - before, "ago", now=MOMENT) == expected
