@@ -122,6 +122,10 @@ else:
     # them before reuse, so a database restart costs one reconnect instead of an error.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The same backend, checking a kept connection by looking at its socket before asking the
+        # server (homecure.base.postgresql.base).
+        DATABASES["default"]["ENGINE"] = "homecure.base.postgresql"
     # Parameters bound by the server, and a query run 5 times on a connection prepared there: the
     # queries every page runs (the kept pages' stamps, the portal's profile) are then planned once
     # per connection instead of on every request. Off behind a pooler that hands one session's

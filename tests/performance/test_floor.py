@@ -6,6 +6,8 @@ time), none once the account is cached, and from the second request on one round
 for both (`accounts.sessions`). The account in the cache never outlives a change to it.
 """
 
+import time
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -244,3 +246,49 @@ def test_an_offered_account_is_handed_out_once_and_only_for_its_own_id(patient, 
     offer_user(patient.pk, patient)
     assert take_offered_user(patient.pk) == patient
     assert take_offered_user(patient.pk) is None
+
+
+@pytest.fixture
+def own_connection():
+    """A connection of its own to the test database, outside the test's transaction."""
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    other.ensure_connection()
+    yield other
+    other.close()
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL backend's health check")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_healthy_kept_connection_is_checked_without_a_query(own_connection, monkeypatch):
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    asked = []
+    monkeypatch.setattr(DatabaseWrapper, "is_usable", lambda self: asked.append(self) or True)
+
+    assert own_connection.is_usable()
+    assert asked == []
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_ended_is_found_unusable_and_replaced(own_connection):
+    pid = own_connection.connection.info.backend_pid
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    # The server's farewell reaches the socket at once, or nearly.
+    for _ in range(50):
+        if not own_connection.is_usable():
+            break
+        time.sleep(0.01)
+    assert not own_connection.is_usable()
+
+    own_connection.close_if_unusable_or_obsolete()
+    own_connection.health_check_done = False
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
