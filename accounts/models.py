@@ -151,7 +151,12 @@ class User(TouchesUpdatedAt, AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["email"]
-        indexes = [models.Index(fields=["role", "is_active"], name="user_role_active_idx")]
+        indexes = [
+            models.Index(fields=["role", "is_active"], name="user_role_active_idx"),
+            # On PostgreSQL the stamp of the patients a technician's dashboard names
+            # (`bookings.selectors.dashboard_sources`) is read from this index alone.
+            models.Index(fields=["id"], include=["updated_at"], name="user_changed_cover_idx"),
+        ]
 
     def __str__(self):
         return display_name(self.first_name, self.last_name, self.email)

@@ -365,7 +365,7 @@ def dashboard_sources(user: User, *, now: datetime) -> list[Source]:
     start_of_today, _end = _local_day_bounds(now)
     listed = f"technician_id = {technician_id} AND scheduled_start >= {instant_sql(start_of_today)}"
     listed_patients = f"id IN (SELECT user_id FROM {visits} WHERE {listed})"  # noqa: S608
-    panel_sources = signals.dashboard_sources.send(sender=Booking, user=user)
+    panel_sources = signals.dashboard_sources.send(sender=Booking, user=user, now=now)
     return [
         rows_stamp(table_of(Technician), "user_id = %s", [user.pk]),
         rows_stamp(table_of(areas), f"technician_id = {technician_id}", [user.pk], column=None),

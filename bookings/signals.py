@@ -107,10 +107,9 @@ job_page_panels = Signal()
 dashboard_panels = Signal()
 
 #: What the dashboard's panels show, for the key the page is kept under (`homecure.base.page_cache`).
-#: Sent with `sender=Booking` and `user` (the technician's account: the dashboard is kept before its
-#: profile is read; `technicians.selectors.technician_id_sql` names the profile's id from it); each
-#: receiver returns a list of `Source` covering the data its panel shows (the month is part of every
-#: key already).
+#: Sent with `sender=Booking`, `now` and `user` (the technician's account: the dashboard is kept
+#: before its profile is read; `technicians.selectors.technician_id_sql` names the profile's id from
+#: it); each receiver returns a list of `Source` covering the data its panel shows.
 dashboard_sources = Signal()
 
 

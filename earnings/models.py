@@ -144,9 +144,17 @@ class TechnicianEarnings(TouchesUpdatedAt, models.Model):
         verbose_name_plural = _("technician earnings")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["technician", "-created_at"], name="earning_tech_created_idx"),
-            # The stamp of the portal dashboard's earnings panel (`earnings.receivers.dashboard_sources`).
-            models.Index(fields=["technician", "updated_at"], name="earning_tech_changed_idx"),
+            # A technician's earnings latest first; on PostgreSQL it also carries `updated_at` for the
+            # stamp of this month's earnings on the portal dashboard (`earnings.receivers.dashboard_sources`).
+            models.Index(
+                fields=["technician", "-created_at"], include=["updated_at"], name="earning_tech_created_cover_idx"
+            ),
+            # The stamp of the earnings still open (the dashboard's balance), read from the index alone.
+            models.Index(
+                fields=["technician", "updated_at"],
+                condition=~Q(payment_status=EarningStatus.PAID),
+                name="earning_tech_open_changed_idx",
+            ),
             models.Index(fields=["payment_status", "-created_at"], name="earning_status_idx"),
             # The back office's list of all earnings, latest first (it adds the key to the order).
             models.Index(fields=["-created_at", "-id"], name="earning_created_desc_idx"),

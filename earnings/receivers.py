@@ -2,9 +2,9 @@ from django.template.loader import render_to_string
 
 from accounts.personal_data import PersonalData
 from earnings import selectors
-from earnings.models import TechnicianEarnings
+from earnings.models import EarningStatus, TechnicianEarnings
 from earnings.services import earning_create_for_booking
-from homecure.base.page_cache import rows_stamp, table_of
+from homecure.base.page_cache import instant_sql, rows_stamp, table_of
 from technicians.selectors import technician_id_sql
 
 
@@ -18,10 +18,18 @@ def dashboard_panel(sender, technician, now, **kwargs):
     return render_to_string("earnings/_dashboard_panel.html", {"totals": totals})
 
 
-def dashboard_sources(sender, user, **kwargs):
-    """What `dashboard_panel` shows: the technician's earnings (this month's, by the key's month)."""
-    technician_id = technician_id_sql()
-    return [rows_stamp(table_of(TechnicianEarnings), f"technician_id = {technician_id}", [user.pk])]
+def dashboard_sources(sender, user, now, **kwargs):
+    """What `dashboard_panel` shows: this month's earnings and the balance, which is the sum of the
+    earnings not yet paid. An earning paid before this month shows nowhere on the panel; one that
+    is paid or opened again leaves or joins the open ones, which moves their count."""
+    technician = f"technician_id = {technician_id_sql()}"
+    this_month = f"{technician} AND created_at >= {instant_sql(selectors.month_start(now))}"
+    # The status written out, as the partial index's condition is, so that the plan uses the index.
+    open_ = f"{technician} AND payment_status <> '{EarningStatus.PAID}'"
+    return [
+        rows_stamp(table_of(TechnicianEarnings), this_month, [user.pk]),
+        rows_stamp(table_of(TechnicianEarnings), open_, [user.pk]),
+    ]
 
 
 def personal_data_requested(sender, user, **kwargs) -> PersonalData:

@@ -261,6 +261,27 @@ def test_an_earning_changed_in_bulk_shows_on_the_dashboard_panel(technician, kep
     assert page(nurse_browser, DASHBOARD) != before
 
 
+def test_an_earlier_month_s_earning_paid_in_bulk_leaves_the_dashboard_s_balance(technician, kept_pages, nurse_browser):
+    earning = TechnicianEarningsFactory(technician=technician)
+    TechnicianEarnings.objects.filter(pk=earning.pk).update(created_at=timezone.now() - timedelta(days=45))
+    before = page(nurse_browser, DASHBOARD)
+
+    TechnicianEarnings.objects.filter(pk=earning.pk).update(payment_status="paid", payment_date=timezone.now())
+
+    assert page(nurse_browser, DASHBOARD) != before
+
+
+def test_a_paid_earning_of_this_month_changed_in_bulk_shows_in_the_month_s_figure(
+    technician, kept_pages, nurse_browser
+):
+    earning = TechnicianEarningsFactory(technician=technician, payment_status="paid", payment_date=timezone.now())
+    before = page(nurse_browser, DASHBOARD)
+
+    TechnicianEarnings.objects.filter(pk=earning.pk).update(net_earnings=earning.net_earnings + 10)
+
+    assert page(nurse_browser, DASHBOARD) != before
+
+
 def test_a_notification_read_as_another_arrives_shows_in_the_inbox(patient, kept_pages, patient_browser):
     first = NotificationFactory(user=patient, title="Your nurse is on the way")
     assert "Your nurse is on the way" in page(patient_browser, INBOX)
