@@ -86,6 +86,13 @@ def table_of(model) -> str:
     return model._meta.db_table
 
 
+@once
+def _on_postgresql() -> bool:
+    """Whether the database is PostgreSQL, asked once per process (a page builds a dozen stamps,
+    and every look at `connection` goes through Django's per-thread connection handler)."""
+    return connection.vendor == "postgresql"
+
+
 def rows_stamp(table: str, where: str = "", params: Iterable = (), *, column: str | None = "updated_at") -> Source:
     """The count of the rows of `table` matching `where` and a stamp of their `column` (see the
     module's docstring). `where` is SQL with %s placeholders for `params`; `table` and `column`
@@ -93,7 +100,7 @@ def rows_stamp(table: str, where: str = "", params: Iterable = (), *, column: st
     never changed (`column=None`), the count and the highest id are the stamp."""
     if column is None:
         stamp = "COALESCE(MAX(id), 0)"
-    elif connection.vendor == "postgresql":
+    elif _on_postgresql():
         stamp = f"COALESCE(SUM({column} - TIMESTAMPTZ '2000-01-01 00:00:00+00'), INTERVAL '0')"
     else:
         stamp = f"COALESCE(MAX({column}), '')"
@@ -109,7 +116,7 @@ def instant_sql(moment: datetime) -> str:
     again (longer than running it). With the bound in the text, the statement is prepared again
     when the bound moves, and is otherwise planned once. `moment` is the code's own, never a
     request's."""
-    if connection.vendor == "postgresql":
+    if _on_postgresql():
         return f"TIMESTAMPTZ '{moment.astimezone(UTC).isoformat()}'"
     return f"'{connection.ops.adapt_datetimefield_value(moment)}'"
 
