@@ -292,3 +292,31 @@ def test_a_connection_the_server_ended_is_found_unusable_and_replaced(own_connec
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+@pytest.fixture
+def high_descriptor_limit():
+    """Room for descriptors above select()'s 1,023, as a busy process may hold."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_the_socket_check_sees_a_farewell_on_any_descriptor(high_descriptor_limit):
+    import os
+    import socket
+
+    from homecure.base.postgresql.base import _waiting_to_be_read
+
+    ours, server = socket.socketpair()
+    high = os.dup2(ours.fileno(), 2000)
+    try:
+        assert not _waiting_to_be_read(high)
+        server.close()
+        assert _waiting_to_be_read(high)
+    finally:
+        os.close(high)
+        ours.close()

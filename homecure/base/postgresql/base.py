@@ -18,12 +18,23 @@ import select
 from django.db.backends.postgresql import base
 
 
+def _waiting_to_be_read(fileno: int) -> bool:
+    """Whether anything waits on the socket (data, its end, an error), without waiting for it.
+    `poll` where there is one: `select` cannot take a descriptor above 1,023."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fileno, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    readable, _writable, _failed = select.select([fileno], [], [], 0)
+    return bool(readable)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self):
         if self.connection is None:
             return False
         try:
-            readable, _writable, _failed = select.select([self.connection.fileno()], [], [], 0)
+            waiting = _waiting_to_be_read(self.connection.fileno())
         except (OSError, ValueError, base.Database.Error):
             return False
-        return not readable or super().is_usable()
+        return not waiting or super().is_usable()
