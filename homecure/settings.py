@@ -216,8 +216,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"]["BACKEND"] = "homecure.base.cache.RedisCache"
 
 # Sessions: "db" keeps them in the database; "cached_db" also keeps them in the cache, so reading
-# one costs a cache lookup instead of a query, and a cache restart logs nobody out. The default is
-# "cached_db" with a shared (Redis) cache and "db" with the per-process default cache.
+# one costs a cache lookup instead of a query (the same lookup as the account's: accounts.sessions),
+# and a cache restart logs nobody out. The default is "cached_db" with a shared (Redis) cache and
+# "db" with the per-process default cache.
 _SESSION_ENGINES = {
     "db": "django.contrib.sessions.backends.db",
     "cached_db": "accounts.sessions",
