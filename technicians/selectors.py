@@ -9,6 +9,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from accounts.models import User, UserRole
+from homecure.base.page_cache import table_of
 from technicians import signals
 from technicians.models import Technician
 
@@ -29,7 +30,7 @@ def technician_id_sql() -> str:
     """SQL for the id of the technician profile of the account given as its one parameter (NULL
     without one): a page's stamps (`homecure.base.page_cache`) can then name the technician's rows
     from the logged-in account alone, before and without reading the profile."""
-    return f"(SELECT id FROM {Technician._meta.db_table} WHERE user_id = %s)"  # noqa: S608
+    return f"(SELECT id FROM {table_of(Technician)} WHERE user_id = %s)"  # noqa: S608
 
 
 def may_work(technician: Technician | None) -> bool:

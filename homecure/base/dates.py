@@ -76,7 +76,10 @@ def _names_for_language() -> tuple:
     return names
 
 
-def _ago(value: datetime, now: datetime | None) -> str:
+def _ago(value: date | datetime, now: datetime | None) -> str:
+    if not isinstance(value, datetime):
+        # A day has no time to count from.
+        return format_when(value, "short_date")
     seconds = ((now or timezone.now()) - value).total_seconds()
     if seconds < 60:
         return gettext("just now")

@@ -90,3 +90,7 @@ def test_django_s_own_formats_follow_the_style_in_the_back_office():
 )
 def test_ago_counts_back_from_now_then_gives_the_date(before, expected):
     assert format_when(MOMENT - before, "ago", now=MOMENT) == expected
+
+
+def test_ago_of_a_day_gives_the_day():
+    assert format_when(date(2026, 12, 1), "ago", now=MOMENT) == "1 Dec 2026"
