@@ -51,6 +51,7 @@ from bookings.scheduling import explain_eligibility, local_datetime
 from homecure.base.admin_paginator import EstimatedCountPaginator
 from homecure.base.admin_read_only import ReadOnlyAdmin
 from homecure.base.dates import format_when
+from homecure.base.page_cache import database_state, keyed_page
 from technicians.models import Technician
 
 
@@ -250,6 +251,17 @@ class BookingChangeList(ChangeList):
         query = f"?{self.preserved_filters}" if self.preserved_filters else ""
         row = self.model_admin.list_row
         return [row(booking, url=f"{listed}{booking.pk}/change/{query}") for booking in self.result_list]
+
+
+@keyed_page(lambda request, render_list: [database_state()])
+def _kept_booking_list(request, render_list):
+    """The office's list of every booking, kept under the state of the whole database: the rows
+    it may show are every booking in any order, filter and search, with the names of their people,
+    services and areas, so a stamp of its own rows would be the whole table's (a scan of 100,000
+    rows per request), and a change to the bookings is one of the list's more often than not. A
+    commit anywhere in the database makes the next request render the list again. On SQLite it is
+    rendered every time."""
+    return render_list(request)
 
 
 @admin.register(Service)
@@ -699,6 +711,12 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return BookingChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, kept whole while nothing in the database changes (`_kept_booking_list`)."""
+        if extra_context is not None or not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)
+        return _kept_booking_list(request, super().changelist_view)
 
     def list_row(self, obj, *, url):
         """One row of the list, in the cells Django's list would write for `list_display`."""

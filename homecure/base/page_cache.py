@@ -61,6 +61,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.dispatch import Signal
 from django.http import HttpResponse
+from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -119,6 +120,23 @@ def instant_sql(moment: datetime) -> str:
     if _on_postgresql():
         return f"TIMESTAMPTZ '{moment.astimezone(UTC).isoformat()}'"
     return f"'{connection.ops.adapt_datetimefield_value(moment)}'"
+
+
+def database_state() -> Source | None:
+    """A stamp of every commit to the database, for a page that shows so much of it that any
+    change is likely to be one of its own (the back office's list of every booking, filtered and
+    searched as the office likes): stamps of its rows would be the whole table's, a scan of every
+    row per request.
+
+    It is PostgreSQL's snapshot of the transactions (`pg_current_snapshot()`): the number after the
+    latest one to end, and those before it still running. Whether a row is visible is decided by
+    the snapshot alone, so the same snapshot shows the same data; every commit anywhere moves the
+    number or leaves the list, and gives another one. None (the page is rendered and not kept) on
+    SQLite, which has nothing like it, and inside a transaction, whose snapshot leaves out its own
+    writes."""
+    if not _on_postgresql() or connection.in_atomic_block:
+        return None
+    return Source("SELECT pg_current_snapshot()::text")
 
 
 def read_stamps(sources: Iterable[Source]) -> tuple:
@@ -226,7 +244,9 @@ def keyed_page(sources: Callable[..., Iterable[Source]], *, version: Callable[..
     every source of data the page shows besides the shell and the settings (see the module's
     docstring). `version(request, *args, **kwargs)`, when given, is a further part of the key for
     data that is not in tables (e.g. a generation counter in the cache); when it returns None the
-    page is rendered and not kept. Put it below the decorators that check who may see the page."""
+    page is rendered and not kept, as it is when a source is None (its data cannot be stamped now).
+    A view may answer with a `TemplateResponse` (the back office's): it is rendered to be kept.
+    Put it below the decorators that check who may see the page."""
 
     def decorator(view):
         view_name = f"{view.__module__}.{view.__qualname__}"
@@ -238,7 +258,10 @@ def keyed_page(sources: Callable[..., Iterable[Source]], *, version: Callable[..
             extra = version(request, *args, **kwargs) if version else ""
             if extra is None:
                 return view(request, *args, **kwargs)
-            key = page_key(request, view_name, sources(request, *args, **kwargs), extra)
+            page_sources = list(sources(request, *args, **kwargs))
+            if None in page_sources:
+                return view(request, *args, **kwargs)
+            key = page_key(request, view_name, page_sources, extra)
             kept = local_pages.get(key)
             if kept is None:
                 kept = cache.get(key)
@@ -248,7 +271,12 @@ def keyed_page(sources: Callable[..., Iterable[Source]], *, version: Callable[..
                 content, content_type = kept
                 return HttpResponse(content, content_type=content_type)
             response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.streaming and not response.cookies:
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+            # The CSRF cookie is the one cookie a kept page may come with (the back office's views
+            # set it themselves): it holds the secret that is part of the key.
+            cookies = set(response.cookies) - {settings.CSRF_COOKIE_NAME}
+            if response.status_code == 200 and not response.streaming and not cookies:
                 kept = (response.content, response["Content-Type"])
                 cache.set(key, kept, PAGE_SECONDS)
                 local_pages.set(key, *kept)

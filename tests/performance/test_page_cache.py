@@ -328,3 +328,76 @@ def test_a_visit_of_today_moved_in_bulk_shows_on_the_dashboard(technician, patie
     )
 
     assert "23:20" in page(nurse_browser, DASHBOARD)
+
+
+# --- The office's booking list, kept under the state of the whole database ----------------------
+
+BOOKING_LIST = reverse("admin:bookings_booking_changelist")
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the database's snapshot is PostgreSQL's")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_office_s_booking_list_is_kept_until_anything_is_committed(booking, admin_user):
+    office = browser(admin_user)
+    assert booking.reference in page(office, BOOKING_LIST)
+    with CaptureQueriesContext(connection) as captured:
+        kept = page(office, BOOKING_LIST)
+    # The session, the second factor's device and the stamps: no booking is read.
+    assert [query["sql"] for query in captured if "pg_current_snapshot" in query["sql"]]
+    assert not any("bookings_booking" in query["sql"] for query in captured)
+    assert booking.reference in kept
+
+    # Renamed in bulk, with no `updated_at` moved: only a stamp of the whole database sees it.
+    booking.service.__class__.objects.filter(pk=booking.service_id).update(name="Wound dressing at home")
+    assert "Wound dressing at home" in page(office, BOOKING_LIST)
+    User.objects.filter(pk=booking.user_id).update(last_name="Renamed")
+    assert "Renamed" in page(office, BOOKING_LIST)
+    booking.delete()
+    assert booking.reference not in page(office, BOOKING_LIST)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_office_s_kept_list_is_its_own_for_each_filter_and_search(booking, admin_user):
+    office = browser(admin_user)
+    page(office, BOOKING_LIST)
+    assert booking.reference not in page(office, f"{BOOKING_LIST}?q=nobody-matches-this")
+    assert booking.reference in page(office, f"{BOOKING_LIST}?q={booking.reference}")
+
+
+def test_the_office_s_booking_list_is_rendered_where_its_database_cannot_be_stamped(booking, admin_client):
+    """On SQLite, and inside a transaction (as every test here runs), whose snapshot leaves out
+    its own writes: the list is rendered for every request and shows a bulk change at once."""
+    admin_client.cookies["csrftoken"] = secrets.token_hex(16)
+    page(admin_client, BOOKING_LIST)
+    with CaptureQueriesContext(connection) as captured:
+        page(admin_client, BOOKING_LIST)
+    assert any("bookings_booking" in query["sql"] for query in captured)
+    User.objects.filter(pk=booking.user_id).update(last_name="Renamed")
+    assert "Renamed" in page(admin_client, BOOKING_LIST)
+
+
+def test_a_back_office_page_is_kept_with_the_csrf_cookie_it_sets_and_no_other(rf, settings):
+    """The back office's views set the CSRF cookie themselves (`csrf_protect`): a page that comes
+    with it is kept, as its secret is part of the key; any other cookie keeps it from being kept."""
+    from django.http import HttpResponse
+
+    renders = []
+
+    def view(request, cookie):
+        renders.append(cookie)
+        response = HttpResponse("page")
+        response.set_cookie(cookie, "value")
+        return response
+
+    kept_view = page_cache.keyed_page(lambda request, cookie: [])(view)
+    secret, changed = secrets.token_hex(16), timezone.now()
+    for cookie in (settings.CSRF_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "other", "other"):
+        request = rf.get(f"/{cookie}/")
+        request.user = User(pk=1, updated_at=changed)
+        request.META["CSRF_COOKIE"] = secret
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)
+        kept_view(request, cookie)
+    assert renders == [settings.CSRF_COOKIE_NAME, "other", "other"]
