@@ -333,7 +333,7 @@ def test_a_visit_of_today_moved_in_bulk_shows_on_the_dashboard(technician, patie
 # --- The office's booking list, kept under the state of the whole database ----------------------
 
 BOOKING_LIST = reverse("admin:bookings_booking_changelist")
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the database's snapshot is PostgreSQL's")
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="a snapshot is PostgreSQL's")
 
 
 @postgresql_only
