@@ -363,15 +363,15 @@ def dashboard_sources(user: User, *, now: datetime) -> list[Source]:
     areas = Technician.service_areas.through
     technician_id = technician_id_sql()
     start_of_today, _end = _local_day_bounds(now)
-    listed = f"technician_id = {technician_id} AND scheduled_start >= {instant_sql(start_of_today)}"
-    listed_patients = f"id IN (SELECT user_id FROM {visits} WHERE {listed})"  # noqa: S608
+    # The visits listed and their patients (whose names the lists show), in one pass over the visits.
+    listed = f"{visits} visit JOIN {table_of(User)} patient ON patient.id = visit.user_id"
+    from_today = f"visit.technician_id = {technician_id} AND visit.scheduled_start >= {instant_sql(start_of_today)}"
     panel_sources = signals.dashboard_sources.send(sender=Booking, user=user, now=now)
     return [
         rows_stamp(table_of(Technician), "user_id = %s", [user.pk]),
         rows_stamp(table_of(areas), f"technician_id = {technician_id}", [user.pk], column=None),
         rows_stamp(table_of(ScheduleWindow), f"technician_id = {technician_id}", [user.pk], column=None),
-        rows_stamp(visits, listed, [user.pk]),
-        rows_stamp(table_of(User), listed_patients, [user.pk]),
+        rows_stamp(listed, from_today, [user.pk], column=("visit.updated_at", "patient.updated_at")),
         *_catalog_sources(),
         *(source for _receiver, answer in panel_sources for source in answer),
     ]

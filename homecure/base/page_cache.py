@@ -94,19 +94,27 @@ def _on_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def rows_stamp(table: str, where: str = "", params: Iterable = (), *, column: str | None = "updated_at") -> Source:
+def rows_stamp(
+    table: str, where: str = "", params: Iterable = (), *, column: str | tuple[str, ...] | None = "updated_at"
+) -> Source:
     """The count of the rows of `table` matching `where` and a stamp of their `column` (see the
     module's docstring). `where` is SQL with %s placeholders for `params`; `table` and `column`
-    are the code's own names, never a request's. For rows that are only ever added or removed,
-    never changed (`column=None`), the count and the highest id are the stamp."""
+    are the code's own names, never a request's. `table` may join a second table, whose rows are
+    then stamped beside the first's by a pair of columns (the visits and their patients). For rows
+    that are only ever added or removed, never changed (`column=None`), the count and the highest
+    id are the stamp."""
     if column is None:
         stamp = "COALESCE(MAX(id), 0)"
-    elif _on_postgresql():
-        stamp = f"COALESCE(SUM({column} - TIMESTAMPTZ '2000-01-01 00:00:00+00'), INTERVAL '0')"
     else:
-        stamp = f"COALESCE(MAX({column}), '')"
+        stamp = " || ':' || ".join(_column_stamp(name) for name in ((column,) if isinstance(column, str) else column))
     condition = f" WHERE {where}" if where else ""
     return Source(f"SELECT COUNT(*) || ':' || {stamp} FROM {table}{condition}", tuple(params))  # noqa: S608
+
+
+def _column_stamp(column: str) -> str:
+    if _on_postgresql():
+        return f"COALESCE(SUM({column} - TIMESTAMPTZ '2000-01-01 00:00:00+00'), INTERVAL '0')"
+    return f"COALESCE(MAX({column}), '')"
 
 
 def instant_sql(moment: datetime) -> str:
