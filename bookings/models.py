@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from homecure.base.choices import ChoiceLabels
 from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
 from technicians.models import Specialization
 
@@ -102,7 +103,7 @@ class Service(TouchesUpdatedAt, models.Model):
         return ServiceCategory(self.category).specialization
 
 
-class Booking(TouchesUpdatedAt, models.Model):
+class Booking(ChoiceLabels, TouchesUpdatedAt, models.Model):
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
     # The booking form's one-time token: a resubmitted or double-clicked form finds the booking
     # it already made instead of making a second one.
@@ -304,7 +305,7 @@ class Booking(TouchesUpdatedAt, models.Model):
         self.scheduled_time = local.time().replace(tzinfo=None)
 
 
-class BookingStatusHistory(models.Model):
+class BookingStatusHistory(ChoiceLabels, models.Model):
     """One row per status change: the booking's timeline and part of its audit trail."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="history", verbose_name=_("booking"))
@@ -481,7 +482,7 @@ class DocumentSeries(models.TextChoices):
     CREDIT_NOTE = "C", _("Credit note")
 
 
-class Payment(TouchesUpdatedAt, models.Model):
+class Payment(ChoiceLabels, TouchesUpdatedAt, models.Model):
     """One movement of a booking's money, as the provider (or the technician at the door) reported it.
 
     Amounts are positive; the kind says the direction. A confirmed row is settled and never changes

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from homecure.base.choices import ChoiceLabels
 from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
 
 
@@ -80,7 +81,7 @@ class Payout(models.Model):
         return _("Received from the technician")
 
 
-class TechnicianEarnings(TouchesUpdatedAt, models.Model):
+class TechnicianEarnings(ChoiceLabels, TouchesUpdatedAt, models.Model):
     """A technician's share of one completed visit: exactly one row per booking."""
 
     technician = models.ForeignKey(

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from homecure.base.choices import ChoiceLabels
 from homecure.base.timestamps import TouchesUpdatedAt, TouchingQuerySet
 from records import vitals as vital_signs
 from technicians.selectors import name_for_patients
@@ -64,7 +65,7 @@ class RecordType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class HealthRecord(TouchesUpdatedAt, models.Model):
+class HealthRecord(ChoiceLabels, TouchesUpdatedAt, models.Model):
     # The record form's one-time token: a resubmitted or double-clicked form finds the record it
     # already wrote instead of writing a second one.
     request_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
