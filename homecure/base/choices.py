@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 @cache
 def _labels(field, language: str | None) -> dict:
     # Made while `language` is the active one: the labels are translated into it.
-    return {value: force_str(label) for value, label in make_hashable(field.flatchoices)}
+    return {value: force_str(label, strings_only=True) for value, label in make_hashable(field.flatchoices)}
 
 
 class ChoiceLabels:
