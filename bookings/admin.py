@@ -209,8 +209,6 @@ def _list_words(language: str) -> dict:
     """The words the list's rows repeat, translated once into `language`: a translation lookup in
     every cell was a fifth of a row's time."""
     return {
-        "status": {value: str(label) for value, label in BookingStatus.choices},
-        "payment": {value: str(label) for value, label in PaymentStatus.choices},
         "not_assigned": str(_("not assigned")),
         "select": str(_("Select this object for an action - {}")),
     }
@@ -695,9 +693,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status and payment"), ordering="status")
     def state(self, obj):
-        # The choices' labels by value: `get_FOO_display` builds its table of choices on every call.
-        words = list_words()
-        return list_html("{}<br>{}", words["status"][obj.status], words["payment"][obj.payment_status])
+        return list_html("{}<br>{}", obj.get_status_display(), obj.get_payment_status_display())
 
     def action_checkbox(self, obj):
         """The selection box of a row, written out: Django renders a form widget's template for each

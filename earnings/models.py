@@ -24,6 +24,12 @@ class CollectedBy(models.TextChoices):
     NOBODY = "nobody", _("Not collected")
 
 
+def money_received(collected_by: str) -> bool:
+    """Whether somebody received the visit's money: an earning nobody collected for is neither
+    earned nor payable (`earnings.selectors.COLLECTED` is the same rule as a filter)."""
+    return collected_by != CollectedBy.NOBODY
+
+
 class PayoutMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     WALLET = "wallet", _("Wallet")
@@ -201,4 +207,4 @@ class TechnicianEarnings(ChoiceLabels, TouchesUpdatedAt, models.Model):
     @property
     def is_payable(self) -> bool:
         """Whether a payout may settle it now: pending (not held, not settled) and its money received."""
-        return self.payment_status == EarningStatus.PENDING and self.collected_by != CollectedBy.NOBODY
+        return self.payment_status == EarningStatus.PENDING and money_received(self.collected_by)

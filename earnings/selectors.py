@@ -15,17 +15,13 @@ from django.db.models import BooleanField, Count, DecimalField, ExpressionWrappe
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from earnings.models import CollectedBy, EarningStatus, TechnicianEarnings
+from earnings.models import CollectedBy, EarningStatus, TechnicianEarnings, money_received
 from homecure.base.money import round_money
 from technicians.models import Technician
 
 ZERO = Decimal("0.00")
-# An earning whose visit's money somebody received, as a filter and for a value already read.
+# An earning whose visit's money somebody received (`earnings.models.money_received`), as a filter.
 COLLECTED = ~Q(collected_by=CollectedBy.NOBODY)
-
-
-def money_received(collected_by: str) -> bool:
-    return collected_by != CollectedBy.NOBODY
 
 
 def _sum(expression, condition: Q | None = None):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from bookings.models import PaymentMethod, PaymentStatus
 from earnings import signals
-from earnings.models import CollectedBy, EarningStatus, Payout, PayoutMethod, TechnicianEarnings
+from earnings.models import CollectedBy, EarningStatus, Payout, PayoutMethod, TechnicianEarnings, money_received
 from homecure.base.audit import audit_event
 from homecure.base.errors import ServiceError
 from homecure.base.money import format_money, round_money
@@ -148,7 +148,7 @@ def _refuse_unpayable(earnings: list[TechnicianEarnings]) -> None:
                 _("The earning for visit %(booking)s is on hold: release it first.") % {"booking": reference},
                 code="on_hold",
             )
-        if earning.collected_by == CollectedBy.NOBODY:
+        if not money_received(earning.collected_by):
             raise PayoutError(
                 _("Nothing was collected for visit %(booking)s, so nothing is due for it.") % {"booking": reference},
                 code="not_collected",
